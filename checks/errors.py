@@ -1,0 +1,29 @@
+"""User-facing errors: one line that names the file, line, field or call, and what to do."""
+
+from __future__ import annotations
+
+
+class ClearanceError(Exception):
+    """Bad input or usage. The CLI prints `str(err)` on one line and exits with code 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
+        self.where = where
+        self.hint = hint
+        self.message = message
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        if self.hint:
+            text = f"{text} ({self.hint})"
+        return " ".join(text.split())  # always one line
+
+
+class InputError(ClearanceError):
+    """A file given by the user (control, preview, state, waivers, config) is malformed."""
+
+
+class ProgramError(ClearanceError):
+    """The Pulumi program could not be run under mocks."""

@@ -1,0 +1,146 @@
+"""JMESPath for controls: the only module that imports jmespath.
+
+Expressions compile once at load time. Custom functions (CIDR tests, port ranges, day arithmetic)
+are registered here; `now` is injected per evaluation so the engine stays pure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import jmespath
+from jmespath import exceptions as jexc
+from jmespath import functions as jfunc
+from jmespath.parser import ParsedResult
+
+INTERNET_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+
+
+class ExpressionError(ValueError):
+    """An expression that does not compile, or calls a function that does not exist."""
+
+
+class _Functions(jfunc.Functions):
+    def __init__(self, now: datetime) -> None:
+        super().__init__()
+        self._now = now
+
+    @jfunc.signature({"types": ["string", "null"]})
+    def _func_is_internet(self, cidr: str | None) -> bool:
+        """True for 0.0.0.0/0 and ::/0 (any address on the internet)."""
+        if cidr is None:
+            return False
+        try:
+            net = ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            return False
+        return net.prefixlen == 0
+
+    @jfunc.signature({"types": ["string", "null"]})
+    def _func_is_private_cidr(self, cidr: str | None) -> bool:
+        """True when the CIDR lies wholly in private (RFC 1918 / ULA) address space."""
+        if cidr is None:
+            return False
+        try:
+            return ipaddress.ip_network(cidr, strict=False).is_private
+        except ValueError:
+            return False
+
+    @jfunc.signature({"types": ["number", "null"]}, {"types": ["number", "null"]}, {"types": ["number"]})
+    def _func_port_in_range(self, low: float | None, high: float | None, port: float) -> bool:
+        """True when `port` lies in [low, high]; a null bound means all ports."""
+        if low is None or high is None:
+            return True
+        return low <= port <= high
+
+    @jfunc.signature({"types": ["string", "null"]})
+    def _func_days_since(self, stamp: str | None) -> float | None:
+        """Whole days between an ISO-8601 timestamp and the evaluation time; null stays null."""
+        if stamp is None:
+            return None
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return float((self._now - when).days)
+
+
+CUSTOM_FUNCTIONS = frozenset(
+    name.removeprefix("_func_") for name in dir(_Functions) if name.startswith("_func_")
+)
+
+
+def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("children", []):
+        if isinstance(child, dict):
+            yield from _walk(child)
+
+
+def _top_fields(node: dict[str, Any]) -> Iterator[str]:
+    """Names of the fields an expression reads from the root document."""
+    kind = node["type"]
+    if kind == "field":
+        yield node["value"]
+    elif kind in ("subexpression", "index_expression", "projection", "value_projection",
+                  "filter_projection", "flatten"):
+        # only the left side reads from the current node; the right side reads from its result
+        if node["children"]:
+            yield from _top_fields(node["children"][0])
+        if kind == "filter_projection" and len(node["children"]) > 2:
+            pass
+    elif kind in ("function_expression", "comparator", "and_expression", "or_expression",
+                  "not_expression", "multi_select_list", "multi_select_dict", "key_val_pair",
+                  "pipe"):
+        children = node["children"] if kind != "pipe" else node["children"][:1]
+        for child in children:
+            if isinstance(child, dict):
+                yield from _top_fields(child)
+
+
+class Expression:
+    """A compiled control expression."""
+
+    __slots__ = ("source", "_parsed", "root_fields")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        try:
+            self._parsed: ParsedResult = jmespath.compile(source)
+        except jexc.ParseError as err:
+            raise ExpressionError(
+                f"invalid JMESPath at column {err.lex_position + 1}: {err.msg or 'syntax error'} "
+                f"near {err.token_value!r}"
+            ) from None
+        except jexc.JMESPathError as err:
+            raise ExpressionError(f"invalid JMESPath: {err}") from None
+        for node in _walk(self._parsed.parsed):
+            if node["type"] == "function_expression":
+                name = node["value"]
+                if name not in CUSTOM_FUNCTIONS and not hasattr(jfunc.Functions, f"_func_{name}"):
+                    raise ExpressionError(f"unknown function {name}()")
+        self.root_fields = frozenset(_top_fields(self._parsed.parsed))
+
+    def search(self, data: Any, options: jmespath.Options) -> Any:
+        return self._parsed.search(data, options=options)
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"
+
+
+def options_for(now: datetime) -> jmespath.Options:
+    """Search options with the custom functions bound to the evaluation time."""
+    return jmespath.Options(custom_functions=_Functions(now))
+
+
+class EvaluationError(ValueError):
+    """Raised when an expression fails on a document (bad argument type, etc.)."""
+
+
+def search(expr: Expression, data: Any, options: jmespath.Options) -> Any:
+    try:
+        return expr.search(data, options)
+    except jexc.JMESPathError as err:
+        raise EvaluationError(str(err).replace("\n", " ")) from None

@@ -1,0 +1,165 @@
+"""The asset model, results and findings: plain frozen data shared by every stage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    ERROR = "error"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe: critical 4 ... low 1."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+
+
+class SourceKind(StrEnum):
+    PLANNED = "planned"
+    STATE = "state"
+    LIVE = "live"
+
+
+class _Unknown:
+    """The single marker for a value that is not known at plan time."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        raise TypeError("UNKNOWN has no truth value: test it with `is UNKNOWN` first")
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A secret value whose plaintext is known; it is evaluated but never printed."""
+
+    value: Any
+
+    def __repr__(self) -> str:
+        return "Secret(****)"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+IDENTITY_FIELDS = ("kind", "id", "name", "urn", "account", "region", "source", "location", "tags")
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """One normalized resource: identity, provenance and the attributes of its kind.
+
+    `unknown` holds attribute paths whose value is not known (plan time, encrypted secret);
+    `errors` maps attribute paths to why they could not be read; `secrets` holds paths whose
+    values must never be printed. Paths are dotted, with `[]` marking list items: `rules[].cidr`.
+    """
+
+    kind: str
+    id: str
+    name: str
+    source: SourceKind
+    attributes: Mapping[str, Any]
+    urn: str | None = None
+    account: str | None = None
+    region: str | None = None
+    location: Location | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    unknown: frozenset[str] = frozenset()
+    errors: Mapping[str, str] = field(default_factory=dict)
+    secrets: frozenset[str] = frozenset()
+
+    def document(self) -> dict[str, Any]:
+        """The flat JSON-like document that controls read: identity fields plus attributes."""
+        doc: dict[str, Any] = dict(self.attributes)
+        doc.update(
+            kind=self.kind,
+            id=self.id,
+            name=self.name,
+            urn=self.urn,
+            account=self.account,
+            region=self.region,
+            source=self.source.value,
+            location=None if self.location is None else {"file": self.location.file, "line": self.location.line},
+            tags=dict(self.tags),
+        )
+        return doc
+
+    def export(self) -> dict[str, Any]:
+        """The asset as written to reports: document plus its unknown, error and secret paths."""
+        doc = self.document()
+        doc["unknown"] = sorted(self.unknown)
+        doc["errors"] = dict(self.errors)
+        doc["secrets"] = sorted(self.secrets)
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverRef:
+    control: str
+    asset: str
+    reason: str
+    approver: str
+    expires: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    control_id: str
+    severity: Severity
+    status: Status
+    asset_kind: str
+    asset_id: str
+    asset_name: str
+    source: SourceKind
+    message: str
+    fingerprint: str
+    location: Location | None = None
+    detail: str | None = None
+    waiver: WaiverRef | None = None
+
+
+def path_segments(path: str) -> tuple[str, ...]:
+    """`rules[].cidr` -> ("rules", "cidr"): list markers do not matter for overlap tests."""
+    return tuple(seg.removesuffix("[]") for seg in path.split("."))
+
+
+def paths_overlap(a: str, b: str) -> bool:
+    """True when one path is the other or contains it (`rules` overlaps `rules[].cidr`)."""
+    sa, sb = path_segments(a), path_segments(b)
+    n = min(len(sa), len(sb))
+    return sa[:n] == sb[:n]

@@ -1,0 +1,287 @@
+"""What every normalizer uses: the index of raw resources, the asset builder and three-valued logic.
+
+A normalizer is a function `(raw, index) -> Iterable[Asset]` registered for one or more Pulumi type
+tokens. Side resources (an S3 encryption configuration, a route table association) are registered
+as *folded*: they produce no asset of their own, their owner's normalizer reads them via the index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from checks.model import UNKNOWN, Asset, Secret
+from checks.sources.raw import RawResource, urn_name
+
+Normalizer = Callable[[RawResource, "Index"], Iterable[Asset]]
+
+NORMALIZERS: dict[str, Normalizer] = {}
+FOLDED: dict[str, str] = {}  # side-resource token -> the asset kind it folds into
+
+
+def register(*tokens: str) -> Callable[[Normalizer], Normalizer]:
+    """Register a normalizer for Pulumi type tokens; a token registered twice raises."""
+
+    def deco(fn: Normalizer) -> Normalizer:
+        for token in tokens:
+            if token in NORMALIZERS or token in FOLDED:
+                raise ValueError(f"normalizer for {token} registered twice")
+            NORMALIZERS[token] = fn
+        return fn
+
+    return deco
+
+
+def folded(kind: str, *tokens: str) -> None:
+    """Declare side-resource tokens that fold into assets of `kind`; a token declared twice raises."""
+    for token in tokens:
+        if token in NORMALIZERS or token in FOLDED:
+            raise ValueError(f"side resource {token} registered twice")
+        FOLDED[token] = kind
+
+
+# ---------------------------------------------------------------- three-valued logic
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+def unwrap(value: Any) -> Any:
+    """The plain value of a possibly-secret value (for derived facts; never print it)."""
+    return value.value if isinstance(value, Secret) else value
+
+
+def tri_and(*values: Any) -> Any:
+    """False if any is false; else UNKNOWN if any is unknown; else True."""
+    vals = [unwrap(v) for v in values]
+    if any(v is not UNKNOWN and not v for v in vals):
+        return False
+    return UNKNOWN if any(v is UNKNOWN for v in vals) else True
+
+
+def tri_or(*values: Any) -> Any:
+    """True if any is true; else UNKNOWN if any is unknown; else False."""
+    vals = [unwrap(v) for v in values]
+    if any(v is not UNKNOWN and v for v in vals):
+        return True
+    return UNKNOWN if any(v is UNKNOWN for v in vals) else False
+
+
+def tri_not(value: Any) -> Any:
+    value = unwrap(value)
+    return UNKNOWN if value is UNKNOWN else not value
+
+
+def tri_any(values: Iterable[Any]) -> Any:
+    return tri_or(False, *values)
+
+
+def tri_all(values: Iterable[Any]) -> Any:
+    return tri_and(True, *values)
+
+
+def contains_unknown(value: Any) -> bool:
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, Secret):
+        return contains_unknown(value.value)
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    return False
+
+
+def parse_json_doc(value: Any) -> Any:
+    """A policy document given as a JSON string or an object; UNKNOWN stays UNKNOWN; bad JSON -> None."""
+    value = unwrap(value)
+    if value is UNKNOWN or value is None:
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    if contains_unknown(value):
+        return UNKNOWN
+    return value
+
+
+def first_set(*values: Any) -> Any:
+    """The first value that is not None (UNKNOWN counts as set: it may hold anything)."""
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def tri_map(value: Any, fn: Callable[[Any], Any]) -> Any:
+    """fn(value), or UNKNOWN when value is UNKNOWN."""
+    value = unwrap(value)
+    return UNKNOWN if value is UNKNOWN else fn(value)
+
+
+def as_list(value: Any) -> Any:
+    """None -> [], a single object -> [object], a list stays; UNKNOWN stays UNKNOWN."""
+    if value is None:
+        return []
+    if value is UNKNOWN or isinstance(value, list):
+        return value
+    return [value]
+
+
+# ---------------------------------------------------------------- the index
+
+
+class Index:
+    """All raw resources of one source, with reverse references for folding side resources."""
+
+    def __init__(self, resources: Iterable[RawResource]) -> None:
+        self.resources: list[RawResource] = list(resources)
+        self.by_urn: dict[str, RawResource] = {}
+        self.by_type: dict[str, list[RawResource]] = defaultdict(list)
+        self._refs_by_urn: dict[str, list[tuple[RawResource, str]]] = defaultdict(list)
+        self._refs_by_value: dict[str, list[tuple[RawResource, str]]] = defaultdict(list)
+        self.memo: dict[Any, Any] = {}
+        for r in self.resources:
+            self.by_urn[r.urn] = r
+            self.by_type[r.type].append(r)
+        for r in self.resources:
+            for prop, urns in r.property_dependencies.items():
+                for urn in urns:
+                    self._refs_by_urn[urn].append((r, prop))
+            for prop, value in r.props.items():
+                value = unwrap(value)
+                if isinstance(value, str) and value:
+                    self._refs_by_value[value].append((r, prop))
+
+    def of_type(self, *tokens: str) -> list[RawResource]:
+        return [r for t in tokens for r in self.by_type.get(t, ())]
+
+    @staticmethod
+    def identities(r: RawResource) -> set[str]:
+        """Values by which other resources may name `r`: its id, ARN and name-like outputs."""
+        ids = {r.id} if r.id else set()
+        for key in ("arn", "id", "bucket", "name", "keyId"):
+            value = unwrap(r.props.get(key))
+            if isinstance(value, str) and value:
+                ids.add(value)
+        return ids
+
+    def referencing(self, owner: RawResource, tokens: Iterable[str], prop: str) -> list[RawResource]:
+        """Side resources of `tokens` whose `prop` names `owner` (by URN dependency or by value)."""
+        wanted = set(tokens)
+        found: dict[str, RawResource] = {}
+        for r, p in self._refs_by_urn.get(owner.urn, ()):
+            if p == prop and r.type in wanted:
+                found[r.urn] = r
+        for ident in self.identities(owner):
+            for r, p in self._refs_by_value.get(ident, ()):
+                if p == prop and r.type in wanted and r.urn != owner.urn:
+                    found.setdefault(r.urn, r)
+        return list(found.values())
+
+    def resolve(self, r: RawResource, prop: str, tokens: Iterable[str]) -> list[RawResource]:
+        """The resources of `tokens` that `r.props[prop]` names (via dependencies, else by value).
+
+        A list-valued property (security group ids) may name several.
+        """
+        wanted = set(tokens)
+        found: dict[str, RawResource] = {}
+        for urn in r.property_dependencies.get(prop, ()):
+            target = self.by_urn.get(urn)
+            if target is not None and target.type in wanted:
+                found[urn] = target
+        values = unwrap(r.props.get(prop))
+        values = values if isinstance(values, list) else [values]
+        plain = {unwrap(v) for v in values if isinstance(unwrap(v), str)}
+        if plain:
+            for token in wanted:
+                for target in self.by_type.get(token, ()):
+                    if target.urn not in found and plain & self.identities(target):
+                        found[target.urn] = target
+        return list(found.values())
+
+    def children(self, parent: RawResource, tokens: Iterable[str]) -> list[RawResource]:
+        wanted = set(tokens)
+        return [r for r in self.resources if r.parent == parent.urn and r.type in wanted]
+
+
+# ---------------------------------------------------------------- building assets
+
+
+class AssetBuilder:
+    """Collects attributes for one asset, recording unknown and secret paths as values are set."""
+
+    def __init__(self, kind: str, raw: RawResource) -> None:
+        self.kind = kind
+        self.raw = raw
+        self.attributes: dict[str, Any] = {}
+        self.unknown: set[str] = set()
+        self.secrets: set[str] = set()
+        self.errors: dict[str, str] = {}
+
+    def set(self, path: str, value: Any) -> Any:
+        """Set a dotted attribute path; UNKNOWN anywhere inside is recorded and replaced by None."""
+        clean = self._clean(path, value)
+        parts = path.split(".")
+        node = self.attributes
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = clean
+        return clean
+
+    def _clean(self, path: str, value: Any) -> Any:
+        if value is UNKNOWN:
+            self.unknown.add(path)
+            return None
+        if isinstance(value, Secret):
+            self.secrets.add(path)
+            return self._clean(path, value.value)
+        if isinstance(value, list):
+            return [self._clean(f"{path}[]", v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._clean(f"{path}.{k}", v) for k, v in value.items()}
+        return value
+
+    def build(self, *, id: str | None = None, name: str | None = None,
+              tags: Mapping[str, Any] | None = None, region: str | None = None,
+              account: str | None = None) -> Asset:
+        raw = self.raw
+        clean_tags: dict[str, str] = {}
+        raw_tags = unwrap(tags if tags is not None else raw.props.get("tags"))
+        if raw_tags is UNKNOWN:
+            self.unknown.add("tags")
+        elif isinstance(raw_tags, dict):
+            for k, v in raw_tags.items():
+                v = unwrap(v)
+                if v is UNKNOWN:
+                    self.unknown.add(f"tags.{k}")
+                elif v is not None:
+                    clean_tags[k] = str(v)
+        ident = id or _known_str(raw.props.get("arn")) or raw.id or raw.urn
+        return Asset(
+            kind=self.kind,
+            id=ident,
+            name=name or raw.name or urn_name(raw.urn),
+            source=raw.source,
+            attributes=self.attributes,
+            urn=raw.urn,
+            account=account,
+            region=region or _known_str(raw.props.get("region")),
+            location=raw.location,
+            tags=clean_tags,
+            unknown=frozenset(self.unknown),
+            errors=dict(self.errors),
+            secrets=frozenset(self.secrets),
+        )
+
+
+def _known_str(value: Any) -> str | None:
+    value = unwrap(value)
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,1 @@
+"""Sources: produce raw resources from a Pulumi program, a preview file or a state file."""

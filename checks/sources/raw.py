@@ -1,0 +1,79 @@
+"""The raw resource every source produces, and the conversion of Pulumi wire values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.model import UNKNOWN, Location, Secret, SourceKind
+
+UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+STACK_PREFIX = "pulumi:pulumi:Stack$"
+
+
+@dataclass(frozen=True, slots=True)
+class RawResource:
+    """A resource as a source sees it: Pulumi type token and camelCase properties.
+
+    `props` holds plain JSON values, with `UNKNOWN` where the value is not known and `Secret(v)`
+    where a secret's plaintext is known. A secret whose plaintext is not available is `UNKNOWN`.
+    """
+
+    type: str
+    urn: str
+    name: str
+    props: Mapping[str, Any]
+    source: SourceKind
+    id: str | None = None
+    custom: bool = True
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    location: Location | None = None
+    provider: str | None = None
+
+
+def normalize_urn(urn: str) -> str:
+    """Drop the `pulumi:pulumi:Stack$` type prefix that Pulumi's mock monitor adds to top-level URNs."""
+    head, sep, rest = urn.partition("::" + STACK_PREFIX)
+    if not sep:
+        return urn
+    return f"{head}::{rest}"
+
+
+def urn_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def convert_value(value: Any) -> Any:
+    """Pulumi wire JSON -> props: the unknown sentinel becomes UNKNOWN, secrets become Secret/UNKNOWN.
+
+    Numbers that are whole floats (the Python SDK sends 20.0) become ints.
+    """
+    if isinstance(value, str):
+        return UNKNOWN if value == UNKNOWN_SENTINEL else value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, list):
+        return [convert_value(v) for v in value]
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            if "value" in value:
+                inner = convert_value(value["value"])
+                return inner if inner is UNKNOWN else Secret(inner)
+            if "plaintext" in value:
+                import json
+
+                try:
+                    return Secret(convert_value(json.loads(value["plaintext"])))
+                except ValueError:
+                    return Secret(value["plaintext"])
+            return UNKNOWN  # only ciphertext: the value cannot be read here
+        if sig is not None:
+            return UNKNOWN  # assets and archives: content is not inspected
+        return {k: convert_value(v) for k, v in value.items() if k != "__defaults"}
+    return value
