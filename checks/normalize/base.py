@@ -285,3 +285,31 @@ class AssetBuilder:
 def _known_str(value: Any) -> str | None:
     value = unwrap(value)
     return value if isinstance(value, str) and value else None
+
+
+# ---------------------------------------------------------------- shared derived facts
+
+KMS_KEY_TOKENS = ("aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey", "aws:kms/externalKey:ExternalKey")
+KMS_ALIAS_TOKEN = "aws:kms/alias:Alias"
+
+
+def customer_managed_key(raw: RawResource, prop: str, index: Index) -> Any:
+    """Is `raw.props[prop]` a customer-managed KMS key? True, False or UNKNOWN.
+
+    True when the property names a key (or an alias of a key) declared in the same program, or any
+    key id/ARN that is not an AWS-managed alias (`alias/aws/...`); False when it is unset or an
+    AWS-managed alias; UNKNOWN when the value is unknown and no declared key explains it.
+    """
+    if index.resolve(raw, prop, KMS_KEY_TOKENS):
+        return True
+    for alias in index.resolve(raw, prop, [KMS_ALIAS_TOKEN]):
+        if index.resolve(alias, "targetKeyId", KMS_KEY_TOKENS):
+            return True
+    value = unwrap(raw.props.get(prop))
+    if value is UNKNOWN:
+        return UNKNOWN
+    if not value:
+        return False
+    if isinstance(value, str) and ("alias/aws/" in value):
+        return False
+    return True
