@@ -89,8 +89,6 @@ def _top_fields(node: dict[str, Any]) -> Iterator[str]:
         # only the left side reads from the current node; the right side reads from its result
         if node["children"]:
             yield from _top_fields(node["children"][0])
-        if kind == "filter_projection" and len(node["children"]) > 2:
-            pass
     elif kind in ("function_expression", "comparator", "and_expression", "or_expression",
                   "not_expression", "multi_select_list", "multi_select_dict", "key_val_pair",
                   "pipe"):
@@ -103,12 +101,13 @@ def _top_fields(node: dict[str, Any]) -> Iterator[str]:
 class Expression:
     """A compiled control expression."""
 
-    __slots__ = ("source", "_parsed", "root_fields")
+    __slots__ = ("source", "_parsed", "_tree", "root_fields", "param_refs")
 
     def __init__(self, source: str) -> None:
         self.source = source
         try:
             self._parsed: ParsedResult = jmespath.compile(source)
+            self._tree: dict[str, Any] = dict(self._parsed.parsed)  # type: ignore[arg-type]
         except jexc.ParseError as err:
             raise ExpressionError(
                 f"invalid JMESPath at column {err.lex_position + 1}: {err.msg or 'syntax error'} "
@@ -116,12 +115,19 @@ class Expression:
             ) from None
         except jexc.JMESPathError as err:
             raise ExpressionError(f"invalid JMESPath: {err}") from None
-        for node in _walk(self._parsed.parsed):
+        for node in _walk(self._tree):
             if node["type"] == "function_expression":
                 name = node["value"]
                 if name not in CUSTOM_FUNCTIONS and not hasattr(jfunc.Functions, f"_func_{name}"):
                     raise ExpressionError(f"unknown function {name}()")
-        self.root_fields = frozenset(_top_fields(self._parsed.parsed))
+        self.root_fields = frozenset(_top_fields(self._tree))
+        self.param_refs = frozenset(
+            node["children"][1]["value"]
+            for node in _walk(self._tree)
+            if node["type"] == "subexpression" and len(node["children"]) == 2
+            and node["children"][0] == {"type": "field", "children": [], "value": "params"}
+            and node["children"][1]["type"] == "field"
+        )
 
     def search(self, data: Any, options: jmespath.Options) -> Any:
         return self._parsed.search(data, options=options)

@@ -1,0 +1,185 @@
+"""The `clearance` command line (Typer). User errors print one line and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from checks.errors import ClearanceError, InputError
+from checks.model import Severity, Status
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Compliance-as-code checks for AWS estates defined with Pulumi.")
+controls_app = typer.Typer(no_args_is_help=True, help="Inspect the control catalog.")
+app.add_typer(controls_app, name="controls")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_DRIFT, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _fail(err: ClearanceError) -> None:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {err.render()}", markup=True)
+    raise typer.Exit(err.exit_code)
+
+
+def _parse_config(pairs: list[str]) -> dict[str, str]:
+    config: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--config expects key=value, got {pair!r}")
+        config[key.strip()] = value
+    return config
+
+
+def _formats(values: list[str]) -> list[str]:
+    return [f.strip().lower() for v in values for f in v.split(",") if f.strip()]
+
+
+@app.command()
+def check(
+    program_dir: Annotated[Path | None, typer.Argument(help="Folder of a Pulumi Python program (holds Pulumi.yaml).")] = None,
+    preview: Annotated[Path | None, typer.Option(help="A `pulumi preview --json` file.")] = None,
+    state: Annotated[Path | None, typer.Option(help="A `pulumi stack export` file (version 3).")] = None,
+    stack: Annotated[str | None, typer.Option(help="Stack whose Pulumi.<stack>.yaml config to use.")] = None,
+    config: Annotated[list[str], typer.Option("--config", "-c", help="Stack config override key=value.")] = [],  # noqa: B006
+    python: Annotated[str | None, typer.Option(help="Python interpreter of the program's own environment.")] = None,
+    format: Annotated[list[str], typer.Option("--format", "-f",  # noqa: A002
+                                              help="console, json, sarif, markdown, junit (repeat or comma-separate).")
+                      ] = ["console"],  # noqa: B006
+    out: Annotated[Path, typer.Option(help="Folder for report files.")] = Path("clearance-out"),
+    fail_on: Annotated[Severity | None, typer.Option(case_sensitive=False,
+                                                     help="Exit 1 on failures at or above this severity.")] = None,
+    waivers: Annotated[Path | None, typer.Option(help="Waivers YAML file.")] = None,
+    settings: Annotated[Path | None, typer.Option(help="clearance.toml or pyproject.toml with [tool.clearance].")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 4 when some results are unknown or error.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
+) -> None:
+    """Check a Pulumi program (planned), a preview file or a state file against the controls."""
+    from checks.pipeline import CheckRequest, run_check
+    from reports.base import RENDERERS, write_reports
+    from reports.console import print_report, verdict_line
+
+    try:
+        formats = _formats(format)
+        unknown = [f for f in formats if f not in RENDERERS]
+        if unknown:
+            raise InputError(f"unknown format '{unknown[0]}' (known: {', '.join(sorted(RENDERERS))})",
+                             where="--format")
+        req = CheckRequest(program_dir=program_dir, preview=preview, state=state, stack=stack,
+                           config=_parse_config(config), python=python, waivers=waivers, settings=settings,
+                           fail_on=fail_on)
+        report, _ = run_check(req)
+        files = [f for f in formats if f != "console"]
+        written = write_reports(report, files, out) if files else []
+    except ClearanceError as err:
+        _fail(err)
+        return
+    console = _out()
+    if quiet:
+        console.print(verdict_line(report))
+    else:
+        print_report(report, console)
+    for path in written:
+        console.print(f"wrote {path}")
+    threshold = report.fail_on or Severity.LOW
+    failing = [f for f in report.findings if f.status is Status.FAIL and f.severity.rank >= threshold.rank]
+    if failing:
+        raise typer.Exit(EXIT_FINDINGS)
+    if strict and report.incomplete:
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+@controls_app.command("list")
+def controls_list(
+    framework: Annotated[str | None, typer.Option(help="Only controls mapped to this framework id.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only controls of this asset kind.")] = None,
+) -> None:
+    """List the controls of the catalog."""
+    from checks.loader import load_catalog
+
+    try:
+        catalog = load_catalog()
+        if framework and framework not in catalog.frameworks:
+            raise InputError(f"unknown framework '{framework}' (known: {', '.join(sorted(catalog.frameworks))})",
+                             where="--framework")
+    except ClearanceError as err:
+        _fail(err)
+        return
+    table = Table("id", "severity", "kind", "title", framework or "frameworks")
+    for control in sorted(catalog.controls.values(), key=lambda c: c.id):
+        if framework and framework not in control.frameworks:
+            continue
+        if kind and control.kind != kind:
+            continue
+        refs = ", ".join(control.frameworks[framework]) if framework else ", ".join(sorted(control.frameworks))
+        table.add_row(control.id, control.severity.value, control.kind, control.title, refs)
+    _out().print(table)
+
+
+@controls_app.command("show")
+def controls_show(control_id: Annotated[str, typer.Argument(help="Control id, e.g. KEY-01.")]) -> None:
+    """Show one control: what it checks, how to fix it, where it maps."""
+    from checks.loader import load_catalog
+
+    try:
+        catalog = load_catalog()
+        control = catalog.controls.get(control_id.upper())
+        if control is None:
+            raise InputError(f"no control '{control_id}'", hint="list them with 'clearance controls list'")
+    except ClearanceError as err:
+        _fail(err)
+        return
+    console = _out()
+    console.print(f"[bold]{control.id}[/] {control.title}  ([bold]{control.severity.value}[/], kind {control.kind})")
+    console.print(f"file: {control.file}")
+    if control.description:
+        console.print(control.description.strip())
+    console.print(f"reads: {', '.join(control.reads)}")
+    if control.applies_if:
+        console.print(f"applies if: {control.applies_if.source}")
+    console.print(f"asserts: {control.assert_.source}")
+    if control.params:
+        console.print("params: " + ", ".join(f"{k}={v!r}" for k, v in control.params.items()))
+    console.print(f"fix (Pulumi): {control.remediation.pulumi}")
+    if control.remediation.cli:
+        console.print(f"fix (CLI): {control.remediation.cli}")
+    for fid, reqs in sorted(control.frameworks.items()):
+        fw = catalog.frameworks[fid]
+        for rid in reqs:
+            console.print(f"maps to {fw.name}: {rid} {fw.requirements[rid].title}")
+    if control.claim:
+        console.print(f"backs the claim: \"{control.claim.strip()}\"")
+
+
+@controls_app.command("lint")
+def controls_lint() -> None:
+    """Validate every control and framework file; print each problem on one line."""
+    from checks.loader import load_catalog
+
+    try:
+        catalog = load_catalog()
+    except ClearanceError as err:
+        _fail(err)
+        return
+    _out().print(f"{len(catalog.controls)} controls and {len(catalog.frameworks)} frameworks are valid")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

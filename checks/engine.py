@@ -1,0 +1,118 @@
+"""The engine: a pure function from controls, assets, waivers and a time to findings.
+
+For each control and each asset of its kind:
+  1. a `reads` path in the asset's `errors`   -> error   (the data could not be read)
+  2. a `reads` path in the asset's `unknown`  -> unknown (not known at plan time)
+  3. `applies_if` false                        -> not_applicable
+  4. `assert` true / false                     -> pass / fail; anything but a boolean -> error
+  5. a fail matched by a valid waiver          -> waived (an expired waiver does not waive)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from checks.controls import Control
+from checks.expressions import EvaluationError, Expression, options_for, search
+from checks.messages import MessageTemplate
+from checks.model import Asset, Finding, Status, paths_overlap
+from checks.waivers import Waiver
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    findings: list[Finding]
+    waiver_problems: list[str]
+
+
+def fingerprint(control_id: str, asset: Asset) -> str:
+    """Stable across scans: the control and the asset's identity, not its location or message."""
+    return hashlib.sha256(f"{control_id}|{asset.kind}|{asset.id}".encode()).hexdigest()[:32]
+
+
+def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.datetime,
+             templates: Mapping[str, MessageTemplate] | None = None,
+             waivers: Sequence[Waiver] = ()) -> Evaluation:
+    options = options_for(now)
+    today = now.date()
+    active = [w for w in waivers if not w.expired(today)]
+    problems = [f"{w.describe()} expired on {w.expires.isoformat()}: it no longer waives; renew or remove it"
+                for w in waivers if w.expired(today)]
+    waivers_by_control: dict[str, list[Waiver]] = defaultdict(list)
+    for w in active:
+        waivers_by_control[w.control].append(w)
+    used: set[int] = set()
+
+    by_kind: dict[str, list[Asset]] = defaultdict(list)
+    for asset in assets:
+        by_kind[asset.kind].append(asset)
+    docs: dict[int, dict[str, Any]] = {}
+    findings: list[Finding] = []
+    for control in controls:
+        template = (templates or {}).get(control.id) or MessageTemplate(control.message)
+        for asset in by_kind.get(control.kind, ()):
+            doc = docs.get(id(asset))
+            if doc is None:
+                doc = docs[id(asset)] = asset.document()
+            doc["params"] = control.params
+            status, detail = _judge(control, asset, doc, options)
+            waiver = None
+            if status is Status.FAIL:
+                for w in waivers_by_control.get(control.id, ()):
+                    if w.matches(asset):
+                        status, waiver = Status.WAIVED, w.ref()
+                        used.add(id(w))
+                        break
+            message = control.title
+            if status in (Status.FAIL, Status.WAIVED):
+                try:
+                    message = template.render(doc, asset.secrets, options)
+                except EvaluationError as err:
+                    message = f"{control.title} (message could not be rendered: {err})"
+            findings.append(Finding(
+                control_id=control.id, severity=control.severity, status=status, asset_kind=asset.kind,
+                asset_id=asset.id, asset_name=asset.name, source=asset.source, message=message,
+                fingerprint=fingerprint(control.id, asset), location=asset.location, detail=detail, waiver=waiver,
+            ))
+    problems += [f"{w.describe()} matched no failing resource: remove it if it is no longer needed"
+                 for w in active if id(w) not in used]
+    return Evaluation(findings=findings, waiver_problems=problems)
+
+
+def _judge(control: Control, asset: Asset, doc: dict[str, Any], options: Any) -> tuple[Status, str | None]:
+    if asset.errors:
+        failed = [(p, why) for p, why in asset.errors.items() if any(paths_overlap(r, p) for r in control.reads)]
+        if failed:
+            return Status.ERROR, "; ".join(f"{p}: {why}" for p, why in sorted(failed))
+    if asset.unknown:
+        unknown = sorted(p for p in asset.unknown if any(paths_overlap(r, p) for r in control.reads))
+        if unknown:
+            view = "at plan time" if asset.source.value == "planned" else "in this view"
+            return Status.UNKNOWN, f"not known {view}: {', '.join(unknown)}"
+    if control.applies_if is not None:
+        verdict = _boolean(control.applies_if, doc, options, "applies_if")
+        if isinstance(verdict, str):
+            return Status.ERROR, verdict
+        if not verdict:
+            return Status.NOT_APPLICABLE, None
+    verdict = _boolean(control.assert_, doc, options, "assert")
+    if isinstance(verdict, str):
+        return Status.ERROR, verdict
+    return (Status.PASS, None) if verdict else (Status.FAIL, None)
+
+
+def _boolean(expr: Expression, doc: dict[str, Any], options: Any, field: str) -> bool | str:
+    """The expression's boolean value, or an explanation when it is not a boolean (no coercion)."""
+    try:
+        value = search(expr, doc, options)
+    except EvaluationError as err:
+        return f"{field} failed: {err}"
+    if isinstance(value, bool):
+        return value
+    shown = "null" if value is None else type(value).__name__
+    return f"{field} evaluated to {shown}, not a boolean (is an attribute it reads missing?)"

@@ -1,0 +1,104 @@
+"""Project settings: `[tool.clearance]` in pyproject.toml, or a clearance.toml (top-level keys).
+
+    [tool.clearance]
+    fail_on = "high"                 # default threshold for the exit code
+    waivers = "waivers.yaml"         # waivers file, relative to the settings file
+    [tool.clearance.params.KEY-01]   # parameter overrides per control
+    max_rotation_days = 90
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checks.controls import Control
+from checks.errors import InputError
+from checks.model import Severity
+
+KNOWN_KEYS = frozenset({"fail_on", "waivers", "params", "controls_dir"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    file: str | None = None
+    fail_on: Severity | None = None
+    waivers: Path | None = None
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def find_settings(start: Path) -> Path | None:
+    """clearance.toml, else a pyproject.toml with [tool.clearance], in `start` or its parents."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "clearance.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "tool" in _read_toml(pyproject) and "clearance" in _read_toml(pyproject)["tool"]:
+            return pyproject
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"invalid TOML: {err}", where=str(path), hint="fix the TOML syntax") from None
+    except OSError as err:
+        raise InputError(f"cannot read file: {err}", where=str(path)) from None
+
+
+def load_settings(path: Path | None) -> Settings:
+    if path is None:
+        return Settings()
+    data = _read_toml(path)
+    prefix = "tool.clearance"
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("clearance", {})
+    else:
+        prefix = ""
+
+    def where(key: str) -> str:
+        return f"{path}: [{prefix + '.' if prefix else ''}{key}]" if key else str(path)
+
+    unknown = sorted(set(data) - KNOWN_KEYS)
+    if unknown:
+        raise InputError(f"unknown setting '{unknown[0]}' (known: {', '.join(sorted(KNOWN_KEYS))})", where=str(path))
+    fail_on = data.get("fail_on")
+    if fail_on is not None and fail_on not in {s.value for s in Severity}:
+        raise InputError(f"fail_on must be one of critical, high, medium, low, not {fail_on!r}", where=str(path))
+    waivers = data.get("waivers")
+    params = data.get("params", {})
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise InputError("params must be tables [params.<CONTROL-ID>] of name = value", where=where("params"))
+    return Settings(
+        file=str(path),
+        fail_on=Severity(fail_on) if fail_on else None,
+        waivers=(path.parent / waivers) if isinstance(waivers, str) else None,
+        params={k: dict(v) for k, v in params.items()},
+    )
+
+
+def apply_params(controls: dict[str, Control], settings: Settings) -> dict[str, Control]:
+    """Controls with the project's parameter overrides applied; unknown ids, names or types raise."""
+    out = dict(controls)
+    for cid, overrides in settings.params.items():
+        control = controls.get(cid)
+        if control is None:
+            raise InputError(f"params for unknown control '{cid}'", where=f"{settings.file}: params.{cid}",
+                             hint="check the id with 'clearance controls list'")
+        for name, value in overrides.items():
+            if name not in control.params:
+                known = ", ".join(sorted(control.params)) or "none"
+                raise InputError(f"control {cid} has no parameter '{name}' (its parameters: {known})",
+                                 where=f"{settings.file}: params.{cid}.{name}")
+            default = control.params[name]
+            if type(value) is not type(default) and not (isinstance(default, float) and type(value) is int):
+                raise InputError(
+                    f"parameter {cid}.{name} must be a {type(default).__name__} like its default {default!r}, "
+                    f"not {type(value).__name__} {value!r}", where=f"{settings.file}: params.{cid}.{name}")
+        out[cid] = control.with_params(overrides)
+    return out

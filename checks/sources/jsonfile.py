@@ -1,0 +1,187 @@
+"""Reading the JSON files Pulumi writes (preview digests, stack exports) with one-line errors.
+
+Every error names the file (with line and column for JSON syntax errors) and says how to
+regenerate the file. No message ever quotes file content: a file may hold secrets.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from checks.errors import InputError
+from checks.model import SourceKind
+from checks.sources.raw import RawResource
+
+
+class FileKind(StrEnum):
+    PREVIEW = "preview"
+    STATE = "state"
+
+    @property
+    def title(self) -> str:
+        return "preview" if self is FileKind.PREVIEW else "stack export"
+
+    def regenerate(self, path: Path) -> str:
+        """The command that writes this kind of file at `path`."""
+        if self is FileKind.PREVIEW:
+            return f"pulumi preview --json > {path}"
+        return f"pulumi stack export --file {path}"
+
+    @property
+    def option(self) -> str:
+        return "--preview" if self is FileKind.PREVIEW else "--state"
+
+
+@dataclass(frozen=True, slots=True)
+class FileSource:
+    """The raw resources read from a preview or state file, with what the file says about them.
+
+    `ops` maps each resource URN to its step op (preview files only); `pending_replacement` holds the
+    URNs a stack export marks `pendingReplacement` (state files only).
+    """
+
+    path: Path
+    source: SourceKind
+    resources: list[RawResource]
+    project: str | None = None
+    stack: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    ops: Mapping[str, str] = field(default_factory=dict)
+    pending_replacement: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class JsonFile:
+    """A parsed file and what it is expected to be, to build errors that say how to fix it."""
+
+    path: Path
+    kind: FileKind
+    data: dict[str, Any]
+
+    def error(self, problem: str) -> InputError:
+        """A structural problem at a JSON path: `steps[3] has no 'op'`."""
+        return InputError(
+            f"{problem}: the file is not a complete {self.kind.title}; "
+            f"regenerate it with '{self.kind.regenerate(self.path)}'",
+            where=str(self.path),
+        )
+
+
+def load_json_file(path: Path, kind: FileKind) -> JsonFile:
+    """Read `path` as one JSON object expected to be of `kind`; raise InputError on any problem."""
+    text = _read_text(path, kind)
+    data = _parse(text, path, kind)
+    found = detect_kind(data)
+    if found is not None and found is not kind:
+        raise InputError(
+            f"this is a {_describe(found)}, not a {_describe(kind)}: use '{found.option} {path}'",
+            where=str(path),
+        )
+    if found is None:
+        raise InputError(
+            f"this is not a {_describe(kind)} (no '{_key(kind)}' at the top level): "
+            f"regenerate it with '{kind.regenerate(path)}'",
+            where=str(path),
+        )
+    return JsonFile(path, kind, data)
+
+
+def detect_kind(data: Mapping[str, Any]) -> FileKind | None:
+    """A preview digest has `steps` (or only its summary fields); a stack export has `deployment`."""
+    if "deployment" in data:
+        return FileKind.STATE
+    if "steps" in data or data.keys() & {"changeSummary", "diagnostics", "duration"}:
+        return FileKind.PREVIEW
+    return None
+
+
+def _describe(kind: FileKind) -> str:
+    if kind is FileKind.PREVIEW:
+        return "preview file ('pulumi preview --json')"
+    return "state file ('pulumi stack export')"
+
+
+def _key(kind: FileKind) -> str:
+    return "steps" if kind is FileKind.PREVIEW else "deployment"
+
+
+def _read_text(path: Path, kind: FileKind) -> str:
+    where = str(path)
+    regen = kind.regenerate(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"file not found: check the path, or create it with '{regen}'", where=where) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file: give the path of the JSON file", where=where) from None
+    except PermissionError:
+        raise InputError("cannot be read (permission denied): check the file's permissions", where=where) from None
+    except OSError as err:
+        raise InputError(f"cannot be read ({err.strerror}): check the path", where=where) from None
+    if not raw.strip():
+        raise InputError(f"the file is empty: regenerate it with '{regen}'", where=where)
+    return _decode(raw, where, regen)
+
+
+def _decode(raw: bytes, where: str, regen: str) -> str:
+    """UTF-8, with or without BOM; UTF-16 with BOM (what Windows PowerShell's `>` writes)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(
+            f"the file is not {encoding.removesuffix('-sig').upper()} text (undecodable byte on line {line}): "
+            f"regenerate it with '{regen}'",
+            where=where,
+        ) from None
+
+
+def _parse(text: str, path: Path, kind: FileKind) -> dict[str, Any]:
+    regen = kind.regenerate(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"invalid JSON ({err.msg}): {_syntax_advice(text, err)}; regenerate it with '{regen}'",
+            where=f"{path}:{err.lineno}:{err.colno}",
+        ) from None
+    except RecursionError:
+        raise InputError(f"the JSON is nested too deeply to read: regenerate it with '{regen}'", where=str(path)) from None
+    if not isinstance(data, dict):
+        raise InputError(
+            f"expected a JSON object at the top level, found {_json_type(data)}: regenerate it with '{regen}'",
+            where=str(path),
+        )
+    return data
+
+
+def _syntax_advice(text: str, err: json.JSONDecodeError) -> str:
+    if err.pos >= len(text.rstrip()):
+        return "the file looks truncated"
+    if err.msg == "Extra data":
+        return "the file holds more than one JSON document"
+    if err.pos == len(text) - len(text.lstrip()):
+        return "the file does not start with JSON"
+    return "the file is damaged"
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
