@@ -24,7 +24,7 @@ class FileKind(StrEnum):
     STATE = "state"
 
     @property
-    def title(self) -> str:
+    def noun(self) -> str:
         return "preview" if self is FileKind.PREVIEW else "stack export"
 
     def regenerate(self, path: Path) -> str:
@@ -67,7 +67,7 @@ class JsonFile:
     def error(self, problem: str) -> InputError:
         """A structural problem at a JSON path: `steps[3] has no 'op'`."""
         return InputError(
-            f"{problem}: the file is not a complete {self.kind.title}; "
+            f"{problem}: the file is not a complete {self.kind.noun}; "
             f"regenerate it with '{self.kind.regenerate(self.path)}'",
             where=str(self.path),
         )
@@ -156,7 +156,8 @@ def _parse(text: str, path: Path, kind: FileKind) -> dict[str, Any]:
             where=f"{path}:{err.lineno}:{err.colno}",
         ) from None
     except RecursionError:
-        raise InputError(f"the JSON is nested too deeply to read: regenerate it with '{regen}'", where=str(path)) from None
+        raise InputError(f"the JSON is nested too deeply to read: regenerate it with '{regen}'",
+                         where=str(path)) from None
     if not isinstance(data, dict):
         raise InputError(
             f"expected a JSON object at the top level, found {_json_type(data)}: regenerate it with '{regen}'",

@@ -1,0 +1,183 @@
+"""The planned source from a file: `pulumi preview --json` output (a PreviewDigest).
+
+One raw resource per resource that will exist after the update, with its planned inputs as props.
+The preview writes every secret as the string `[secret]`: those values are UNKNOWN here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checks.errors import InputError
+from checks.model import UNKNOWN, Secret, SourceKind
+from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
+from checks.sources.raw import RawResource, normalize_urn
+from checks.sources.state import (
+    PROVIDER_PREFIX,
+    Urn,
+    build_raw,
+    convert_props,
+    is_skipped_type,
+    known_id,
+    parse_urn,
+    provider_urn,
+    stack_identity,
+    with_region,
+)
+
+KEPT_OPS = frozenset({"create", "update", "same", "replace", "create-replacement", "import", "import-replacement",
+                      "refresh"})
+DROPPED_OPS = frozenset({"delete", "delete-replaced", "discard-replaced", "read", "read-replacement", "read-discard",
+                         "remove-pending-replace"})
+OLD_ID_OPS = frozenset({"update", "same", "refresh"})  # the resource keeps its id
+BLINDED_SECRET = "[secret]"
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    at: str
+    op: str
+    urn: Urn
+    urn_text: str
+    type_: str
+    new: Mapping[str, Any]
+    old: Mapping[str, Any] | None
+
+
+def load_preview(path: Path, *, cwd: Path | None = None) -> FileSource:
+    """Read a `pulumi preview --json` file into raw resources of the planned view."""
+    file = load_json_file(path, FileKind.PREVIEW)
+    steps_value = file.data.get("steps")
+    if steps_value is not None and not isinstance(steps_value, list):
+        raise file.error("'steps' is not a list")
+    warnings = _digest_warnings(file, steps_value or [])
+    all_urns: list[Urn] = []
+    steps: list[_Step] = []
+    for i, value in enumerate(steps_value or []):
+        op, urn = _step_head(value, file, i)
+        all_urns.append(urn)
+        step = _step(value, file, i, op, urn)
+        if step is not None:
+            steps.append(step)
+        elif op not in DROPPED_OPS and op not in KEPT_OPS:
+            warnings.append(f"steps[{i}] has an unknown op '{op}': {value['urn']} skipped")
+    regions = _provider_regions(steps, file)
+    blinded = [0]
+    resources: dict[str, RawResource] = {}
+    ops: dict[str, str] = {}
+    for step in steps:
+        if is_skipped_type(step.type_):
+            continue
+        props = _blind(convert_props(step.new.get("inputs"), file, f"{step.at}.newState.inputs"), blinded)
+        provider = provider_urn(step.new.get("provider"))
+        props = with_region(props, regions.get(provider) if provider in regions else _default_region(provider, file))
+        id_ = known_id(step.new.get("id"))
+        if id_ is None and step.op in OLD_ID_OPS and step.old is not None:
+            id_ = known_id(step.old.get("id"))
+        resources[step.urn_text] = build_raw(
+            step.new, file, f"{step.at}.newState", urn=step.urn, urn_text=step.urn_text, type_=step.type_,
+            props=props, source=SourceKind.PLANNED, id_=id_, cwd=cwd or Path.cwd())
+        ops[step.urn_text] = "replace" if "replace" in (ops.get(step.urn_text), step.op) else step.op
+    if blinded[0]:
+        warnings.append(f"the preview hides {blinded[0]} secret value(s) as '[secret]': checks that read them "
+                        f"are unknown")
+    project, stack = stack_identity(all_urns, warnings)
+    return FileSource(path=path, source=SourceKind.PLANNED, resources=list(resources.values()), project=project,
+                      stack=stack, warnings=warnings, ops=ops)
+
+
+def _step_head(value: Any, file: JsonFile, i: int) -> tuple[str, Urn]:
+    at = f"steps[{i}]"
+    if not isinstance(value, dict):
+        raise file.error(f"{at} is not an object")
+    op, urn_text = value.get("op"), value.get("urn")
+    if not isinstance(op, str) or not op:
+        raise file.error(f"{at} has no 'op'")
+    if not isinstance(urn_text, str) or not urn_text:
+        raise file.error(f"{at} has no 'urn'")
+    urn = parse_urn(urn_text)
+    if urn is None:
+        raise file.error(f"{at}.urn is not a Pulumi URN")
+    return op, urn
+
+
+def _step(value: dict[str, Any], file: JsonFile, i: int, op: str, urn: Urn) -> _Step | None:
+    """The step of a resource that will exist after the update, else None."""
+    new = value.get("newState")
+    if op not in KEPT_OPS or new is None:
+        return None
+    at = f"steps[{i}]"
+    if not isinstance(new, dict):
+        raise file.error(f"{at}.newState is not an object")
+    type_ = new.get("type")
+    if not isinstance(type_, str) or not type_:
+        raise file.error(f"{at}.newState ({value['urn']}) has no 'type'")
+    old = value.get("oldState")
+    if old is not None and not isinstance(old, dict):
+        raise file.error(f"{at}.oldState is not an object")
+    urn_text = new.get("urn") or value["urn"]
+    parsed = parse_urn(urn_text)
+    if parsed is None:
+        raise file.error(f"{at}.newState.urn is not a Pulumi URN")
+    return _Step(at, op, parsed, normalize_urn(urn_text), type_, new, old)
+
+
+def _digest_warnings(file: JsonFile, steps: list[Any]) -> list[str]:
+    warnings: list[str] = []
+    if file.data.get("maybeCorrupt") is True:
+        warnings.append("the preview is marked 'maybeCorrupt' (a resource operation failed part-way): "
+                        "the planned resources may be incomplete")
+    diagnostics = file.data.get("diagnostics")
+    errors = sum(1 for d in diagnostics if isinstance(d, dict) and d.get("severity") == "error") \
+        if isinstance(diagnostics, list) else 0
+    if errors and not steps:
+        raise InputError(f"the preview failed ({errors} error diagnostic(s)) and lists no resources: fix the "
+                         f"program, then regenerate it with '{FileKind.PREVIEW.regenerate(file.path)}'",
+                         where=str(file.path))
+    if errors:
+        warnings.append(f"the preview reported {errors} error(s): the planned resources may be incomplete")
+    summary = file.data.get("changeSummary")
+    same = summary.get("same") if isinstance(summary, dict) else None
+    listed = sum(1 for s in steps if isinstance(s, dict) and s.get("op") == "same")
+    if isinstance(same, int) and listed < same:
+        warnings.append(f"the preview lists {listed} of its {same} unchanged resources: the others are not "
+                        f"checked; regenerate it with 'pulumi preview --json --show-sames > {file.path}'")
+    return warnings
+
+
+def _provider_regions(steps: list[_Step], file: JsonFile) -> dict[str, Any]:
+    """The `region` input of every provider the preview creates or keeps, by provider URN."""
+    regions: dict[str, Any] = {}
+    for step in steps:
+        if step.type_.startswith(PROVIDER_PREFIX):
+            inputs = convert_props(step.new.get("inputs"), file, f"{step.at}.newState.inputs")
+            regions[step.urn_text] = _blind(inputs, [0]).get("region")
+    return regions
+
+
+def _default_region(provider: str | None, file: JsonFile) -> Any:
+    """A default provider (`default_6_63_0`) not listed as a step is configured by `<package>:region`."""
+    urn = parse_urn(provider)
+    if urn is None or not urn.type.startswith(PROVIDER_PREFIX) or not urn.name.startswith("default"):
+        return None
+    config = file.data.get("config")
+    value = config.get(f"{urn.type.removeprefix(PROVIDER_PREFIX)}:region") if isinstance(config, dict) else None
+    return value if isinstance(value, str) and value != BLINDED_SECRET else None
+
+
+def _blind(value: Any, count: list[int]) -> Any:
+    """`[secret]` strings become UNKNOWN (the preview never shows a secret's value); counts them."""
+    if isinstance(value, str) and value == BLINDED_SECRET:
+        count[0] += 1
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _blind(v, count) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blind(v, count) for v in value]
+    if isinstance(value, Secret):
+        inner = _blind(value.value, count)
+        return inner if inner is UNKNOWN else Secret(inner)
+    return value

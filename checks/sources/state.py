@@ -1,0 +1,253 @@
+"""The state source: a `pulumi stack export` file (version 3), and the ResourceV3 shape it shares with previews.
+
+Props are the resource's outputs merged over its inputs (outputs win). Secrets exported with
+`--show-secrets` become `Secret`; ciphertext-only secrets become UNKNOWN (they cannot be read here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from checks.errors import InputError
+from checks.model import UNKNOWN, Location, SourceKind
+from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
+from checks.sources.raw import UNKNOWN_SENTINEL, RawResource, convert_value, normalize_urn
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_PREFIX = "pulumi:providers:"
+SUPPORTED_VERSION = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Urn:
+    """`urn:pulumi:<stack>::<project>::<qualified type>::<name>`; the name may itself contain `::`."""
+
+    stack: str
+    project: str
+    qualified_type: str
+    name: str
+
+    @property
+    def type(self) -> str:
+        return self.qualified_type.rsplit("$", 1)[-1]
+
+
+def parse_urn(value: Any) -> Urn | None:
+    if not isinstance(value, str) or not value.startswith("urn:pulumi:"):
+        return None
+    parts = value.removeprefix("urn:pulumi:").split("::", 3)
+    if len(parts) != 4 or not all(parts[:3]):
+        return None
+    return Urn(*parts)
+
+
+def is_skipped_type(type_: str) -> bool:
+    """The stack itself and provider resources are not cloud resources."""
+    return type_ == STACK_TYPE or type_.startswith(PROVIDER_PREFIX)
+
+
+def source_location(value: Any, cwd: Path) -> Location | None:
+    """`project:///index.ts#5,20` -> index.ts:5; `file:///abs/x.py#7` -> x.py:7 relative to `cwd` when inside it."""
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value)
+    line_text = parts.fragment.split(",", 1)[0]
+    if not line_text.isdigit() or int(line_text) < 1 or not parts.path:
+        return None
+    file_path = PurePosixPath(unquote(parts.path))
+    if parts.scheme == "project":
+        file = file_path.relative_to("/").as_posix() if file_path.is_absolute() else file_path.as_posix()
+    elif parts.scheme == "file":
+        file = _relative_to(Path(file_path), cwd)
+    else:
+        return None
+    return Location(file, int(line_text)) if file else None
+
+
+def _relative_to(path: Path, cwd: Path) -> str:
+    for base in (cwd, cwd.resolve()):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return path.as_posix()
+
+
+def provider_urn(reference: Any) -> str | None:
+    """A provider reference is `<provider URN>::<provider id>`: keep the URN."""
+    if not isinstance(reference, str) or not reference:
+        return None
+    urn = reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
+    return normalize_urn(urn)
+
+
+def convert_props(value: Any, file: JsonFile, at: str) -> dict[str, Any]:
+    """Convert an `inputs`/`outputs` object; engine-internal top-level keys (`__defaults`, `__meta`) are dropped."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise file.error(f"{at} is not an object")
+    return {k: convert_value(v) for k, v in value.items() if not k.startswith("__")}
+
+
+def known_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and value and value != UNKNOWN_SENTINEL else None
+
+
+def with_region(props: dict[str, Any], region: Any) -> dict[str, Any]:
+    """The provider's region, for resources that carry none of their own."""
+    if "region" not in props and (isinstance(region, str) or region is UNKNOWN):
+        props["region"] = region
+    return props
+
+
+def build_raw(res: Mapping[str, Any], file: JsonFile, at: str, *, urn: Urn, urn_text: str, type_: str,
+              props: Mapping[str, Any], source: SourceKind, id_: str | None, cwd: Path) -> RawResource:
+    """A RawResource from a ResourceV3 object (`res`), with props and id already worked out."""
+    custom = res.get("custom")
+    return RawResource(
+        type=type_, urn=normalize_urn(urn_text), name=urn.name, props=props, source=source, id=id_,
+        custom=custom if isinstance(custom, bool) else id_ is not None,
+        parent=_parent(res.get("parent"), file, f"{at}.parent"),
+        dependencies=_urns(res.get("dependencies"), file, f"{at}.dependencies"),
+        property_dependencies=_property_dependencies(res.get("propertyDependencies"), file, at),
+        location=source_location(res.get("sourcePosition"), cwd),
+        provider=provider_urn(res.get("provider")),
+    )
+
+
+def _parent(value: Any, file: JsonFile, at: str) -> str | None:
+    if value is None or value == "":
+        return None
+    parsed = parse_urn(value)
+    if parsed is None:
+        raise file.error(f"{at} is not a Pulumi URN")
+    return None if parsed.type == STACK_TYPE else normalize_urn(value)
+
+
+def _urns(value: Any, file: JsonFile, at: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise file.error(f"{at} is not a list of URNs")
+    return tuple(normalize_urn(v) for v in value)
+
+
+def _property_dependencies(value: Any, file: JsonFile, at: str) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise file.error(f"{at}.propertyDependencies is not an object")
+    return {k: _urns(v, file, f"{at}.propertyDependencies.{k}") for k, v in value.items()}
+
+
+def stack_identity(urns: Iterable[Urn], warnings: list[str]) -> tuple[str | None, str | None]:
+    """(project, stack) from the URNs; a file that mixes stacks gets a warning and keeps the first."""
+    seen = list(dict.fromkeys((u.project, u.stack) for u in urns))
+    if not seen:
+        return None, None
+    if len(seen) > 1:
+        warnings.append(f"the file mixes resources of {len(seen)} stacks: reporting {seen[0][0]}/{seen[0][1]}")
+    return seen[0]
+
+
+# ---------------------------------------------------------------- the state file
+
+
+def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
+    """Read a `pulumi stack export` file into raw resources of the state view."""
+    file = load_json_file(path, FileKind.STATE)
+    _check_version(file)
+    deployment = file.data["deployment"]
+    if not isinstance(deployment, dict):
+        raise file.error("'deployment' is not an object")
+    warnings: list[str] = []
+    listed = deployment.get("resources")
+    if listed is None:
+        if "manifest" not in deployment:
+            raise file.error("deployment.resources is missing")
+        listed = []  # Pulumi omits the list when the stack has no resources
+        warnings.append("the stack export lists no resources: the stack is empty")
+    if not isinstance(listed, list):
+        raise file.error("deployment.resources is not a list")
+    entries = [_entry(res, file, i) for i, res in enumerate(listed)]
+    regions = {u_text: _props(res, file, at).get("region") for res, at, u_text, _, type_ in entries
+               if type_.startswith(PROVIDER_PREFIX) and res.get("delete") is not True}
+    resources: dict[str, RawResource] = {}
+    pending: set[str] = set()
+    for res, at, u_text, urn, type_ in entries:
+        if is_skipped_type(type_):
+            continue
+        if res.get("delete") is True:
+            warnings.append(f"{u_text} is marked for deletion (a replaced or failed delete): skipped")
+            continue
+        if res.get("external") is True:
+            continue  # read with `.get()`: not managed by this stack
+        if u_text in resources:
+            warnings.append(f"{u_text} is listed twice: kept the first")
+            continue
+        props = with_region(_props(res, file, at), regions.get(provider_urn(res.get("provider")) or ""))
+        resources[u_text] = build_raw(res, file, at, urn=urn, urn_text=u_text, type_=type_, props=props,
+                                      source=SourceKind.STATE, id_=known_id(res.get("id")), cwd=cwd or Path.cwd())
+        if res.get("pendingReplacement") is True:
+            pending.add(resources[u_text].urn)
+            warnings.append(f"{u_text} is pending replacement: it was deleted before its replacement was created")
+    warnings.extend(_pending_operations(deployment.get("pending_operations"), file))
+    project, stack = stack_identity((e[3] for e in entries), warnings)
+    return FileSource(path=path, source=SourceKind.STATE, resources=list(resources.values()), project=project,
+                      stack=stack, warnings=warnings, pending_replacement=frozenset(pending))
+
+
+def _check_version(file: JsonFile) -> None:
+    version = file.data.get("version")
+    where, command = str(file.path), f"'{FileKind.STATE.regenerate(file.path)}'"
+    if version is None:
+        raise InputError("the stack export has no 'version'", where=where, hint=command)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InputError("the stack export 'version' is not a number", where=where, hint=command)
+    if version < SUPPORTED_VERSION:
+        raise InputError(f"stack export version {version} is not supported: export it with Pulumi CLI 3.x",
+                         where=where, hint=command)
+    if version > SUPPORTED_VERSION:
+        raise InputError(f"stack export version {version} is not supported: clearance reads version 3", where=where)
+
+
+def _entry(res: Any, file: JsonFile, index: int) -> tuple[Mapping[str, Any], str, str, Urn, str]:
+    at = f"deployment.resources[{index}]"
+    if not isinstance(res, dict):
+        raise file.error(f"{at} is not an object")
+    urn_text = res.get("urn")
+    if not isinstance(urn_text, str) or not urn_text:
+        raise file.error(f"{at} has no 'urn'")
+    type_ = res.get("type")
+    if not isinstance(type_, str) or not type_:
+        raise file.error(f"{at} ({urn_text}) has no 'type'")
+    urn = parse_urn(urn_text)
+    if urn is None:
+        raise file.error(f"{at}.urn is not a Pulumi URN")
+    return res, at, normalize_urn(urn_text), urn, type_
+
+
+def _props(res: Mapping[str, Any], file: JsonFile, at: str) -> dict[str, Any]:
+    props = convert_props(res.get("inputs"), file, f"{at}.inputs")
+    props.update(convert_props(res.get("outputs"), file, f"{at}.outputs"))
+    return props
+
+
+def _pending_operations(value: Any, file: JsonFile) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise file.error("deployment.pending_operations is not a list")
+    warnings = []
+    for i, op in enumerate(value):
+        res = op.get("resource") if isinstance(op, dict) else None
+        urn = res.get("urn") if isinstance(res, dict) else None
+        kind = op.get("type") if isinstance(op, dict) else None
+        if not isinstance(urn, str) or not isinstance(kind, str):
+            raise file.error(f"deployment.pending_operations[{i}] has no resource 'urn' or 'type'")
+        warnings.append(f"pending operation '{kind}' on {urn}: an update was interrupted, so the state may not "
+                        f"match the cloud; run 'pulumi refresh', then export again")
+    return warnings

@@ -1,0 +1,177 @@
+"""The renderer protocol, the registry of formats, and the atomic writer of report files.
+
+A renderer turns a `Report` into one string; it does no I/O. `write_reports` renders every requested
+format in memory first, then writes each file through a temporary file in the same folder and
+`os.replace`, so a failure never leaves a half-written file over a good one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable, Mapping, MutableMapping
+from pathlib import Path
+from typing import Protocol
+
+from checks.model import Finding, Severity, Status
+from checks.report import Report
+
+FILE_STEM = "clearance"
+
+# Most severe first; used by every renderer so that orderings agree.
+SEVERITY_ORDER: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
+# Order of statuses in tables and listings: what needs action first.
+STATUS_ORDER: tuple[Status, ...] = (
+    Status.FAIL,
+    Status.ERROR,
+    Status.UNKNOWN,
+    Status.WAIVED,
+    Status.PASS,
+    Status.NOT_APPLICABLE,
+)
+STATUS_LABELS: Mapping[Status, str] = {
+    Status.FAIL: "fail",
+    Status.ERROR: "error",
+    Status.UNKNOWN: "unknown",
+    Status.WAIVED: "waived",
+    Status.PASS: "pass",
+    Status.NOT_APPLICABLE: "n/a",
+}
+_STATUS_RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
+
+
+class Renderer(Protocol):
+    """One output format. `extension` names the file written in --out: `clearance.<extension>`."""
+
+    name: str
+    extension: str
+
+    def render(self, report: Report) -> str: ...
+
+
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register(renderer: Renderer, registry: MutableMapping[str, Renderer] | None = None) -> Renderer:
+    """Add a renderer under its name; a second renderer with the same name or file name raises."""
+    target = RENDERERS if registry is None else registry
+    if renderer.name in target:
+        raise ValueError(f"a renderer named {renderer.name!r} is already registered")
+    clash = [other.name for other in target.values() if other.extension == renderer.extension]
+    if clash:
+        raise ValueError(f"renderer {renderer.name!r} would write {output_name(renderer)}, as {clash[0]!r} does")
+    target[renderer.name] = renderer
+    return renderer
+
+
+def output_name(renderer: Renderer) -> str:
+    return f"{FILE_STEM}.{renderer.extension}"
+
+
+def get_renderer(name: str, registry: Mapping[str, Renderer] | None = None) -> Renderer:
+    """The renderer of a format, or a ValueError that lists the known formats."""
+    source = RENDERERS if registry is None else registry
+    try:
+        return source[name]
+    except KeyError:
+        known = ", ".join(sorted(source)) or "none"
+        raise ValueError(f"unknown report format {name!r} (known formats: {known})") from None
+
+
+def write_reports(
+    report: Report,
+    formats: Iterable[str],
+    out_dir: Path,
+    registry: Mapping[str, Renderer] | None = None,
+) -> list[Path]:
+    """Render every format, then write `clearance.<extension>` files atomically into `out_dir`.
+
+    Nothing is written unless every format rendered. Each file is written to a temporary file in
+    `out_dir` and moved over the old one with `os.replace`, so a reader sees the old file or the
+    new one, never a part of either.
+    """
+    renderers: list[Renderer] = []
+    for name in dict.fromkeys(formats):  # de-duplicate, keep order
+        renderers.append(get_renderer(name, registry))
+    rendered = [(out_dir / output_name(r), r.render(report)) for r in renderers]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for path, text in rendered:
+        _write_atomic(path, text)
+        written.append(path)
+    return written
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # os.open with mode 0o666 honours the umask, unlike mkstemp's 0o600.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+# --- helpers shared by the renderers --------------------------------------------------------------
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def verdict(report: Report) -> str:
+    """`3 findings at or above high` / `no findings at or above high` (`... failing findings` without a threshold)."""
+    count = len(report.failing())
+    if report.fail_on is None:
+        return plural(count, "failing finding") if count else "no failing findings"
+    return f"{plural(count, 'finding') if count else 'no findings'} at or above {report.fail_on.value}"
+
+
+def incomplete_note(report: Report) -> str | None:
+    """`evaluation incomplete: 2 unknown, 1 error`, or None when every control could be evaluated."""
+    counts = report.status_counts()
+    parts = [f"{counts[s]} {s.value}" for s in (Status.UNKNOWN, Status.ERROR) if counts[s]]
+    return f"evaluation incomplete: {', '.join(parts)}" if parts else None
+
+
+def finding_sort_key(finding: Finding) -> tuple[int, str, int, str, str, str]:
+    """Most severe first, then by control, status (fail first), asset and fingerprint."""
+    return (
+        -finding.severity.rank,
+        finding.control_id,
+        _STATUS_RANK[finding.status],
+        finding.asset_kind,
+        finding.asset_id,
+        finding.fingerprint,
+    )
+
+
+def where(finding: Finding) -> str:
+    """`file:line` when the finding has a source location, else the asset id."""
+    return str(finding.location) if finding.location else finding.asset_id
+
+
+def waiver_text(finding: Finding) -> str:
+    """`waived by alice until 2026-12-31: reason` (or just `waived` without a waiver reference)."""
+    w = finding.waiver
+    if w is None:
+        return "waived"
+    return f"waived by {w.approver} until {w.expires}: {w.reason}"
+
+
+def detail_text(finding: Finding) -> str:
+    """The message, with the detail (why it is unknown or an error) appended when there is one."""
+    if finding.detail and finding.detail not in finding.message:
+        return f"{finding.message} ({finding.detail})"
+    return finding.message
+
+
+def control_order(report: Report) -> list[str]:
+    """Control ids that have findings, most severe first, then by id."""
+    groups = report.by_control()
+    return sorted(groups, key=lambda cid: (-max(f.severity.rank for f in groups[cid]), cid))

@@ -1,0 +1,107 @@
+"""The JSON report: a versioned document for machines (documented in docs/report-format.md).
+
+Its JSON Schema is `policies/schema/report.schema.json`; `schema_version` follows
+`checks.report.REPORT_SCHEMA_VERSION` (minor: fields added, major: fields changed or removed).
+Every list and map is sorted so that two runs over the same estate give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from checks.controls import Control
+from checks.model import Finding
+from checks.paths import policies_dir
+from checks.report import REPORT_SCHEMA_VERSION, Report
+from reports.base import SEVERITY_ORDER, STATUS_ORDER, incomplete_note, register, verdict
+
+TOOL_NAME = "clearance"
+
+
+def report_schema_path() -> Path:
+    return policies_dir() / "schema" / "report.schema.json"
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The report as a JSON-ready dict (see docs/report-format.md)."""
+    return {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": report.tool_version},
+        "generated_at": report.generated_at.isoformat(),
+        "view": report.view.value,
+        "target": report.target,
+        "fail_on": report.fail_on.value if report.fail_on else None,
+        "artifact": report.artifact,
+        "summary": _summary(report),
+        "controls": {cid: _control(report.controls[cid]) for cid in sorted(report.controls)},
+        "findings": [_finding(f) for f in sorted(report.findings, key=_json_order)],
+        "unsupported": [{"type": t, "count": report.unsupported[t]} for t in sorted(report.unsupported)],
+        "waiver_problems": sorted(report.waiver_problems),
+        "warnings": list(report.warnings),
+    }
+
+
+def _summary(report: Report) -> dict[str, Any]:
+    counts = report.status_counts()
+    by_sev = report.severity_status_counts()
+    failing = len(report.failing())
+    return {
+        "result": "fail" if failing else "pass",
+        "verdict": verdict(report),
+        "failing": failing,
+        "incomplete": report.incomplete,
+        "incomplete_note": incomplete_note(report),
+        "assets": report.asset_count,
+        "findings": len(report.findings),
+        "by_status": {s.value: counts[s] for s in STATUS_ORDER},
+        "by_severity": {sev.value: {s.value: by_sev[sev][s] for s in STATUS_ORDER} for sev in SEVERITY_ORDER},
+    }
+
+
+def _control(control: Control) -> dict[str, Any]:
+    return {
+        "title": control.title,
+        "severity": control.severity.value,
+        "kind": control.kind,
+        "description": control.description,
+        "frameworks": {fw: sorted(ids) for fw, ids in sorted(control.frameworks.items())},
+        "remediation": {"pulumi": control.remediation.pulumi, "cli": control.remediation.cli},
+        "claim": control.claim,
+    }
+
+
+def _json_order(finding: Finding) -> tuple[str, str, str, str, str]:
+    # Control, then asset: stable across scans even when a control's severity changes.
+    return (finding.control_id, finding.asset_kind, finding.asset_id, finding.fingerprint, finding.status.value)
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    waiver = None
+    if f.waiver is not None:
+        w = f.waiver
+        waiver = {"control": w.control, "asset": w.asset, "reason": w.reason, "approver": w.approver,
+                  "expires": w.expires}
+    return {
+        "control": f.control_id,
+        "severity": f.severity.value,
+        "status": f.status.value,
+        "asset": {"kind": f.asset_kind, "id": f.asset_id, "name": f.asset_name},
+        "location": None if f.location is None else {"file": f.location.file, "line": f.location.line},
+        "message": f.message,
+        "detail": f.detail,
+        "fingerprint": f.fingerprint,
+        "waiver": waiver,
+    }
+
+
+class JsonRenderer:
+    name = "json"
+    extension = "json"
+
+    def render(self, report: Report) -> str:
+        return json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+register(JsonRenderer())
