@@ -3,7 +3,7 @@
 clearance starts this script in a child process: `python _pulumi_child.py ARGS.json`, with the program's
 directory as working directory. It may run under the program's own interpreter, which has pulumi and
 pulumi-aws but not clearance, so it imports only the standard library and the Pulumi SDK, and keeps to
-Python 3.8 syntax.
+Python 3.9 syntax (older Pulumi SDKs still run there).
 
 ARGS.json: {"main": abs path of the entry file, "program_dir": abs path, "sys_path": [dirs],
             "project": str, "stack": str, "config": {key: str}, "secret_keys": [key], "output": path}
@@ -13,11 +13,13 @@ The output file gets {"resources": [...], "invokes": [token], "reads": [type::na
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import runpy
 import sys
+import sysconfig
 import traceback
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -31,22 +33,47 @@ def _uri_path(uri: str) -> str:
     return unquote(urlparse(uri).path) if uri.startswith("file:") else uri
 
 
+_LIBRARY_DIRS = tuple({os.path.realpath(sysconfig.get_path(p)) + os.sep for p in ("stdlib", "purelib", "platlib")})
+
+
+@functools.cache
+def _is_user_code(filename: str) -> bool:
+    """False for the SDK, installed packages, the standard library and this script; True for program files."""
+    if not filename or filename.startswith("<"):
+        return False  # <frozen runpy>, <string>
+    path = os.path.realpath(filename)
+    parts = path.split(os.sep)
+    if "site-packages" in parts or "dist-packages" in parts or path == os.path.realpath(__file__):
+        return False
+    return not path.startswith(_LIBRARY_DIRS)
+
+
 def _inside(filename: str, program_dir: str) -> bool:
     """True for the program's own files: under program_dir but not in a virtualenv's packages."""
-    if filename.startswith("<"):
-        return False  # <frozen runpy>, <string>
-    path = os.path.abspath(filename)
-    if os.path.commonpath([path, program_dir]) != program_dir:
+    if not _is_user_code(filename):
         return False
-    parts = path.split(os.sep)
-    return "site-packages" not in parts and "dist-packages" not in parts
+    return os.path.commonpath([os.path.realpath(filename), program_dir]) == program_dir
+
+
+def _position(request: Any) -> tuple[str, int]:
+    """File and line of the resource's declaration: the SDK's source position, or when that is library code
+    (a provider, a component from an installed package), the innermost program frame of the stack trace."""
+    pos = request.sourcePosition
+    file = _uri_path(pos.uri)
+    if not file or _is_user_code(file):
+        return file, pos.line
+    for frame in request.stackTrace.frames:  # innermost first
+        candidate = _uri_path(frame.pc.uri)
+        if _is_user_code(candidate):
+            return candidate, frame.pc.line
+    return file, pos.line
 
 
 def _describe_error(err: BaseException, program_dir: str) -> dict[str, Any]:
     """The program's exception as data: type, first message, and the innermost frame in the program."""
     info: dict[str, Any] = {"kind": "exception", "type": type(err).__name__, "message": str(err),
                             "file": None, "line": None}
-    if isinstance(err, SyntaxError) and err.filename and _inside(err.filename, program_dir):
+    if isinstance(err, SyntaxError) and err.filename and _is_user_code(err.filename):
         info.update(kind="syntax", message=err.msg, file=os.path.abspath(err.filename), line=err.lineno)
         return info
     frames = [f for f in traceback.extract_tb(err.__traceback__) if _inside(f.filename, program_dir)]
@@ -108,12 +135,13 @@ def _run(args: dict[str, Any], result: dict[str, Any]) -> None:
         """Records every registration as the engine would see it, then lets the mock monitor answer."""
 
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            file, line = _position(request)
             record: dict[str, Any] = {
                 "type": request.type, "name": request.name, "custom": bool(request.custom),
                 "parent": request.parent, "dependencies": list(request.dependencies),
                 "propertyDependencies": {k: list(v.urns) for k, v in request.propertyDependencies.items()},
-                "provider": request.provider, "file": _uri_path(request.sourcePosition.uri),
-                "line": request.sourcePosition.line, "inputs": json_format.MessageToDict(request.object),
+                "provider": request.provider, "file": file, "line": line,
+                "inputs": json_format.MessageToDict(request.object),
             }
             response = super().RegisterResource(request)
             record["urn"] = response.urn

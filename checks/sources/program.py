@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -217,10 +217,15 @@ def _convert(rec: Mapping[str, Any], files: dict[str, str]) -> RawResource:
         type=rec["type"], urn=normalize_urn(rec["urn"]), name=rec["name"], props=convert_value(rec.get("inputs") or {}),
         source=SourceKind.PLANNED, id=None, custom=bool(rec.get("custom")),
         parent=None if not parent or _is_stack(parent) else normalize_urn(parent),
-        dependencies=tuple(normalize_urn(u) for u in rec.get("dependencies") or ()),
-        property_dependencies={k: tuple(normalize_urn(u) for u in v) for k, v in pdeps.items()},
+        dependencies=_urns(rec.get("dependencies") or ()),
+        property_dependencies={k: _urns(v) for k, v in sorted(pdeps.items())},
         location=location, provider=normalize_urn(rec["provider"]) if rec.get("provider") else None,
     )
+
+
+def _urns(urns: Iterable[str]) -> tuple[str, ...]:
+    """Normalized and sorted: the SDK collects dependencies in sets, so their order varies between runs."""
+    return tuple(sorted({normalize_urn(u) for u in urns}))
 
 
 def _order(res: RawResource) -> tuple[str, int, str]:
