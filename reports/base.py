@@ -93,22 +93,23 @@ def write_reports(
     renderers: list[Renderer] = []
     for name in dict.fromkeys(formats):  # de-duplicate, keep order
         renderers.append(get_renderer(name, registry))
-    rendered = [(out_dir / output_name(r), r.render(report)) for r in renderers]
+    # Encode up front too: a stray lone surrogate becomes "?" instead of failing half-way through the writes.
+    rendered = [(out_dir / output_name(r), r.render(report).encode("utf-8", errors="replace")) for r in renderers]
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for path, text in rendered:
-        _write_atomic(path, text)
+    for path, data in rendered:
+        _write_atomic(path, data)
         written.append(path)
     return written
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     # os.open with mode 0o666 honours the umask, unlike mkstemp's 0o600.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -167,8 +167,8 @@ def _parse(text: str, path: Path, kind: FileKind) -> dict[str, Any]:
 
 
 def _syntax_advice(text: str, err: json.JSONDecodeError) -> str:
-    if err.pos >= len(text.rstrip()):
-        return "the file looks truncated"
+    if err.pos >= len(text.rstrip()) or err.msg == "Unterminated string starting at":
+        return "the file looks truncated"  # the JSON stops before it is complete
     if err.msg == "Extra data":
         return "the file holds more than one JSON document"
     if err.pos == len(text) - len(text.lstrip()):

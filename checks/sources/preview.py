@@ -65,13 +65,16 @@ def load_preview(path: Path, *, cwd: Path | None = None) -> FileSource:
         elif op not in DROPPED_OPS and op not in KEPT_OPS:
             warnings.append(f"steps[{i}] has an unknown op '{op}': {value['urn']} skipped")
     regions = _provider_regions(steps, file)
-    blinded = [0]
+    cwd = cwd or Path.cwd()
+    blinded = 0
     resources: dict[str, RawResource] = {}
     ops: dict[str, str] = {}
     for step in steps:
         if is_skipped_type(step.type_):
             continue
-        props = _blind(convert_props(step.new.get("inputs"), file, f"{step.at}.newState.inputs"), blinded)
+        inputs = step.new.get("inputs")
+        blinded += _count_blinded(inputs)
+        props = _blind(convert_props(inputs, file, f"{step.at}.newState.inputs"))
         provider = provider_urn(step.new.get("provider"))
         props = with_region(props, regions.get(provider) if provider in regions else _default_region(provider, file))
         id_ = known_id(step.new.get("id"))
@@ -79,10 +82,10 @@ def load_preview(path: Path, *, cwd: Path | None = None) -> FileSource:
             id_ = known_id(step.old.get("id"))
         resources[step.urn_text] = build_raw(
             step.new, file, f"{step.at}.newState", urn=step.urn, urn_text=step.urn_text, type_=step.type_,
-            props=props, source=SourceKind.PLANNED, id_=id_, cwd=cwd or Path.cwd())
+            props=props, source=SourceKind.PLANNED, id_=id_, cwd=cwd)
         ops[step.urn_text] = "replace" if "replace" in (ops.get(step.urn_text), step.op) else step.op
-    if blinded[0]:
-        warnings.append(f"the preview hides {blinded[0]} secret value(s) as '[secret]': checks that read them "
+    if blinded:
+        warnings.append(f"the preview hides {blinded} secret value(s) as '[secret]': checks that read them "
                         f"are unknown")
     project, stack = stack_identity(all_urns, warnings)
     return FileSource(path=path, source=SourceKind.PLANNED, resources=list(resources.values()), project=project,
@@ -154,7 +157,7 @@ def _provider_regions(steps: list[_Step], file: JsonFile) -> dict[str, Any]:
     for step in steps:
         if step.type_.startswith(PROVIDER_PREFIX):
             inputs = convert_props(step.new.get("inputs"), file, f"{step.at}.newState.inputs")
-            regions[step.urn_text] = _blind(inputs, [0]).get("region")
+            regions[step.urn_text] = _blind(inputs).get("region")
     return regions
 
 
@@ -168,16 +171,25 @@ def _default_region(provider: str | None, file: JsonFile) -> Any:
     return value if isinstance(value, str) and value != BLINDED_SECRET else None
 
 
-def _blind(value: Any, count: list[int]) -> Any:
-    """`[secret]` strings become UNKNOWN (the preview never shows a secret's value); counts them."""
+def _blind(value: Any) -> Any:
+    """`[secret]` strings become UNKNOWN: the preview never shows a secret's value."""
     if isinstance(value, str) and value == BLINDED_SECRET:
-        count[0] += 1
         return UNKNOWN
     if isinstance(value, dict):
-        return {k: _blind(v, count) for k, v in value.items()}
+        return {k: _blind(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_blind(v, count) for v in value]
+        return [_blind(v) for v in value]
     if isinstance(value, Secret):
-        inner = _blind(value.value, count)
+        inner = _blind(value.value)
         return inner if inner is UNKNOWN else Secret(inner)
     return value
+
+
+def _count_blinded(value: Any) -> int:
+    if isinstance(value, str):
+        return int(value == BLINDED_SECRET)
+    if isinstance(value, dict):
+        return sum(_count_blinded(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count_blinded(v) for v in value)
+    return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -54,9 +55,19 @@ def source_location(value: Any, cwd: Path) -> Location | None:
     """`project:///index.ts#5,20` -> index.ts:5; `file:///abs/x.py#7` -> x.py:7 relative to `cwd` when inside it."""
     if not isinstance(value, str):
         return None
-    parts = urlsplit(value)
-    line_text = parts.fragment.split(",", 1)[0]
-    if not line_text.isdigit() or int(line_text) < 1 or not parts.path:
+    uri, _, fragment = value.partition("#")
+    line_text = fragment.split(",", 1)[0]
+    if not line_text.isdigit() or int(line_text) < 1:
+        return None
+    file = _source_file(uri, cwd)
+    return Location(file, int(line_text)) if file else None
+
+
+@lru_cache(maxsize=4096)
+def _source_file(uri: str, cwd: Path) -> str | None:
+    """The file of a source position URI (most resources of a program share a few files: cached)."""
+    parts = urlsplit(uri)
+    if not parts.path:
         return None
     file_path = PurePosixPath(unquote(parts.path))
     if parts.scheme == "project":
@@ -65,7 +76,7 @@ def source_location(value: Any, cwd: Path) -> Location | None:
         file = _relative_to(Path(file_path), cwd)
     else:
         return None
-    return Location(file, int(line_text)) if file else None
+    return None if file in ("", ".", "/") else file
 
 
 def _relative_to(path: Path, cwd: Path) -> str:
@@ -156,6 +167,15 @@ def stack_identity(urns: Iterable[Urn], warnings: list[str]) -> tuple[str | None
 # ---------------------------------------------------------------- the state file
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    at: str
+    res: Mapping[str, Any]
+    urn_text: str
+    urn: Urn
+    type_: str
+
+
 def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
     """Read a `pulumi stack export` file into raw resources of the state view."""
     file = load_json_file(path, FileKind.STATE)
@@ -173,29 +193,30 @@ def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
     if not isinstance(listed, list):
         raise file.error("deployment.resources is not a list")
     entries = [_entry(res, file, i) for i, res in enumerate(listed)]
-    regions = {u_text: _props(res, file, at).get("region") for res, at, u_text, _, type_ in entries
-               if type_.startswith(PROVIDER_PREFIX) and res.get("delete") is not True}
+    regions = {e.urn_text: _props(e, file).get("region") for e in entries
+               if e.type_.startswith(PROVIDER_PREFIX) and e.res.get("delete") is not True}
     resources: dict[str, RawResource] = {}
     pending: set[str] = set()
-    for res, at, u_text, urn, type_ in entries:
-        if is_skipped_type(type_):
+    cwd = cwd or Path.cwd()
+    for e in entries:
+        if is_skipped_type(e.type_):
             continue
-        if res.get("delete") is True:
-            warnings.append(f"{u_text} is marked for deletion (a replaced or failed delete): skipped")
+        if e.res.get("delete") is True:
+            warnings.append(f"{e.urn_text} is marked for deletion (a replaced or failed delete): skipped")
             continue
-        if res.get("external") is True:
+        if e.res.get("external") is True:
             continue  # read with `.get()`: not managed by this stack
-        if u_text in resources:
-            warnings.append(f"{u_text} is listed twice: kept the first")
+        if e.urn_text in resources:
+            warnings.append(f"{e.urn_text} is listed twice: kept the first")
             continue
-        props = with_region(_props(res, file, at), regions.get(provider_urn(res.get("provider")) or ""))
-        resources[u_text] = build_raw(res, file, at, urn=urn, urn_text=u_text, type_=type_, props=props,
-                                      source=SourceKind.STATE, id_=known_id(res.get("id")), cwd=cwd or Path.cwd())
-        if res.get("pendingReplacement") is True:
-            pending.add(resources[u_text].urn)
-            warnings.append(f"{u_text} is pending replacement: it was deleted before its replacement was created")
+        props = with_region(_props(e, file), regions.get(provider_urn(e.res.get("provider")) or ""))
+        resources[e.urn_text] = build_raw(e.res, file, e.at, urn=e.urn, urn_text=e.urn_text, type_=e.type_,
+                                          props=props, source=SourceKind.STATE, id_=known_id(e.res.get("id")), cwd=cwd)
+        if e.res.get("pendingReplacement") is True:
+            pending.add(e.urn_text)
+            warnings.append(f"{e.urn_text} is pending replacement: it was deleted before its replacement was created")
     warnings.extend(_pending_operations(deployment.get("pending_operations"), file))
-    project, stack = stack_identity((e[3] for e in entries), warnings)
+    project, stack = stack_identity((e.urn for e in entries), warnings)
     return FileSource(path=path, source=SourceKind.STATE, resources=list(resources.values()), project=project,
                       stack=stack, warnings=warnings, pending_replacement=frozenset(pending))
 
@@ -204,9 +225,11 @@ def _check_version(file: JsonFile) -> None:
     version = file.data.get("version")
     where, command = str(file.path), f"'{FileKind.STATE.regenerate(file.path)}'"
     if version is None:
-        raise InputError("the stack export has no 'version'", where=where, hint=command)
+        raise InputError("the stack export has no 'version': export it again with Pulumi CLI 3.x", where=where,
+                         hint=command)
     if not isinstance(version, int) or isinstance(version, bool):
-        raise InputError("the stack export 'version' is not a number", where=where, hint=command)
+        raise InputError("the stack export 'version' is not a number: export it again with Pulumi CLI 3.x",
+                         where=where, hint=command)
     if version < SUPPORTED_VERSION:
         raise InputError(f"stack export version {version} is not supported: export it with Pulumi CLI 3.x",
                          where=where, hint=command)
@@ -214,7 +237,7 @@ def _check_version(file: JsonFile) -> None:
         raise InputError(f"stack export version {version} is not supported: clearance reads version 3", where=where)
 
 
-def _entry(res: Any, file: JsonFile, index: int) -> tuple[Mapping[str, Any], str, str, Urn, str]:
+def _entry(res: Any, file: JsonFile, index: int) -> _Entry:
     at = f"deployment.resources[{index}]"
     if not isinstance(res, dict):
         raise file.error(f"{at} is not an object")
@@ -227,12 +250,12 @@ def _entry(res: Any, file: JsonFile, index: int) -> tuple[Mapping[str, Any], str
     urn = parse_urn(urn_text)
     if urn is None:
         raise file.error(f"{at}.urn is not a Pulumi URN")
-    return res, at, normalize_urn(urn_text), urn, type_
+    return _Entry(at, res, normalize_urn(urn_text), urn, type_)
 
 
-def _props(res: Mapping[str, Any], file: JsonFile, at: str) -> dict[str, Any]:
-    props = convert_props(res.get("inputs"), file, f"{at}.inputs")
-    props.update(convert_props(res.get("outputs"), file, f"{at}.outputs"))
+def _props(e: _Entry, file: JsonFile) -> dict[str, Any]:
+    props = convert_props(e.res.get("inputs"), file, f"{e.at}.inputs")
+    props.update(convert_props(e.res.get("outputs"), file, f"{e.at}.outputs"))
     return props
 
 

@@ -1,0 +1,220 @@
+"""Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY` (GitHub-flavoured, no emoji).
+
+GitHub refuses a step summary over 1 MiB and a comment over 65,536 characters: `render_markdown`
+takes a byte budget and, when the full text would not fit, shortens the tables and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checks.model import Finding, Status
+from checks.report import Report
+from reports.base import (
+    SEVERITY_ORDER,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    finding_sort_key,
+    incomplete_note,
+    plural,
+    register,
+    verdict,
+)
+
+STEP_SUMMARY_LIMIT = 1024 * 1024          # bytes, per step
+COMMENT_LIMIT = 65_536                    # characters per pull-request comment (bytes >= characters)
+MAX_CELL = 500                            # characters of one table cell
+_ROW_CAPS: tuple[int | None, ...] = (None, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 0)
+_MARKDOWN_SPECIALS = set("\\`*_[]<>|~")
+
+
+def escape_cell(text: str, limit: int = MAX_CELL) -> str:
+    """Make any text safe inside a GFM table cell: no HTML, no formatting, no `|`, no line breaks."""
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    out: list[str] = []
+    for ch in text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "):
+        if ch == "\n":
+            out.append("<br>")
+        elif ch == "&":
+            out.append("&amp;")
+        elif ch in _MARKDOWN_SPECIALS:
+            out.append("\\" + ch)
+        elif ch < " " or "\x7f" <= ch <= "\x9f":
+            continue  # control characters (escape codes included) have no place in a summary
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def code_cell(text: str) -> str:
+    """Identifiers and paths as code (so `__main__.py` stays as written); falls back to `escape_cell`."""
+    if not text or "`" in text or len(text) > MAX_CELL or any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in text):
+        return escape_cell(text)
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def render_markdown(report: Report, max_bytes: int = STEP_SUMMARY_LIMIT) -> str:
+    """The full summary if it fits in `max_bytes` (UTF-8), else one with shortened tables and a note."""
+    sections = [
+        _Section(_header(report) + _summary_table(report)),
+        _failing(report),
+        _incomplete(report),
+        _waived(report),
+        _not_checked(report),
+        _Section(_notes(report)),
+    ]
+    for cap in _ROW_CAPS:
+        text = _document(sections, cap)
+        if len(text.encode("utf-8")) <= max_bytes:
+            return text
+    return _hard_cut(text, max_bytes)
+
+
+@dataclass(frozen=True)
+class _Section:
+    """Lines before a table's rows, the rows (which may be cut), and lines after them."""
+
+    before: list[str]
+    rows: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+
+    def lines(self, cap: int | None) -> list[str]:
+        rows = self.rows
+        if cap is not None and len(rows) > cap:
+            rows = [*rows[:cap], "", f"_... and {len(rows) - cap} more (shortened to fit GitHub's size limit)_"]
+        return [*self.before, *rows, *self.after]
+
+
+def _document(sections: list[_Section], cap: int | None) -> str:
+    lines = [line for section in sections for line in section.lines(cap)]
+    if cap is not None:
+        lines += ["", f"_Tables are cut at {cap} rows to fit GitHub's size limit; "
+                      "the full list is in clearance.json and clearance.sarif._"]
+    return "\n".join(lines) + "\n"
+
+
+def _header(report: Report) -> list[str]:
+    failing = report.failing()
+    badge = "**Result: FAIL**" if failing else "**Result: PASS**"
+    note = incomplete_note(report)
+    stamp = report.generated_at.isoformat(timespec="seconds")
+    return [
+        f"## clearance: {escape_cell(verdict(report))}",
+        "",
+        f"{badge} · {escape_cell(note) if note else 'evaluation complete'} · view: {report.view.value} · "
+        f"{plural(report.asset_count, 'asset')} · {stamp} · clearance {escape_cell(report.tool_version)}",
+        "",
+        f"Target: {escape_cell(report.target)}",
+    ]
+
+
+def _summary_table(report: Report) -> list[str]:
+    counts = report.severity_status_counts()
+    totals = report.status_counts()
+    head = "| Severity | " + " | ".join(STATUS_LABELS[s] for s in STATUS_ORDER) + " | total |"
+    rule = "|---|" + "---:|" * (len(STATUS_ORDER) + 1)
+    rows = [
+        f"| {sev.value} | " + " | ".join(str(counts[sev][s]) for s in STATUS_ORDER)
+        + f" | {sum(counts[sev].values())} |"
+        for sev in SEVERITY_ORDER
+    ]
+    total = "| **total** | " + " | ".join(f"**{totals[s]}**" for s in STATUS_ORDER) + f" | **{len(report.findings)}** |"
+    return ["", "### Summary", "", head, rule, *rows, total]
+
+
+def _failing(report: Report) -> _Section:
+    fails = sorted((f for f in report.findings if f.status is Status.FAIL), key=finding_sort_key)
+    if not fails:
+        return _Section(["", "### Failing findings", "", "None."])
+    rows = [
+        f"| {f.severity.value} | {_control_cell(report, f)} | {_resource(f)} | {_where(f)} | {escape_cell(f.message)} |"
+        for f in fails
+    ]
+    return _Section(["", f"### Failing findings ({len(fails)})", "",
+                     "| Severity | Control | Resource | Location | Message |", "|---|---|---|---|---|"], rows)
+
+
+def _incomplete(report: Report) -> _Section:
+    items = sorted((f for f in report.findings if f.status in (Status.UNKNOWN, Status.ERROR)), key=finding_sort_key)
+    if not items:
+        return _Section([])
+    rows = [
+        f"| {f.status.value} | {_control_cell(report, f)} | {_resource(f)} | {_where(f)} | "
+        f"{escape_cell(f.detail or f.message)} |"
+        for f in items
+    ]
+    counts = report.status_counts()
+    summary = f"Could not evaluate: {counts[Status.UNKNOWN]} unknown, {counts[Status.ERROR]} error"
+    return _details(summary, ["| Status | Control | Resource | Location | Why |", "|---|---|---|---|---|"], rows)
+
+
+def _waived(report: Report) -> _Section:
+    items = sorted((f for f in report.findings if f.status is Status.WAIVED), key=finding_sort_key)
+    if not items:
+        return _Section([])
+    head = ["| Severity | Control | Resource | Reason | Approver | Expires |", "|---|---|---|---|---|---|"]
+    return _details(f"Waived ({len(items)})", head, [_waiver_row(report, f) for f in items])
+
+
+def _waiver_row(report: Report, f: Finding) -> str:
+    w = f.waiver
+    reason, approver, expires = (w.reason, w.approver, w.expires) if w else ("", "", "")
+    return (f"| {f.severity.value} | {_control_cell(report, f)} | {_resource(f)} | {escape_cell(reason)} | "
+            f"{escape_cell(approver)} | {escape_cell(expires)} |")
+
+
+def _not_checked(report: Report) -> _Section:
+    if not report.unsupported:
+        return _Section([])
+    rows = [f"| {code_cell(t)} | {n} |" for t, n in sorted(report.unsupported.items())]
+    total = sum(report.unsupported.values())
+    return _Section(["", f"### Not checked ({plural(total, 'resource')} of types no control covers)", "",
+                     "| Resource type | Count |", "|---|---:|"], rows)
+
+
+def _notes(report: Report) -> list[str]:
+    lines: list[str] = []
+    for title, items in (("Waiver problems", report.waiver_problems), ("Warnings", report.warnings)):
+        if items:
+            lines += ["", f"### {title}", "", *(f"- {escape_cell(i)}" for i in items)]
+    return lines
+
+
+def _details(summary: str, head: list[str], rows: list[str]) -> _Section:
+    # The blank line after <summary> lets GitHub render the Markdown table inside.
+    return _Section(["", "<details>", f"<summary>{escape_cell(summary)}</summary>", "", *head], rows,
+                    ["", "</details>"])
+
+
+def _control_cell(report: Report, f: Finding) -> str:
+    control = report.controls.get(f.control_id)
+    title = f" {escape_cell(control.title, 120)}" if control else ""
+    return f"**{escape_cell(f.control_id)}**{title}"
+
+
+def _resource(f: Finding) -> str:
+    name = escape_cell(f.asset_name or f.asset_id, 200)
+    return f"{name} ({code_cell(f.asset_kind)})"
+
+
+def _where(f: Finding) -> str:
+    return code_cell(str(f.location)) if f.location else ""
+
+
+def _hard_cut(text: str, max_bytes: int) -> str:
+    """Last resort when even empty tables do not fit: cut at a line boundary and say so."""
+    note = "\n\n_Cut to fit GitHub's size limit; the full report is in clearance.json._\n"
+    budget = max(0, max_bytes - len(note.encode("utf-8")))
+    cut = text.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
+    return cut[: cut.rfind("\n") + 1] + note if "\n" in cut else note.lstrip("\n")
+
+
+class MarkdownRenderer:
+    name = "markdown"
+    extension = "md"
+
+    def render(self, report: Report) -> str:
+        return render_markdown(report)
+
+
+register(MarkdownRenderer())

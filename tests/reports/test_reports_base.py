@@ -1,0 +1,136 @@
+"""The renderer registry, the atomic writer and the shared verdict text."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from checks.model import Finding, Severity, Status
+from checks.report import Report
+from reports import RENDERERS, get_renderer, output_name, register, write_reports
+from reports.base import Renderer, verdict
+
+
+class _Fixed:
+    def __init__(self, name: str, extension: str, text: str = "new\n") -> None:
+        self.name = name
+        self.extension = extension
+        self.text = text
+
+    def render(self, report: Report) -> str:
+        return self.text
+
+
+class _Boom:
+    name = "boom"
+    extension = "boom"
+
+    def render(self, report: Report) -> str:
+        raise RuntimeError("renderer exploded")
+
+
+def test_every_format_is_registered_with_its_file_name() -> None:
+    names = {name: output_name(r) for name, r in RENDERERS.items()}
+    assert names == {
+        "console": "clearance.txt",
+        "json": "clearance.json",
+        "sarif": "clearance.sarif",
+        "markdown": "clearance.md",
+        "junit": "clearance.junit.xml",
+    }
+    assert all(r.name == name for name, r in RENDERERS.items())
+
+
+def test_register_refuses_a_duplicate_name_or_file_name() -> None:
+    registry: dict[str, Renderer] = {}
+    register(_Fixed("a", "a"), registry)
+    with pytest.raises(ValueError, match="'a' is already registered"):
+        register(_Fixed("a", "other"), registry)
+    with pytest.raises(ValueError, match="clearance.a"):
+        register(_Fixed("b", "a"), registry)
+    assert list(registry) == ["a"]
+
+
+def test_unknown_format_lists_the_known_ones() -> None:
+    with pytest.raises(ValueError) as err:
+        get_renderer("pdf")
+    message = str(err.value)
+    assert "'pdf'" in message
+    for name in ("console", "json", "junit", "markdown", "sarif"):
+        assert name in message
+    assert "\n" not in message
+
+
+def test_unknown_format_writes_nothing(report: Report, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="known formats: console, json, junit, markdown, sarif"):
+        write_reports(report, ["json", "pdf"], out)
+    assert not out.exists()
+
+
+def test_write_reports_writes_each_format_once(report: Report, tmp_path: Path) -> None:
+    out = tmp_path / "clearance-out"
+    paths = write_reports(report, ["sarif", "json", "sarif", "markdown", "junit", "console"], out)
+    assert [p.name for p in paths] == [
+        "clearance.sarif", "clearance.json", "clearance.md", "clearance.junit.xml", "clearance.txt",
+    ]
+    for path in paths:
+        renderer = next(r for r in RENDERERS.values() if output_name(r) == path.name)
+        assert path.read_text(encoding="utf-8") == renderer.render(report)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_a_failing_renderer_leaves_the_old_files_alone(report: Report, tmp_path: Path) -> None:
+    good = tmp_path / "clearance.json"
+    good.write_text('{"old": true}\n', encoding="utf-8")
+    registry: dict[str, Renderer] = {"json": RENDERERS["json"], "boom": _Boom()}
+    with pytest.raises(RuntimeError, match="renderer exploded"):
+        write_reports(report, ["json", "boom"], tmp_path, registry=registry)
+    assert good.read_text(encoding="utf-8") == '{"old": true}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["clearance.json"]
+
+
+def test_a_failing_write_keeps_the_old_file_and_removes_the_temp_file(
+    report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "clearance.md"
+    good.write_text("old summary\n", encoding="utf-8")
+    registry: dict[str, Renderer] = {"markdown": _Fixed("markdown", "md", "new summary\n")}
+
+    def refuse(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        write_reports(report, ["markdown"], tmp_path, registry=registry)
+    assert good.read_text(encoding="utf-8") == "old summary\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["clearance.md"]
+
+
+def test_written_files_follow_the_umask(report: Report, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        (path,) = write_reports(report, ["json"], tmp_path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_write_reports_replaces_a_lone_surrogate_instead_of_failing(report: Report, tmp_path: Path) -> None:
+    registry: dict[str, Renderer] = {"x": _Fixed("x", "txt", "bad \udc80 byte\n")}
+    (path,) = write_reports(report, ["x"], tmp_path, registry=registry)
+    assert path.read_text(encoding="utf-8") == "bad ? byte\n"
+
+
+def test_verdict_counts_fails_at_or_above_the_threshold(
+    make_report: Callable[..., Report], make_finding: Callable[..., Finding]
+) -> None:
+    assert verdict(make_report()) == "3 findings at or above high"
+    assert verdict(make_report(fail_on=Severity.CRITICAL)) == "1 finding at or above critical"
+    assert verdict(make_report(fail_on=None)) == "5 failing findings"
+    clean = (make_finding("S3-01", Status.PASS, "b", "b", "ok"),)
+    assert verdict(make_report(findings=clean)) == "no findings at or above high"
+    assert verdict(make_report(findings=clean, fail_on=None)) == "no failing findings"

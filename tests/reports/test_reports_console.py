@@ -1,0 +1,134 @@
+"""The console report: what is listed, what is only counted, and readability at 10,000 findings."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+
+from rich.console import Console
+
+from checks.model import Finding, Status
+from checks.report import Report
+from reports.console import ConsoleRenderer, print_report, verdict_line
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def terminal(width: int = 200) -> tuple[Console, io.StringIO]:
+    buffer = io.StringIO()
+    return Console(file=buffer, width=width, force_terminal=True, color_system="truecolor"), buffer
+
+
+def test_header_and_summary(report: Report) -> None:
+    text = ConsoleRenderer().render(report)
+    first, second = text.splitlines()[:2]
+    assert first == "clearance 0.1.0 - planned view of program infra/ (stack dev)"
+    assert second == "11 assets checked at 2026-05-04 09:30:00+00:00; fail on high"
+    header = next(line for line in text.splitlines() if "severity" in line and "fail" in line)
+    assert header.split() == ["severity", "fail", "error", "unknown", "waived", "pass", "n/a", "total"]
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines()
+            if line.split() and line.split()[0] in {"critical", "high", "medium", "low", "total"}}
+    assert rows["high"] == ["2", "1", "0", "0", "1", "1", "5"]
+    assert rows["total"] == ["5", "1", "1", "2", "3", "2", "14"]
+
+
+def test_findings_are_grouped_by_control(report: Report) -> None:
+    lines = ConsoleRenderer().render(report).splitlines()
+    headings = [line for line in lines if re.match(r"^[A-Z0-9]+-\d+ \[", line)]
+    assert [h.split()[0] for h in headings] == ["IAM-01", "NET-01", "KEY-01", "S3-01", "S3-02", "TAG-01"]
+    assert headings[2] == "KEY-01 [high] Customer-managed KMS keys rotate automatically  (1 fail, 1 error, 1 n/a)"
+    text = "\n".join(lines)
+    assert "    FAIL    infra/__main__.py:40  web-sg  Security group web-sg allows 0.0.0.0/0 on port 22" in text
+    # no source location: the asset id stands in
+    assert "    FAIL    arn:aws:s3:::shop-logs  shop-logs  Bucket shop-logs allows public ACLs" in text
+    assert "legacy-key  Key legacy-key rotation could not be read -- AccessDenied kms:GetKeyRotationStatus" in text
+    assert "versioning.enabled is unknown at plan time" in text
+    assert "ci-deployer  waived by alice@example.com until 2026-12-31: Deployer needs admin" in text
+
+
+def test_pass_and_not_applicable_are_only_counted(report: Report) -> None:
+    text = ConsoleRenderer().render(report)
+    for name in ("db-sg", "db-main", "shop-tmp", "aws/s3"):
+        assert name not in text
+    assert "PASS" not in text and "NOT_APPLICABLE" not in text
+    assert "2 controls with nothing to report (pass or not applicable only): RDS-01, LOG-01" in text
+
+
+def test_tail_lists_unsupported_waiver_problems_warnings_and_verdict(report: Report) -> None:
+    lines = ConsoleRenderer().render(report).rstrip().splitlines()
+    text = "\n".join(lines)
+    assert "not checked: aws:sqs/queue:Queue x2" in text
+    assert "not checked: aws:lambda/function:Function x1" in text
+    assert "waiver for S3-01 on old-bucket expired on 2026-01-31" in text
+    assert "checkov is not installed: its checks were skipped" in text
+    assert lines[-2:] == ["3 findings at or above high", "evaluation incomplete: 1 unknown, 1 error"]
+
+
+def test_clean_report_verdict(make_report: Callable[..., Report], make_finding: Callable[..., Finding]) -> None:
+    clean = (make_finding("S3-01", Status.PASS, "b", "b", "ok"),)
+    text = ConsoleRenderer().render(make_report(findings=clean, unsupported={}, waiver_problems=(), warnings=()))
+    assert text.rstrip().splitlines()[-1] == "no findings at or above high"
+    assert "evaluation incomplete" not in text and "not checked" not in text
+
+
+def test_file_is_plain_and_terminal_is_coloured(report: Report) -> None:
+    plain = ConsoleRenderer().render(report)
+    assert not ANSI.search(plain)
+    console, buffer = terminal()
+    print_report(report, console)
+    coloured = buffer.getvalue()
+    assert ANSI.search(coloured)
+    assert "3 findings at or above high" in ANSI.sub("", coloured)
+
+
+def test_markup_in_messages_is_printed_literally(
+    make_report: Callable[..., Report], make_finding: Callable[..., Finding]
+) -> None:
+    f = make_finding("S3-01", Status.FAIL, "b", "[bold]b[/bold]", "policy [red]allows[/red] :smile: *")
+    console, buffer = terminal()
+    print_report(make_report(findings=(f,)), console)
+    assert "[bold]b[/bold]  policy [red]allows[/red] :smile: *" in ANSI.sub("", buffer.getvalue())
+
+
+def test_ten_thousand_findings_stay_readable(
+    make_report: Callable[..., Report], make_many: Callable[..., tuple[Finding, ...]]
+) -> None:
+    report = make_report(findings=make_many(9_000, "S3-01") + make_many(1_000, "NET-01"))
+    console, buffer = terminal()
+    print_report(report, console)
+    shown = ANSI.sub("", buffer.getvalue())
+    assert shown.count("    FAIL ") == 100
+    assert "... and 8950 more" in shown and "... and 950 more" in shown
+    assert len(shown.splitlines()) < 150
+    full = ConsoleRenderer().render(report)
+    assert full.count("    FAIL ") == 10_000
+    assert "more (every finding" not in full
+    assert "bucket-08999" in full
+
+
+def test_verdict_line_for_quiet_mode(report: Report, make_report: Callable[..., Report]) -> None:
+    line = verdict_line(report)
+    assert line.plain == "3 findings at or above high" and "red" in str(line.style)
+    clean = verdict_line(make_report(findings=()))
+    assert clean.plain == "no findings at or above high" and "green" in str(clean.style)
+
+
+def test_terminal_control_codes_in_messages_are_dropped(
+    make_report: Callable[..., Report], make_finding: Callable[..., Finding]
+) -> None:
+    f = make_finding("S3-01", Status.FAIL, "b", "b", "evil \x1b[2Jclear\x07 bell")
+    text = ConsoleRenderer().render(make_report(findings=(f,)))
+    assert "\x1b" not in text and "\x07" not in text
+    assert "evil [2Jclear bell" in text
+
+
+def test_terminal_output_drops_escape_codes_too(
+    make_report: Callable[..., Report], make_finding: Callable[..., Finding]
+) -> None:
+    f = make_finding("S3-01", Status.FAIL, "b", "b\x1b]0;title\x07", "two\nlines \x1b[2J")
+    console, buffer = terminal()
+    print_report(make_report(findings=(f,)), console)
+    visible = ANSI.sub("", buffer.getvalue())
+    assert "\x1b" not in visible and "\x07" not in visible
+    assert "b]0;title  two lines [2J" in visible

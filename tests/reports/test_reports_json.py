@@ -1,0 +1,116 @@
+"""The JSON report: valid against its published schema, complete, and deterministic."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from checks.model import Finding, Status
+from checks.report import REPORT_SCHEMA_VERSION, Report
+from reports.json_report import JsonRenderer, report_schema_path
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft202012Validator:
+    schema = json.loads(report_schema_path().read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def doc_of(report: Report) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(JsonRenderer().render(report))
+    return parsed
+
+
+def test_sample_report_is_valid(report: Report, validator: Draft202012Validator) -> None:
+    errors = [e.message for e in validator.iter_errors(doc_of(report))]
+    assert errors == []
+
+
+def test_empty_report_is_valid(make_report: Callable[..., Report], validator: Draft202012Validator) -> None:
+    doc = doc_of(make_report(findings=(), fail_on=None, artifact=None, unsupported={}, waiver_problems=(),
+                             warnings=()))
+    assert [e.message for e in validator.iter_errors(doc)] == []
+    assert doc["summary"]["result"] == "pass"
+    assert doc["summary"]["verdict"] == "no failing findings"
+    assert doc["fail_on"] is None
+
+
+def test_schema_rejects_a_malformed_finding(report: Report, validator: Draft202012Validator) -> None:
+    doc = doc_of(report)
+    doc["findings"][0]["status"] = "passed"
+    doc["findings"][1]["location"] = {"file": "x.py", "line": 0}
+    del doc["findings"][2]["fingerprint"]
+    assert len(list(validator.iter_errors(doc))) == 3
+
+
+def test_header_and_summary(report: Report) -> None:
+    doc = doc_of(report)
+    assert doc["schema_version"] == REPORT_SCHEMA_VERSION
+    assert doc["tool"] == {"name": "clearance", "version": "0.1.0"}
+    assert doc["generated_at"] == "2026-05-04T09:30:00+00:00"
+    assert (doc["view"], doc["target"], doc["fail_on"]) == ("planned", "program infra/ (stack dev)", "high")
+    summary = doc["summary"]
+    assert summary["by_status"] == {"fail": 5, "error": 1, "unknown": 1, "waived": 2, "pass": 3, "not_applicable": 2}
+    assert summary["by_severity"]["critical"] == {"fail": 1, "error": 0, "unknown": 0, "waived": 1, "pass": 1,
+                                                  "not_applicable": 0}
+    assert summary["by_severity"]["high"]["error"] == 1
+    assert (summary["result"], summary["failing"], summary["findings"], summary["assets"]) == ("fail", 3, 14, 11)
+    assert summary["verdict"] == "3 findings at or above high"
+    assert summary["incomplete"] is True
+    assert summary["incomplete_note"] == "evaluation incomplete: 1 unknown, 1 error"
+
+
+def test_controls_carry_remediation_frameworks_and_claim(report: Report) -> None:
+    controls = doc_of(report)["controls"]
+    assert list(controls) == sorted(report.controls)
+    key = controls["KEY-01"]
+    assert key["severity"] == "high" and key["kind"] == "kms.key"
+    assert key["frameworks"] == {"iso27001_2022": ["A.8.24"], "nist_800_53": ["SC-12"], "soc2": ["CC6.1"]}
+    assert key["remediation"] == {"pulumi": "Fix KEY-01 in the Pulumi program.", "cli": "aws fix-key-01"}
+    assert key["claim"].startswith("Aptly uses a secure key management system")
+
+
+def test_findings_keep_every_field(report: Report) -> None:
+    findings = doc_of(report)["findings"]
+    assert len(findings) == len(report.findings)
+    by_status: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        by_status.setdefault(f["status"], []).append(f)
+    error = by_status["error"][0]
+    assert error["detail"] == "AccessDenied kms:GetKeyRotationStatus"
+    assert error["location"] is None
+    assert error["asset"]["name"] == "legacy-key" and error["asset"]["id"].startswith("arn:aws:kms:")
+    waived = {f["control"]: f for f in by_status["waived"]}
+    assert waived["IAM-01"]["waiver"] == {
+        "control": "IAM-01", "asset": "ci-deployer*", "reason": "Deployer needs admin until the split lands",
+        "approver": "alice@example.com", "expires": "2026-12-31",
+    }
+    net = next(f for f in by_status["fail"] if f["control"] == "NET-01")
+    assert net["location"] == {"file": "infra/__main__.py", "line": 40}
+    assert net["waiver"] is None and net["detail"] is None
+    assert all(f["fingerprint"] for f in findings)
+
+
+def test_lists_are_sorted_and_output_is_deterministic(report: Report) -> None:
+    doc = doc_of(report)
+    keys = [(f["control"], f["asset"]["kind"], f["asset"]["id"]) for f in doc["findings"]]
+    assert keys == sorted(keys)
+    assert doc["unsupported"] == [{"type": "aws:lambda/function:Function", "count": 1},
+                                  {"type": "aws:sqs/queue:Queue", "count": 2}]
+    shuffled = dataclasses.replace(report, findings=tuple(reversed(report.findings)),
+                                   unsupported=dict(reversed(list(report.unsupported.items()))))
+    assert JsonRenderer().render(shuffled) == JsonRenderer().render(report)
+
+
+def test_non_ascii_text_survives(make_report: Callable[..., Report], make_finding: Callable[..., Finding]) -> None:
+    f = make_finding("S3-01", Status.FAIL, "b", "bücket", "Bücket “b” is public")
+    doc = doc_of(make_report(findings=(f,)))
+    assert doc["findings"][0]["message"] == "Bücket “b” is public"
+    assert doc["waiver_problems"] == ["waiver for S3-01 on old-bucket expired on 2026-01-31"]
+    assert doc["warnings"] == ["checkov is not installed: its checks were skipped"]
