@@ -70,7 +70,7 @@ def _position(request: Any) -> tuple[str, int]:
 
 
 def _describe_error(err: BaseException, program_dir: str) -> dict[str, Any]:
-    """The program's exception as data: type, first message, and the innermost frame in the program."""
+    """The program's exception as data: kind, type, message, and the innermost frame in the program folder."""
     info: dict[str, Any] = {"kind": "exception", "type": type(err).__name__, "message": str(err),
                             "file": None, "line": None}
     if isinstance(err, SyntaxError) and err.filename and _is_user_code(err.filename):

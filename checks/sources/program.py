@@ -70,10 +70,12 @@ def load_program(program_dir: Path, *, stack: str | None = None, config: Mapping
     project = read_project(program_dir)
     stack_name, warnings = choose_stack(project, stack)
     settings = read_stack_config(project, stack_name, config)
+    if python and os.sep in python:  # a path: from here, not from the program folder the child starts in
+        python = os.path.abspath(python)  # not resolve(): a virtualenv python is a symlink that must stay one
     ctx = _Context(project, settings, python or sys.executable, timeout)
     result = _run_child(ctx)
     if result.get("error"):
-        raise _program_error(result["error"], result.get("invokes", []), ctx)
+        raise _program_error(result["error"], list(dict.fromkeys(result.get("invokes", []))), ctx)
     files: dict[str, str] = {}
     resources = [_convert(rec, files) for rec in result["resources"] if rec["type"] != STACK_TYPE]
     resources.sort(key=_order)
@@ -154,7 +156,7 @@ def _crash_error(ctx: _Context, returncode: int, stderr: str) -> ProgramError:
     else:
         how = f"exited with code {returncode}"
     return ProgramError(f"the Pulumi program {how} without a result: {last}", where=display_path(ctx.project.main_file),
-                        hint=f"run it with {ctx.python} to see its full output")
+                        hint="this is the last line of its error output; `pulumi preview` shows all of it")
 
 
 def _program_error(error: Mapping[str, Any], invokes: list[str], ctx: _Context) -> ClearanceError:
@@ -166,7 +168,7 @@ def _program_error(error: Mapping[str, Any], invokes: list[str], ctx: _Context) 
     settings, project = ctx.settings, ctx.project.name
     stack_file = display_path(settings.stack_file)
     if kind == "no_pulumi":
-        return ProgramError(f"Python interpreter {ctx.python} has no pulumi module ({error.get('message')})",
+        return ProgramError(f"Python interpreter {ctx.python} has no pulumi module: {error.get('message')}",
                             hint=f"install pulumi and pulumi-aws in that environment: "
                                  f"{ctx.python} -m pip install pulumi pulumi-aws")
     if kind == "syntax":
@@ -189,9 +191,11 @@ def _program_error(error: Mapping[str, Any], invokes: list[str], ctx: _Context) 
                             hint="a Pulumi program must not exit; raise an exception to fail it")
     message = " ".join(str(error.get("message") or "").split())
     raised = f"the Pulumi program raised {error.get('type')}" + (f": {message}" if message else "")
-    hint = f"it ran under Pulumi mocks for stack {settings.stack}, as a preview"
-    if invokes:
-        hint += f"; invokes returned no data under mocks ({', '.join(invokes)}): guard against empty results"
+    hint = f"fix the program; it ran under Pulumi mocks as a preview of stack {settings.stack}"
+    if error.get("type") == "ModuleNotFoundError":
+        hint = f"install the program's dependencies for {ctx.python}, or pass the program's own interpreter"
+    elif invokes:
+        hint += f"; invokes return no data under mocks ({', '.join(invokes)}): guard against empty results"
     return ProgramError(raised, where=where, hint=hint)
 
 

@@ -172,6 +172,9 @@ def read_stack_config(project: PulumiProject, stack: str, overrides: Mapping[str
     secret_keys = frozenset(k for k in encrypted if k in given)
     for key in secret_keys:
         del encrypted[key]
+    for key, line in encrypted.items():
+        warnings.append(f"{display_path(path)}:{line}: config {key} is encrypted and was left unset "
+                        f"(pass it with --config {short_key(key, project.name)}=value)")
     values.setdefault("aws:region", DEFAULT_REGION)
     return StackConfig(stack=stack, stack_file=path, values=values, encrypted=encrypted, secret_keys=secret_keys,
                        warnings=tuple(warnings))
