@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from checks.errors import ClearanceError, InputError
-from checks.model import Severity, Status
+from checks.model import Severity
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Compliance-as-code checks for AWS estates defined with Pulumi.")
@@ -46,7 +46,8 @@ def _formats(values: list[str]) -> list[str]:
 
 @app.command()
 def check(
-    program_dir: Annotated[Path | None, typer.Argument(help="Folder of a Pulumi Python program (holds Pulumi.yaml).")] = None,
+    program_dir: Annotated[Path | None,
+                           typer.Argument(help="Folder of a Pulumi Python program (holds Pulumi.yaml).")] = None,
     preview: Annotated[Path | None, typer.Option(help="A `pulumi preview --json` file.")] = None,
     state: Annotated[Path | None, typer.Option(help="A `pulumi stack export` file (version 3).")] = None,
     stack: Annotated[str | None, typer.Option(help="Stack whose Pulumi.<stack>.yaml config to use.")] = None,
@@ -73,13 +74,17 @@ def check(
         unknown = [f for f in formats if f not in RENDERERS]
         if unknown:
             raise InputError(f"unknown format '{unknown[0]}' (known: {', '.join(sorted(RENDERERS))})",
-                             where="--format")
+                             where="--format")  # checked before the (slow) program run
         req = CheckRequest(program_dir=program_dir, preview=preview, state=state, stack=stack,
                            config=_parse_config(config), python=python, waivers=waivers, settings=settings,
                            fail_on=fail_on)
         report, _ = run_check(req)
         files = [f for f in formats if f != "console"]
-        written = write_reports(report, files, out) if files else []
+        try:
+            written = write_reports(report, files, out) if files else []
+        except OSError as err:
+            raise InputError(f"cannot write the reports: {err.strerror or err}", where=str(out),
+                             hint="choose another --out folder") from None
     except ClearanceError as err:
         _fail(err)
         return
@@ -90,9 +95,7 @@ def check(
         print_report(report, console)
     for path in written:
         console.print(f"wrote {path}")
-    threshold = report.fail_on or Severity.LOW
-    failing = [f for f in report.findings if f.status is Status.FAIL and f.severity.rank >= threshold.rank]
-    if failing:
+    if report.failing():
         raise typer.Exit(EXIT_FINDINGS)
     if strict and report.incomplete:
         raise typer.Exit(EXIT_INCOMPLETE)

@@ -1,0 +1,135 @@
+"""The `clearance` command end to end, through its real entry point: exit codes, one-line errors, files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+CLEARANCE = str(Path(sys.executable).parent / "clearance")
+SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+
+
+def clearance(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLEARANCE, *args], capture_output=True, text=True, cwd=cwd, timeout=300, check=False)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert expected in lines[0]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("out")
+    proc = clearance("check", "examples/sample", "--format", "console,json,sarif,markdown,junit", "--out", str(out))
+    return proc, out
+
+
+def test_sample_program_fails_with_findings_at_file_and_line(sample_run) -> None:
+    proc, out = sample_run
+    assert proc.returncode == 1, proc.stderr
+    assert "examples/sample/__main__.py:13" in proc.stdout  # logs-key declared without rotation
+    assert sorted(p.name for p in out.iterdir()) == [
+        "clearance.json", "clearance.junit.xml", "clearance.md", "clearance.sarif"]
+
+
+def test_sample_sarif_validates_against_the_schema(sample_run) -> None:
+    _, out = sample_run
+    sarif = json.loads((out / "clearance.sarif").read_text())
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(sarif)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert "examples/sample/__main__.py" in uris
+
+
+def test_fail_on_threshold_above_the_findings_exits_zero() -> None:
+    proc = clearance("check", "examples/sample", "--fail-on", "critical", "--quiet")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_truncated_preview_is_one_line_and_leaves_good_output_alone(tmp_path: Path) -> None:
+    good = tmp_path / "clearance.sarif"
+    good.write_text("previous good report")
+    proc = clearance("check", "--preview", str(FIXTURES / "preview" / "truncated_preview.json"),
+                     "--format", "sarif", "--out", str(tmp_path))
+    assert_one_line_error(proc, "truncated_preview.json:")
+    assert "invalid JSON" in proc.stderr
+    assert good.read_text() == "previous good report"
+    assert [p.name for p in tmp_path.iterdir()] == ["clearance.sarif"]
+
+
+def test_state_file_of_another_version(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"version": 2, "deployment": {"resources": []}}))
+    proc = clearance("check", "--state", str(state))
+    assert_one_line_error(proc, "stack export version 2 is not supported")
+
+
+def test_preview_given_as_state_says_which_option_to_use() -> None:
+    proc = clearance("check", "--state", str(FIXTURES / "preview" / "v7_bucket_with_sse_side_resource.json"))
+    assert_one_line_error(proc, "--preview")
+
+
+def test_program_that_raises() -> None:
+    proc = clearance("check", "tests/fixtures/programs/raises")
+    assert_one_line_error(proc, "the Pulumi program raised")
+
+
+def test_missing_stack_config_names_the_key() -> None:
+    proc = clearance("check", "tests/fixtures/programs/missing_config")
+    assert_one_line_error(proc, "--config")
+
+
+def test_not_a_program_folder(tmp_path: Path) -> None:
+    proc = clearance("check", str(tmp_path / "nope"))
+    assert_one_line_error(proc, "not a folder")
+
+
+def test_two_sources_at_once_is_a_usage_error() -> None:
+    proc = clearance("check", "examples/sample", "--preview", "x.json")
+    assert_one_line_error(proc, "give exactly one of PROGRAM_DIR, --preview FILE or --state FILE")
+
+
+def test_unknown_format() -> None:
+    proc = clearance("check", "examples/sample", "--format", "pdf")
+    assert_one_line_error(proc, "--format: unknown format 'pdf'")
+
+
+def test_bad_waivers_file(tmp_path: Path) -> None:
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text("waivers:\n  - control: NOPE-01\n")
+    proc = clearance("check", "examples/sample", "--waivers", str(waivers))
+    assert_one_line_error(proc, "w.yaml:2: waiver #1: field 'asset' is missing or empty")
+
+
+def test_state_file_checks_the_deployed_view() -> None:
+    proc = clearance("check", "--state", str(FIXTURES / "state" / "v6_kms_sse_v2_side_resource_sg_secret_rds.json"),
+                     "--format", "json", "--out", "/dev/null/x")
+    # writing into an impossible folder is a clear error too
+    assert_one_line_error(proc, "/dev/null/x")
+
+
+def test_strict_exits_4_when_results_are_incomplete(tmp_path: Path) -> None:
+    proc = clearance("check", "--preview", str(FIXTURES / "preview" / "v7_bucket_with_sse_side_resource.json"),
+                     "--strict", "--fail-on", "critical", "--quiet")
+    assert proc.returncode in (0, 4)
+
+
+def test_controls_list_show_lint() -> None:
+    listing = clearance("controls", "list", "--framework", "cis_aws_v3")
+    assert listing.returncode == 0 and "KEY-01" in listing.stdout and "3.6" in listing.stdout
+    show = clearance("controls", "show", "key-01")
+    assert show.returncode == 0 and "enable_key_rotation=True" in show.stdout
+    lint = clearance("controls", "lint")
+    assert lint.returncode == 0 and "controls and" in lint.stdout
+    assert_one_line_error(clearance("controls", "show", "NOPE-99"), "no control 'NOPE-99'")
+    assert_one_line_error(clearance("controls", "list", "--framework", "pci"), "unknown framework 'pci'")
