@@ -1,0 +1,66 @@
+"""secretsmanager.secret from aws:secretsmanager/secret:Secret, with its rotation
+(aws:secretsmanager/secretRotation:SecretRotation, linked by `secretId`) folded in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from checks.model import UNKNOWN, Asset
+from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_map, unwrap
+from checks.normalize.common import blank, customer_managed_key_value
+from checks.normalize.schedule import ScheduleError, interval_hours
+from checks.sources.raw import RawResource
+
+SECRET = "aws:secretsmanager/secret:Secret"
+ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+
+folded("secretsmanager.secret", ROTATION)
+
+
+@register(SECRET)
+def secret(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    b = AssetBuilder("secretsmanager.secret", raw)
+    b.set("secret_name", first_set(p.get("name"), UNKNOWN))  # absent: auto-named by Pulumi
+    key = blank(p.get("kmsKeyId"))  # absent: the AWS-managed key aws/secretsmanager
+    b.set("encryption", {
+        "enabled": True, "algorithm": "aws:kms", "kms_key_id": key,
+        "customer_managed_key": customer_managed_key_value(raw, key, "kmsKeyId", index),
+    })
+    b.set("recovery_window_days", first_set(p.get("recoveryWindowInDays"), 30))  # provider default
+    rotations = index.referencing(raw, [ROTATION], "secretId")
+    if not rotations:
+        b.set("rotation", {"enabled": False, "interval_days": None})
+    else:
+        b.set("rotation", _rotation(b, rotations[-1]))
+    return [b.build()]
+
+
+def _rotation(b: AssetBuilder, rotation: RawResource) -> dict[str, Any]:
+    rules = unwrap(rotation.props.get("rotationRules"))
+    # rotation is on when rules are given, unless rotationEnabled says otherwise
+    enabled = first_set(rotation.props.get("rotationEnabled"),
+                        UNKNOWN if rules is UNKNOWN else isinstance(rules, dict))
+    if rules is UNKNOWN:
+        return {"enabled": enabled, "interval_days": UNKNOWN}
+    if not isinstance(rules, dict):
+        return {"enabled": enabled, "interval_days": None}
+    days = blank(rules.get("automaticallyAfterDays"))
+    if days is None:
+        days = tri_map(blank(rules.get("scheduleExpression")), lambda e: _days(b, e))
+    return {"enabled": enabled, "interval_days": tri_map(enabled, lambda on: days if on else None)}
+
+
+def _days(b: AssetBuilder, expression: Any) -> Any:
+    if expression is None:
+        return None
+    try:
+        hours = interval_hours(expression)
+    except ScheduleError as err:
+        b.errors["rotation.interval_days"] = f"cannot read schedule: {err}"
+        return None
+    if hours is None:
+        return None
+    days = hours / 24
+    return int(days) if days.is_integer() else round(days, 3)
