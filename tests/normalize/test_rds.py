@@ -1,0 +1,134 @@
+"""rds.db_instance (Instance, Aurora ClusterInstance) and rds.db_cluster."""
+
+from __future__ import annotations
+
+from conftest import make_raw, one, run_normalize
+
+from checks.model import UNKNOWN, SourceKind
+
+DB = "aws:rds/instance:Instance"
+CLUSTER = "aws:rds/cluster:Cluster"
+CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+KEY = "aws:kms/key:Key"
+STATE = SourceKind.STATE
+NOT_ENCRYPTED = {"enabled": False, "algorithm": None, "kms_key_id": None, "customer_managed_key": False}
+
+
+def test_db_instance_defaults() -> None:
+    asset = one(run_normalize(make_raw(DB, "db", {"engine": "postgres", "instanceClass": "db.t3.micro"})),
+                "rds.db_instance")
+    assert asset.attributes == {
+        "engine": "postgres", "engine_version": None, "cluster": None, "encryption": NOT_ENCRYPTED,
+        "publicly_accessible": False, "backup_retention_days": 1, "multi_az": False, "deletion_protection": False,
+        "iam_database_authentication": False, "db_subnet_group": "default", "security_groups": []}
+    assert asset.unknown == frozenset()
+
+
+def test_planned_db_instance_encrypted_with_declared_key_in_declared_subnet_group() -> None:
+    key = make_raw(KEY, "db-key", {})
+    group = make_raw(SG, "db-sg", {})
+    subnets = make_raw(SUBNET_GROUP, "db-subnets", {"subnetIds": [UNKNOWN]})
+    db = make_raw(DB, "db", {"engine": "postgres", "engineVersion": "16.3", "storageEncrypted": True,
+                             "kmsKeyId": UNKNOWN, "backupRetentionPeriod": 14, "multiAz": True,
+                             "deletionProtection": True, "iamDatabaseAuthenticationEnabled": True,
+                             "publiclyAccessible": False, "dbSubnetGroupName": UNKNOWN,
+                             "vpcSecurityGroupIds": [UNKNOWN]},
+                  deps={"kmsKeyId": [key.urn], "dbSubnetGroupName": [subnets.urn], "vpcSecurityGroupIds": [group.urn]})
+    assets = run_normalize(key, group, subnets, db)
+    asset = one(assets, "rds.db_instance")
+    attrs = asset.attributes
+    assert attrs["encryption"] == {"enabled": True, "algorithm": "aws:kms", "kms_key_id": key.urn,
+                                   "customer_managed_key": True}
+    assert asset.unknown == frozenset()
+    assert attrs["backup_retention_days"] == 14 and attrs["multi_az"] is True
+    assert attrs["db_subnet_group"] == subnets.urn
+    assert attrs["security_groups"] == [group.urn]
+    assert one(assets, "ec2.security_group").attributes["attached_to"] == ["rds.db_instance"]
+
+
+def test_encrypted_db_instance_without_key_uses_the_aws_managed_key() -> None:
+    db = make_raw(DB, "db", {"engine": "mysql", "storageEncrypted": True})
+    assert one(run_normalize(db), "rds.db_instance").attributes["encryption"] == {
+        "enabled": True, "algorithm": "aws:kms", "kms_key_id": None, "customer_managed_key": False}
+
+
+def test_state_db_instance_reads_outputs() -> None:
+    arn = "arn:aws:rds:eu-west-1:1:db:db-1"
+    db = make_raw(DB, "db", {"arn": arn, "engine": "mysql", "storageEncrypted": True,
+                             "kmsKeyId": "arn:aws:kms:eu-west-1:1:key/abc", "publiclyAccessible": True,
+                             "backupRetentionPeriod": 0, "dbSubnetGroupName": "db-subnets",
+                             "vpcSecurityGroupIds": ["sg-1"]}, source=STATE, id="db-1")
+    asset = one(run_normalize(db), "rds.db_instance")
+    assert asset.id == arn
+    attrs = asset.attributes
+    assert attrs["publicly_accessible"] is True
+    assert attrs["backup_retention_days"] == 0
+    assert attrs["encryption"]["kms_key_id"] == "arn:aws:kms:eu-west-1:1:key/abc"
+    assert attrs["db_subnet_group"] == "db-subnets" and attrs["security_groups"] == ["sg-1"]
+
+
+def test_replica_keeps_its_source_settings_which_are_unknown_here() -> None:
+    replica = make_raw(DB, "replica", {"engine": "postgres", "replicateSourceDb": UNKNOWN})
+    asset = one(run_normalize(replica), "rds.db_instance")
+    assert {"backup_retention_days", "encryption.enabled"} <= asset.unknown
+
+
+def test_cluster_defaults_and_serverless_encryption() -> None:
+    cluster = make_raw(CLUSTER, "aurora", {"engine": "aurora-postgresql"})
+    attrs = one(run_normalize(cluster), "rds.db_cluster").attributes
+    assert attrs["engine_mode"] == "provisioned"
+    assert attrs["encryption"] == NOT_ENCRYPTED
+    assert attrs["backup_retention_days"] == 1
+    assert attrs["publicly_accessible"] is None  # per instance on Aurora
+    assert attrs["deletion_protection"] is False and attrs["iam_database_authentication"] is False
+    serverless = make_raw(CLUSTER, "serverless", {"engine": "aurora-mysql", "engineMode": "serverless"})
+    assert one(run_normalize(serverless), "rds.db_cluster").attributes["encryption"]["enabled"] is True
+
+
+def test_aurora_cluster_multi_az_is_unknown_and_multi_az_db_cluster_is_multi_az() -> None:
+    aurora = one(run_normalize(make_raw(CLUSTER, "aurora", {"engine": "aurora-mysql"})), "rds.db_cluster")
+    assert "multi_az" in aurora.unknown
+    taz = one(run_normalize(make_raw(CLUSTER, "taz", {"engine": "postgres"})), "rds.db_cluster")
+    assert taz.attributes["multi_az"] is True
+
+
+def test_multi_az_db_cluster_is_public_by_default_only_without_a_subnet_group() -> None:
+    public = make_raw(CLUSTER, "public", {"engine": "mysql"})
+    assert one(run_normalize(public), "rds.db_cluster").attributes["publicly_accessible"] is True
+    subnets = make_raw(SUBNET_GROUP, "db-subnets", {})
+    private = make_raw(CLUSTER, "private", {"engine": "mysql", "dbSubnetGroupName": UNKNOWN},
+                       deps={"dbSubnetGroupName": [subnets.urn]})
+    assert one(run_normalize(subnets, private), "rds.db_cluster").attributes["publicly_accessible"] is False
+    unresolved = make_raw(CLUSTER, "unresolved", {"engine": "mysql", "dbSubnetGroupName": UNKNOWN})
+    assert "publicly_accessible" in one(run_normalize(unresolved), "rds.db_cluster").unknown
+
+
+def test_cluster_instance_takes_storage_backups_and_groups_from_its_cluster() -> None:
+    key = make_raw(KEY, "k", {})
+    group = make_raw(SG, "db-sg", {})
+    cluster = make_raw(CLUSTER, "aurora", {"engine": "aurora-postgresql", "storageEncrypted": True,
+                                           "kmsKeyId": UNKNOWN, "backupRetentionPeriod": 7,
+                                           "vpcSecurityGroupIds": [UNKNOWN]},
+                       deps={"kmsKeyId": [key.urn], "vpcSecurityGroupIds": [group.urn]})
+    member = make_raw(CLUSTER_INSTANCE, "aurora-1", {"clusterIdentifier": UNKNOWN, "engine": "aurora-postgresql",
+                                                     "instanceClass": "db.r6g.large", "publiclyAccessible": True},
+                      deps={"clusterIdentifier": [cluster.urn]})
+    assets = run_normalize(key, group, cluster, member)
+    attrs = one(assets, "rds.db_instance").attributes
+    assert attrs["cluster"] == cluster.urn
+    assert attrs["encryption"]["enabled"] is True and attrs["encryption"]["customer_managed_key"] is True
+    assert attrs["backup_retention_days"] == 7
+    assert attrs["security_groups"] == [group.urn]
+    assert attrs["publicly_accessible"] is True
+    assert one(assets, "rds.db_cluster").attributes["backup_retention_days"] == 7
+
+
+def test_cluster_instance_of_an_undeclared_cluster_has_unknown_cluster_settings() -> None:
+    member = make_raw(CLUSTER_INSTANCE, "aurora-1", {"clusterIdentifier": "shared-cluster",
+                                                     "engine": "aurora-mysql"})
+    asset = one(run_normalize(member), "rds.db_instance")
+    assert asset.attributes["cluster"] == "shared-cluster"
+    assert asset.attributes["publicly_accessible"] is False  # provider default
+    assert {"encryption.enabled", "backup_retention_days", "security_groups", "db_subnet_group"} <= asset.unknown
