@@ -60,7 +60,8 @@ def check(
     fail_on: Annotated[Severity | None, typer.Option(case_sensitive=False,
                                                      help="Exit 1 on failures at or above this severity.")] = None,
     waivers: Annotated[Path | None, typer.Option(help="Waivers YAML file.")] = None,
-    settings: Annotated[Path | None, typer.Option(help="clearance.toml or pyproject.toml with [tool.clearance].")] = None,
+    settings: Annotated[Path | None,
+                        typer.Option(help="clearance.toml or pyproject.toml with [tool.clearance].")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 4 when some results are unknown or error.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
 ) -> None:

@@ -147,18 +147,26 @@ class Index:
         self.by_type: dict[str, list[RawResource]] = defaultdict(list)
         self._refs_by_urn: dict[str, list[tuple[RawResource, str]]] = defaultdict(list)
         self._refs_by_value: dict[str, list[tuple[RawResource, str]]] = defaultdict(list)
+        self._by_identity: dict[str, list[RawResource]] = defaultdict(list)
         self.memo: dict[Any, Any] = {}
         for r in self.resources:
             self.by_urn[r.urn] = r
             self.by_type[r.type].append(r)
-        for r in self.resources:
+            for ident in self.identities(r):
+                self._by_identity[ident].append(r)
             for prop, urns in r.property_dependencies.items():
                 for urn in urns:
                     self._refs_by_urn[urn].append((r, prop))
             for prop, value in r.props.items():
                 value = unwrap(value)
-                if isinstance(value, str) and value:
-                    self._refs_by_value[value].append((r, prop))
+                if isinstance(value, str):
+                    if value:
+                        self._refs_by_value[value].append((r, prop))
+                elif isinstance(value, list):  # list-valued references: security group ids, subnets
+                    for item in value:
+                        item = unwrap(item)
+                        if isinstance(item, str) and item:
+                            self._refs_by_value[item].append((r, prop))
 
     def of_type(self, *tokens: str) -> list[RawResource]:
         return [r for t in tokens for r in self.by_type.get(t, ())]
@@ -199,12 +207,12 @@ class Index:
                 found[urn] = target
         values = unwrap(r.props.get(prop))
         values = values if isinstance(values, list) else [values]
-        plain = {unwrap(v) for v in values if isinstance(unwrap(v), str)}
-        if plain:
-            for token in wanted:
-                for target in self.by_type.get(token, ()):
-                    if target.urn not in found and plain & self.identities(target):
-                        found[target.urn] = target
+        for value in values:
+            value = unwrap(value)
+            if isinstance(value, str):
+                for target in self._by_identity.get(value, ()):
+                    if target.type in wanted and target.urn != r.urn:
+                        found.setdefault(target.urn, target)
         return list(found.values())
 
     def children(self, parent: RawResource, tokens: Iterable[str]) -> list[RawResource]:
@@ -297,8 +305,9 @@ def customer_managed_key(raw: RawResource, prop: str, index: Index) -> Any:
     """Is `raw.props[prop]` a customer-managed KMS key? True, False or UNKNOWN.
 
     True when the property names a key (or an alias of a key) declared in the same program, or any
-    key id/ARN that is not an AWS-managed alias (`alias/aws/...`); False when it is unset or an
-    AWS-managed alias; UNKNOWN when the value is unknown and no declared key explains it.
+    key id/ARN the program set that is not an AWS-managed alias (`alias/aws/...`); False when it is
+    unset, an AWS-managed alias, or filled in by AWS (a state file's output the program did not set);
+    UNKNOWN when the value is unknown and no declared key explains it.
     """
     if index.resolve(raw, prop, KMS_KEY_TOKENS):
         return True
@@ -312,4 +321,6 @@ def customer_managed_key(raw: RawResource, prop: str, index: Index) -> Any:
         return False
     if isinstance(value, str) and ("alias/aws/" in value):
         return False
+    if not raw.is_input(prop):
+        return False  # the program named no key: AWS filled in the ARN of its own managed key (state view)
     return True

@@ -56,6 +56,8 @@ def customer_managed_key_value(raw: RawResource, value: Any, dep_prop: str, inde
     probe = replace(raw, props={"keyValue": value}, property_dependencies={"keyValue": tuple(deps)})
     cmk = customer_managed_key(probe, "keyValue", index)
     if cmk is True and computed and raw.source is SourceKind.STATE and not _declared_key(probe, index):
+        if raw.input_keys is not None:
+            return cmk if raw.is_input(dep_prop) else False  # not set by the program: AWS's managed key
         return UNKNOWN
     return cmk
 

@@ -34,6 +34,11 @@ class RawResource:
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     location: Location | None = None
     provider: str | None = None
+    input_keys: frozenset[str] | None = None  # state view: the props the program set; None: all props are inputs
+
+    def is_input(self, prop: str) -> bool:
+        """Did the program set `prop`? (False when the provider or AWS filled it in, as in a state file.)"""
+        return prop in self.props if self.input_keys is None else prop in self.input_keys
 
 
 def normalize_urn(urn: str) -> str:

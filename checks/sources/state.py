@@ -126,7 +126,14 @@ def build_raw(res: Mapping[str, Any], file: JsonFile, at: str, *, urn: Urn, urn_
         property_dependencies=_property_dependencies(res.get("propertyDependencies"), file, at),
         location=source_location(res.get("sourcePosition"), cwd),
         provider=provider_urn(res.get("provider")),
+        input_keys=_input_keys(res) if source is SourceKind.STATE else None,
     )
+
+
+def _input_keys(res: Mapping[str, Any]) -> frozenset[str]:
+    """The properties the program set (state props also hold outputs the provider or AWS filled in)."""
+    inputs = res.get("inputs")
+    return frozenset(k for k in inputs if not k.startswith("__")) if isinstance(inputs, dict) else frozenset()
 
 
 def _parent(value: Any, file: JsonFile, at: str) -> str | None:

@@ -1,7 +1,5 @@
 """A small web stack: some of it compliant, some of it not (see `make demo`)."""
 
-import json
-
 import pulumi
 import pulumi_aws as aws
 
@@ -12,7 +10,7 @@ env = config.require("env")
 data_key = aws.kms.Key("data-key", description="customer data", enable_key_rotation=True, deletion_window_in_days=30)
 logs_key = aws.kms.Key("logs-key", description="log archive")  # rotation left off
 
-# -- network: a VPC with a public and a private subnet
+# -- network: a VPC with a public and a private subnet, and no flow logs
 vpc = aws.ec2.Vpc("main", cidr_block="10.0.0.0/16", tags={"Name": f"{env}-main"})
 igw = aws.ec2.InternetGateway("igw", vpc_id=vpc.id)
 public_rt = aws.ec2.RouteTable("public", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}])
@@ -41,16 +39,17 @@ web = aws.ec2.Instance(
 )
 
 # -- storage: the documents bucket uses the data key, the uploads bucket only the S3 default
-docs = aws.s3.BucketV2("docs", tags={"data": "customer"})
-aws.s3.BucketServerSideEncryptionConfigurationV2(
+docs = aws.s3.Bucket("docs", tags={"data": "customer"})
+aws.s3.BucketServerSideEncryptionConfiguration(
     "docs", bucket=docs.id,
-    rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": data_key.arn}}],
+    rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
+                                                        "kms_master_key_id": data_key.arn}}],
 )
 aws.s3.BucketPublicAccessBlock(
     "docs", bucket=docs.id, block_public_acls=True, ignore_public_acls=True, block_public_policy=True,
     restrict_public_buckets=True,
 )
-uploads = aws.s3.BucketV2("uploads")
+uploads = aws.s3.Bucket("uploads")
 
 # -- database: encrypted with the data key, but publicly accessible
 db = aws.rds.Instance(
@@ -62,10 +61,8 @@ db = aws.rds.Instance(
 
 # -- logs kept forever, and an audit trail in one region only
 aws.cloudwatch.LogGroup("app-logs", retention_in_days=0, kms_key_id=logs_key.arn)
-trail_bucket = aws.s3.BucketV2("trail")
+trail_bucket = aws.s3.Bucket("trail")
 aws.cloudtrail.Trail(
     "audit", s3_bucket_name=trail_bucket.id, is_multi_region_trail=False, enable_log_file_validation=True,
     kms_key_id=logs_key.arn,
 )
-
-pulumi.export("bucket_policy_example", json.dumps({"Version": "2012-10-17"}))

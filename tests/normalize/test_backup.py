@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import make_raw, one, run_normalize, urn
 
 from checks.model import UNKNOWN, Asset, SourceKind
 from checks.normalize.schedule import ScheduleError, interval_hours, merged_interval_hours
 from checks.sources.raw import RawResource
+from tests.normalize.conftest import make_raw, one, run_normalize, urn
 
 VAULT = "aws:backup/vault:Vault"
 LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import make_raw, one, run_normalize
-
 from checks.model import UNKNOWN, SourceKind
 from checks.normalize import normalize
+from tests.normalize.conftest import make_raw, one, run_normalize
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from conftest import make_raw, one, run_normalize
-
 from checks.model import UNKNOWN, SourceKind
 from checks.normalize import normalize
+from tests.normalize.conftest import make_raw, one, run_normalize
 
 VPC = "aws:ec2/vpc:Vpc"
 SG = "aws:ec2/securityGroup:SecurityGroup"

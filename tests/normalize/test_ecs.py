@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import make_raw, one, run_normalize
-
 from checks.model import UNKNOWN, SourceKind
+from tests.normalize.conftest import make_raw, one, run_normalize
 
 SERVICE = "aws:ecs/service:Service"
 CLUSTER = "aws:ecs/cluster:Cluster"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_raw, one, run_normalize
 
 from checks.model import UNKNOWN, SourceKind
 from checks.normalize.elbv2 import tls_min_version
+from tests.normalize.conftest import make_raw, one, run_normalize
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 ALB = "aws:alb/loadBalancer:LoadBalancer"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import make_raw, one, run_normalize
-
 from checks.model import UNKNOWN, SourceKind
+from tests.normalize.conftest import make_raw, one, run_normalize
 
 DB = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from conftest import make_raw, one, run_normalize, urn
 
 from checks.model import UNKNOWN, SourceKind
 from checks.normalize import s3_facts as facts
+from tests.normalize.conftest import make_raw, one, run_normalize, urn
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_V2 = "aws:s3/bucketV2:BucketV2"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import make_raw, one, run_normalize, urn
-
 from checks.model import UNKNOWN, SourceKind
+from tests.normalize.conftest import make_raw, one, run_normalize, urn
 
 SECRET = "aws:secretsmanager/secret:Secret"
 ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conftest import NOW, kms_asset
-
 from checks.engine import evaluate, fingerprint
 from checks.loader import load_catalog
 from checks.model import Secret, Status
 from checks.settings import Settings, apply_params
 from checks.waivers import Waiver
+from tests.unit.conftest import NOW, kms_asset
 
 
 def run(controls_dir: Path, *assets, waivers=(), params=None):

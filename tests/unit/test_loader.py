@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CONTROL
 
 from checks.errors import InputError
 from checks.loader import ControlLoadError, load_catalog
+from tests.unit.conftest import CONTROL
 
 
 def write(folder: Path, text: str, name: str = "key-01.yaml") -> Path:
@@ -52,7 +52,8 @@ def test_bad_jmespath_names_the_field_and_column(tmp_path: Path) -> None:
 
 
 def test_unknown_function_is_rejected_at_load_time(tmp_path: Path) -> None:
-    write(tmp_path, CONTROL.replace("applies_if: \"manager == 'customer'", "applies_if: \"no_such(manager) == 'customer'"))
+    write(tmp_path, CONTROL.replace("applies_if: \"manager == 'customer'",
+                                    "applies_if: \"no_such(manager) == 'customer'"))
     assert errors_for(tmp_path) == [
         f"{tmp_path}/key-01.yaml:6: control KEY-01: field 'applies_if': unknown function no_such()"]
 

@@ -95,7 +95,8 @@ def test_waivers_load_with_lines(tmp_path: Path) -> None:
      ":2: waiver #1: field 'control': unknown control 'KEY-77' (check the id with 'clearance controls list')"),
     (("expires: 2027-01-31", "expires: next year"), ":6: waiver #1: field 'expires' must be a date YYYY-MM-DD"),
     (('    approver: "security@example.com"\n', ""), ":2: waiver #1: field 'approver' is missing or empty"),
-    (("reason:", "raison:"), ":4: waiver #1: unknown field 'raison' (allowed: control, asset, reason, approver, expires)"),
+    (("reason:", "raison:"),
+     ":4: waiver #1: unknown field 'raison' (allowed: control, asset, reason, approver, expires)"),
     (("waivers:", "waiver:"), ":1: expected a mapping with one key 'waivers' holding a list"),
     (('asset: "legacy-*"', 'asset: ["x"'), ":4:5: invalid YAML: expected ',' or ']'"),
 ])
