@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checks.controls import Control
-from checks.expressions import EvaluationError, Expression, options_for, search
+from checks.expressions import EvaluationError, Evaluator, Expression, search
 from checks.messages import MessageTemplate
 from checks.model import Asset, Finding, Status, paths_overlap
 from checks.waivers import Waiver
@@ -38,7 +38,7 @@ def fingerprint(control_id: str, asset: Asset) -> str:
 def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.datetime,
              templates: Mapping[str, MessageTemplate] | None = None,
              waivers: Sequence[Waiver] = ()) -> Evaluation:
-    options = options_for(now)
+    evaluator = Evaluator(now)
     today = now.date()
     active = [w for w in waivers if not w.expired(today)]
     problems = [f"{w.describe()} expired on {w.expires.isoformat()}: it no longer waives; renew or remove it"
@@ -60,7 +60,7 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
             if doc is None:
                 doc = docs[id(asset)] = asset.document()
             doc["params"] = control.params
-            status, detail = _judge(control, asset, doc, options)
+            status, detail = _judge(control, asset, doc, evaluator)
             waiver = None
             if status is Status.FAIL:
                 for w in waivers_by_control.get(control.id, ()):
@@ -71,7 +71,7 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
             message = control.title
             if status in (Status.FAIL, Status.WAIVED):
                 try:
-                    message = template.render(doc, asset.secrets, options)
+                    message = template.render(doc, asset.secrets, evaluator)
                 except EvaluationError as err:
                     message = f"{control.title} (message could not be rendered: {err})"
             findings.append(Finding(
@@ -84,7 +84,7 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
     return Evaluation(findings=findings, waiver_problems=problems)
 
 
-def _judge(control: Control, asset: Asset, doc: dict[str, Any], options: Any) -> tuple[Status, str | None]:
+def _judge(control: Control, asset: Asset, doc: dict[str, Any], evaluator: Evaluator) -> tuple[Status, str | None]:
     if asset.errors:
         failed = [(p, why) for p, why in asset.errors.items() if any(paths_overlap(r, p) for r in control.reads)]
         if failed:
@@ -95,21 +95,21 @@ def _judge(control: Control, asset: Asset, doc: dict[str, Any], options: Any) ->
             view = "at plan time" if asset.source.value == "planned" else "in this view"
             return Status.UNKNOWN, f"not known {view}: {', '.join(unknown)}"
     if control.applies_if is not None:
-        verdict = _boolean(control.applies_if, doc, options, "applies_if")
+        verdict = _boolean(control.applies_if, doc, evaluator, "applies_if")
         if isinstance(verdict, str):
             return Status.ERROR, verdict
         if not verdict:
             return Status.NOT_APPLICABLE, None
-    verdict = _boolean(control.assert_, doc, options, "assert")
+    verdict = _boolean(control.assert_, doc, evaluator, "assert")
     if isinstance(verdict, str):
         return Status.ERROR, verdict
     return (Status.PASS, None) if verdict else (Status.FAIL, None)
 
 
-def _boolean(expr: Expression, doc: dict[str, Any], options: Any, field: str) -> bool | str:
+def _boolean(expr: Expression, doc: dict[str, Any], evaluator: Evaluator, field: str) -> bool | str:
     """The expression's boolean value, or an explanation when it is not a boolean (no coercion)."""
     try:
-        value = search(expr, doc, options)
+        value = search(expr, doc, evaluator)
     except EvaluationError as err:
         return f"{field} failed: {err}"
     if isinstance(value, bool):

@@ -14,6 +14,7 @@ from typing import Any
 import jmespath
 from jmespath import exceptions as jexc
 from jmespath import functions as jfunc
+from jmespath import visitor as jvisitor
 from jmespath.parser import ParsedResult
 
 INTERNET_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
@@ -129,24 +130,35 @@ class Expression:
             and node["children"][1]["type"] == "field"
         )
 
-    def search(self, data: Any, options: jmespath.Options) -> Any:
-        return self._parsed.search(data, options=options)
+    def search(self, data: Any, evaluator: Evaluator) -> Any:
+        return evaluator.visit(self._tree, data)
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
 
 
-def options_for(now: datetime) -> jmespath.Options:
-    """Search options with the custom functions bound to the evaluation time."""
-    return jmespath.Options(custom_functions=_Functions(now))
+class Evaluator:
+    """One reusable JMESPath interpreter with the custom functions bound to the evaluation time.
+
+    Reusing it keeps the interpreter's method cache warm (a fresh interpreter per search costs ~3x).
+    """
+
+    __slots__ = ("_interpreter",)
+
+    def __init__(self, now: datetime) -> None:
+        options = jmespath.Options(custom_functions=_Functions(now))
+        self._interpreter = jvisitor.TreeInterpreter(options)
+
+    def visit(self, tree: dict[str, Any], data: Any) -> Any:
+        return self._interpreter.visit(tree, data)
 
 
 class EvaluationError(ValueError):
     """Raised when an expression fails on a document (bad argument type, etc.)."""
 
 
-def search(expr: Expression, data: Any, options: jmespath.Options) -> Any:
+def search(expr: Expression, data: Any, evaluator: Evaluator) -> Any:
     try:
-        return expr.search(data, options)
+        return expr.search(data, evaluator)
     except jexc.JMESPathError as err:
         raise EvaluationError(str(err).replace("\n", " ")) from None

@@ -26,7 +26,7 @@ class MessageTemplate:
             except ExpressionError as err:
                 raise ExpressionError(f"placeholder {{{name}}}: {err}") from None
 
-    def render(self, doc: dict[str, Any], secrets: frozenset[str], options: Any) -> str:
+    def render(self, doc: dict[str, Any], secrets: frozenset[str], evaluator: Any) -> str:
         if not self.fields:
             return self.text
 
@@ -34,7 +34,7 @@ class MessageTemplate:
             name = match.group(1)
             if any(paths_overlap(name, s) for s in secrets):
                 return REDACTED
-            return _show(self.fields[name].search(doc, options))
+            return _show(self.fields[name].search(doc, evaluator))
 
         return _FIELD.sub(fill, self.text)
 
