@@ -150,7 +150,7 @@ class Evaluator:
         self._interpreter = jvisitor.TreeInterpreter(options)
 
     def visit(self, tree: dict[str, Any], data: Any) -> Any:
-        return self._interpreter.visit(tree, data)
+        return self._interpreter.visit(tree, data)  # type: ignore[arg-type]
 
 
 class EvaluationError(ValueError):
