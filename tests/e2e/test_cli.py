@@ -133,3 +133,10 @@ def test_controls_list_show_lint() -> None:
     assert lint.returncode == 0 and "controls and" in lint.stdout
     assert_one_line_error(clearance("controls", "show", "NOPE-99"), "no control 'NOPE-99'")
     assert_one_line_error(clearance("controls", "list", "--framework", "pci"), "unknown framework 'pci'")
+
+
+def test_no_report_prints_a_secret_value(sample_run) -> None:
+    proc, out = sample_run
+    # examples/sample passes the database password as a Pulumi secret
+    for text in [proc.stdout, proc.stderr, *(p.read_text() for p in out.iterdir())]:
+        assert "change-me-please" not in text
