@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from checks.errors import ClearanceError, InputError
@@ -143,25 +144,26 @@ def controls_show(control_id: Annotated[str, typer.Argument(help="Control id, e.
         _fail(err)
         return
     console = _out()
-    console.print(f"[bold]{control.id}[/] {control.title}  ([bold]{control.severity.value}[/], kind {control.kind})")
-    console.print(f"file: {control.file}")
+    console.print(f"[bold]{control.id}[/] {escape(control.title)}  ([bold]{control.severity.value}[/], kind {control.kind})")
+    lines = [f"file: {control.file}"]
     if control.description:
-        console.print(control.description.strip())
-    console.print(f"reads: {', '.join(control.reads)}")
+        lines.append(control.description.strip())
+    lines.append(f"reads: {', '.join(control.reads)}")
     if control.applies_if:
-        console.print(f"applies if: {control.applies_if.source}")
-    console.print(f"asserts: {control.assert_.source}")
+        lines.append(f"applies if: {control.applies_if.source}")
+    lines.append(f"asserts: {control.assert_.source}")
     if control.params:
-        console.print("params: " + ", ".join(f"{k}={v!r}" for k, v in control.params.items()))
-    console.print(f"fix (Pulumi): {control.remediation.pulumi}")
+        lines.append("params: " + ", ".join(f"{k}={v!r}" for k, v in control.params.items()))
+    lines.append(f"fix (Pulumi): {control.remediation.pulumi}")
     if control.remediation.cli:
-        console.print(f"fix (CLI): {control.remediation.cli}")
+        lines.append(f"fix (CLI): {control.remediation.cli}")
     for fid, reqs in sorted(control.frameworks.items()):
         fw = catalog.frameworks[fid]
-        for rid in reqs:
-            console.print(f"maps to {fw.name}: {rid} {fw.requirements[rid].title}")
+        lines.extend(f"maps to {fw.name}: {rid} {fw.requirements[rid].title}" for rid in reqs)
     if control.claim:
-        console.print(f"backs the claim: \"{control.claim.strip()}\"")
+        lines.append(f"backs the claim: \"{control.claim.strip()}\"")
+    for line in lines:
+        console.print(line, markup=False)
 
 
 @controls_app.command("lint")

@@ -57,6 +57,11 @@ class _Functions(jfunc.Functions):
             return True
         return low <= port <= high
 
+    @jfunc.signature({"types": ["object", "null"]}, {"types": ["string"]})
+    def _func_get(self, obj: dict[str, Any] | None, key: str) -> Any:
+        """obj[key], or null when obj is null or has no such key (a key named by a parameter)."""
+        return None if obj is None else obj.get(key)
+
     @jfunc.signature({"types": ["string", "null"]})
     def _func_days_since(self, stamp: str | None) -> float | None:
         """Whole days between an ISO-8601 timestamp and the evaluation time; null stays null."""

@@ -38,7 +38,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Com
 def test_sample_program_fails_with_findings_at_file_and_line(sample_run) -> None:
     proc, out = sample_run
     assert proc.returncode == 1, proc.stderr
-    assert "examples/sample/__main__.py:13" in proc.stdout  # logs-key declared without rotation
+    assert "examples/sample/__main__.py:11" in proc.stdout  # logs-key declared without rotation
     assert sorted(p.name for p in out.iterdir()) == [
         "clearance.json", "clearance.junit.xml", "clearance.md", "clearance.sarif"]
 
