@@ -55,6 +55,10 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
     findings: list[Finding] = []
     for control in controls:
         template = (templates or {}).get(control.id) or MessageTemplate(control.message)
+        control = control.model_copy(update={  # parameters become constants, usable inside filters too
+            "assert_": control.assert_.bind(control.params),
+            "applies_if": control.applies_if.bind(control.params) if control.applies_if else None,
+        })
         for asset in by_kind.get(control.kind, ()):
             doc = docs.get(id(asset))
             if doc is None:

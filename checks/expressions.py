@@ -62,6 +62,11 @@ class _Functions(jfunc.Functions):
         """obj[key], or null when obj is null or has no such key (a key named by a parameter)."""
         return None if obj is None else obj.get(key)
 
+    @jfunc.signature({"types": ["number", "null"]}, {"types": ["number", "null"]}, {"types": ["array"]})
+    def _func_any_port_in_range(self, low: float | None, high: float | None, ports: list[Any]) -> bool:
+        """True when any of `ports` lies in [low, high]; a null bound means all ports."""
+        return any(self._func_port_in_range(low, high, p) for p in ports if isinstance(p, int | float))
+
     @jfunc.signature({"types": ["string", "null"]})
     def _func_days_since(self, stamp: str | None) -> float | None:
         """Whole days between an ISO-8601 timestamp and the evaluation time; null stays null."""
@@ -104,6 +109,25 @@ def _top_fields(node: dict[str, Any]) -> Iterator[str]:
                 yield from _top_fields(child)
 
 
+def _is_param_ref(node: dict[str, Any]) -> bool:
+    children = node.get("children", [])
+    return (node["type"] == "subexpression" and len(children) == 2
+            and children[0] == {"type": "field", "children": [], "value": "params"}
+            and children[1]["type"] == "field")
+
+
+def _bind(node: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    if _is_param_ref(node):
+        name = node["children"][1]["value"]
+        if name in params:
+            return {"type": "literal", "value": params[name], "children": []}
+        return node
+    children = node.get("children", [])
+    if not children:
+        return node
+    return dict(node, children=[_bind(c, params) if isinstance(c, dict) else c for c in children])
+
+
 class Expression:
     """A compiled control expression."""
 
@@ -128,12 +152,24 @@ class Expression:
                     raise ExpressionError(f"unknown function {name}()")
         self.root_fields = frozenset(_top_fields(self._tree))
         self.param_refs = frozenset(
-            node["children"][1]["value"]
-            for node in _walk(self._tree)
-            if node["type"] == "subexpression" and len(node["children"]) == 2
-            and node["children"][0] == {"type": "field", "children": [], "value": "params"}
-            and node["children"][1]["type"] == "field"
+            node["children"][1]["value"] for node in _walk(self._tree) if _is_param_ref(node)
         )
+
+    def bind(self, params: dict[str, Any]) -> Expression:
+        """The same expression with every `params.<name>` replaced by its value as a literal.
+
+        Inside a filter (`rules[?port == params.port]`) the current node is the list item, so `params`
+        would not resolve there; binding makes parameters constants that work anywhere.
+        """
+        if not self.param_refs:
+            return self
+        bound = Expression.__new__(Expression)
+        bound.source = self.source
+        bound._parsed = self._parsed
+        bound._tree = _bind(self._tree, params)
+        bound.root_fields = self.root_fields
+        bound.param_refs = frozenset()
+        return bound
 
     def search(self, data: Any, evaluator: Evaluator) -> Any:
         return evaluator.visit(self._tree, data)

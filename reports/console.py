@@ -150,8 +150,8 @@ def _finding_line(f: Finding) -> Line:
 def _tail(report: Report) -> list[Line]:
     lines: list[Line] = []
     if report.unsupported:
-        lines += [[], [("Not checked (no control covers these resource types):", "bold")]]
-        lines += [[(f"    not checked: {t} x{n}", "yellow")] for t, n in sorted(report.unsupported.items())]
+        lines += [[], [("Not checked (resource types clearance does not model yet):", "bold")]]
+        lines += [[(f"    {t} x{n}", "yellow")] for t, n in sorted(report.unsupported.items())]
     for title, items in (("Waiver problems:", report.waiver_problems), ("Warnings:", report.warnings)):
         if items:
             lines += [[], [(title, "bold")], *([(f"    {item}", "yellow")] for item in items)]

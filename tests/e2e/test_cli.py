@@ -51,9 +51,13 @@ def test_sample_sarif_validates_against_the_schema(sample_run) -> None:
     assert "examples/sample/__main__.py" in uris
 
 
-def test_fail_on_threshold_above_the_findings_exits_zero() -> None:
-    proc = clearance("check", "examples/sample", "--fail-on", "critical", "--quiet")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+def test_fail_on_threshold_decides_the_exit_code() -> None:
+    state = str(FIXTURES / "state" / "sample_export_v6_legacy_bucket.json")  # two medium failures (ENC-01, S3-02)
+    above = clearance("check", "--state", state, "--fail-on", "high", "--quiet")
+    assert above.returncode == 0, above.stdout + above.stderr
+    assert "no findings at or above high" in above.stdout
+    at = clearance("check", "--state", state, "--fail-on", "medium", "--quiet")
+    assert at.returncode == 1, at.stdout + at.stderr
 
 
 def test_truncated_preview_is_one_line_and_leaves_good_output_alone(tmp_path: Path) -> None:

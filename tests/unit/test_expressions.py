@@ -56,3 +56,13 @@ def test_compile_errors() -> None:
         Expression("nope(a)")
     with pytest.raises(ExpressionError, match="invalid JMESPath at column"):
         Expression("a ==")
+
+
+def test_bound_params_work_inside_filters() -> None:
+    expr = Expression("length(rules[?any_port_in_range(from_port, to_port, params.ports)]) == `0`")
+    data = {"rules": [{"from_port": 20, "to_port": 30}]}
+    assert search(expr.bind({"ports": [22]}), data, Evaluator(NOW)) is False
+    assert search(expr.bind({"ports": [3389]}), data, Evaluator(NOW)) is True
+    # unbound, `params` inside the filter reads the list item: the function sees null and fails loudly
+    with pytest.raises(EvaluationError):
+        search(expr, data, Evaluator(NOW))
