@@ -144,7 +144,8 @@ def controls_show(control_id: Annotated[str, typer.Argument(help="Control id, e.
         _fail(err)
         return
     console = _out()
-    console.print(f"[bold]{control.id}[/] {escape(control.title)}  ([bold]{control.severity.value}[/], kind {control.kind})")
+    console.print(f"[bold]{control.id}[/] {escape(control.title)}  "
+                  f"([bold]{control.severity.value}[/], kind {control.kind})")
     lines = [f"file: {control.file}"]
     if control.description:
         lines.append(control.description.strip())
