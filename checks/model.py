@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 
@@ -153,6 +154,7 @@ class Finding:
     waiver: WaiverRef | None = None
 
 
+@cache
 def path_segments(path: str) -> tuple[str, ...]:
     """`rules[].cidr` -> ("rules", "cidr"): list markers do not matter for overlap tests."""
     return tuple(seg.removesuffix("[]") for seg in path.split("."))

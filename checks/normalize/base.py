@@ -148,11 +148,13 @@ class Index:
         self._refs_by_urn: dict[str, list[tuple[RawResource, str]]] = defaultdict(list)
         self._refs_by_value: dict[str, list[tuple[RawResource, str]]] = defaultdict(list)
         self._by_identity: dict[str, list[RawResource]] = defaultdict(list)
+        self._identities: dict[str, set[str]] = {}
         self.memo: dict[Any, Any] = {}
         for r in self.resources:
             self.by_urn[r.urn] = r
             self.by_type[r.type].append(r)
-            for ident in self.identities(r):
+            idents = self._identities[r.urn] = self.identities(r)
+            for ident in idents:
                 self._by_identity[ident].append(r)
             for prop, urns in r.property_dependencies.items():
                 for urn in urns:
@@ -188,7 +190,7 @@ class Index:
         for r, p in self._refs_by_urn.get(owner.urn, ()):
             if p == prop and r.type in wanted:
                 found[r.urn] = r
-        for ident in self.identities(owner):
+        for ident in self._identities.get(owner.urn) or self.identities(owner):
             for r, p in self._refs_by_value.get(ident, ()):
                 if p == prop and r.type in wanted and r.urn != owner.urn:
                     found.setdefault(r.urn, r)
