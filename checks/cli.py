@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from checks import tune_gc
 from checks.errors import ClearanceError, InputError
 from checks.model import Severity
 
@@ -181,6 +182,7 @@ def controls_lint() -> None:
 
 
 def main() -> None:
+    tune_gc()
     try:
         app()
     except KeyboardInterrupt:

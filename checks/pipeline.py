@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,11 +90,14 @@ def prepare(req: CheckRequest) -> tuple[Catalog, Settings]:
 
 
 def run_check(req: CheckRequest) -> tuple[Report, Timings]:
-    catalog, settings = prepare(req)
-    waivers_path = req.waivers or settings.waivers
-    waivers = load_waivers(waivers_path, set(catalog.controls)) if waivers_path else []
     t0 = time.perf_counter()
-    loaded = load_source(req)
+    # the source (a Pulumi program runs for seconds in a child process) loads while the catalog does
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearance-source") as pool:
+        pending = pool.submit(load_source, req)
+        catalog, settings = prepare(req)
+        waivers_path = req.waivers or settings.waivers
+        waivers = load_waivers(waivers_path, set(catalog.controls)) if waivers_path else []
+        loaded = pending.result()
     t1 = time.perf_counter()
     normalized = normalize(loaded.resources)
     t2 = time.perf_counter()

@@ -98,7 +98,7 @@ def test_waivers_load_with_lines(tmp_path: Path) -> None:
     (("reason:", "raison:"),
      ":4: waiver #1: unknown field 'raison' (allowed: control, asset, reason, approver, expires)"),
     (("waivers:", "waiver:"), ":1: expected a mapping with one key 'waivers' holding a list"),
-    (('asset: "legacy-*"', 'asset: ["x"'), ":4:5: invalid YAML: expected ',' or ']'"),
+    (('asset: "legacy-*"', 'asset: ["x"'), ":4:5: invalid YAML: did not find expected ',' or ']'"),
 ])
 def test_bad_waivers(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     path = tmp_path / "waivers.yaml"
