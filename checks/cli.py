@@ -28,7 +28,9 @@ def _out() -> Console:
 
 
 def _fail(err: ClearanceError) -> None:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {err.render()}", markup=True)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    for line in err.render().splitlines():  # one line per problem
+        console.print(f"[bold red]error:[/] {escape(line)}", markup=True)
     raise typer.Exit(err.exit_code)
 
 

@@ -144,3 +144,24 @@ def test_no_report_prints_a_secret_value(sample_run) -> None:
     # examples/sample passes the database password as a Pulumi secret
     for text in [proc.stdout, proc.stderr, *(p.read_text() for p in out.iterdir())]:
         assert "change-me-please" not in text
+
+
+def test_broken_control_catalog_is_reported_per_problem_with_exit_2(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    key = policies / "controls" / "key-01.yaml"
+    key.write_text(key.read_text().replace("kind: kms.key", "kind: kms.key\nasert: typo"))
+    (policies / "controls" / "key-02.yaml").write_text("id: [KEY-02\n")
+    env = dict(os.environ, CLEARANCE_POLICIES=str(policies))
+    for args in (["controls", "lint"], ["check", "--state", str(FIXTURES / "state" / "empty_stack_after_destroy.json")]):
+        proc = subprocess.run([CLEARANCE, *args], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+                              check=False)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 2, lines
+        assert lines[0].startswith("error: policies/controls/key-01.yaml:5: control KEY-01: field 'asert': unknown field")
+        assert lines[1].startswith("error: policies/controls/key-02.yaml:2:1: invalid YAML:")
