@@ -38,6 +38,19 @@ web = aws.ec2.Instance(
     vpc_security_group_ids=[app_sg.id],
 )
 
+# -- an internet-facing load balancer: HTTP is served as is, HTTPS with a policy that still allows TLS 1.0
+public_b = aws.ec2.Subnet("public-b", vpc_id=vpc.id, cidr_block="10.0.1.0/24", availability_zone="eu-west-1b")
+aws.ec2.RouteTableAssociation("public-b", subnet_id=public_b.id, route_table_id=public_rt.id)
+alb = aws.lb.LoadBalancer("web", load_balancer_type="application", security_groups=[lb_sg.id],
+                          subnets=[public.id, public_b.id])
+target = aws.lb.TargetGroup("web", port=8080, protocol="HTTP", vpc_id=vpc.id)
+aws.lb.Listener("http", load_balancer_arn=alb.arn, port=80, protocol="HTTP",
+                default_actions=[{"type": "forward", "target_group_arn": target.arn}])
+aws.lb.Listener("https", load_balancer_arn=alb.arn, port=443, protocol="HTTPS",
+                ssl_policy="ELBSecurityPolicy-2016-08",
+                certificate_arn="arn:aws:acm:eu-west-1:123456789012:certificate/demo",
+                default_actions=[{"type": "forward", "target_group_arn": target.arn}])
+
 # -- storage: the documents bucket uses the data key, the uploads bucket only the S3 default
 docs = aws.s3.Bucket("docs", tags={"data": "customer"})
 aws.s3.BucketServerSideEncryptionConfiguration(
