@@ -156,12 +156,14 @@ def test_broken_control_catalog_is_reported_per_problem_with_exit_2(tmp_path: Pa
     key.write_text(key.read_text().replace("kind: kms.key", "kind: kms.key\nasert: typo"))
     (policies / "controls" / "key-02.yaml").write_text("id: [KEY-02\n")
     env = dict(os.environ, CLEARANCE_POLICIES=str(policies))
-    for args in (["controls", "lint"], ["check", "--state", str(FIXTURES / "state" / "empty_stack_after_destroy.json")]):
+    empty_state = str(FIXTURES / "state" / "empty_stack_after_destroy.json")
+    for args in (["controls", "lint"], ["check", "--state", empty_state]):
         proc = subprocess.run([CLEARANCE, *args], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
                               check=False)
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert "Traceback" not in proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 2, lines
-        assert lines[0].startswith("error: policies/controls/key-01.yaml:5: control KEY-01: field 'asert': unknown field")
+        assert lines[0].startswith(
+            "error: policies/controls/key-01.yaml:5: control KEY-01: field 'asert': unknown field")
         assert lines[1].startswith("error: policies/controls/key-02.yaml:2:1: invalid YAML:")
