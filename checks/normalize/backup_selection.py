@@ -75,27 +75,53 @@ def identities(r: RawResource) -> set[str]:
     return out
 
 
+def _prepared(sel: RawResource, index: Index) -> tuple[dict[str, Any], set[str], set[str]]:
+    """The selection's description and the URNs its `resources` / `notResources` name, once per selection."""
+    key = ("backup_selection.prepared", sel.urn)
+    found = index.memo.get(key)
+    if found is None:
+        found = index.memo[key] = (
+            describe(sel),
+            {r.urn for r in index.resolve(sel, "resources", list(index.by_type))},
+            {r.urn for r in index.resolve(sel, "notResources", list(index.by_type))},
+        )
+    return found
+
+
+def selects(sel: RawResource, r: RawResource, index: Index) -> Any:
+    """Does the selection assign resource r? True, False or UNKNOWN."""
+    desc, explicit, excluded = _prepared(sel, index)
+    everything = not _has_entries(desc["resources"]) and not _has_entries(desc["selection_tags"])
+    chosen = True if everything else tri_or(
+        _listed(r, desc["resources"], explicit, bool(sel.property_dependencies.get("resources"))),
+        _tag_listed(r, desc["selection_tags"]))
+    return tri_and(chosen, _conditions_hold(r, desc["conditions"]),
+                   tri_not(_listed(r, desc["not_resources"], excluded,
+                                   bool(sel.property_dependencies.get("notResources")))))
+
+
 def covered(sel: RawResource, index: Index) -> Any:
     """Identities of the declared resources this selection assigns, or UNKNOWN when it cannot be decided."""
-    desc = describe(sel)
-    explicit = {r.urn for r in index.resolve(sel, "resources", list(index.by_type))}
-    excluded = {r.urn for r in index.resolve(sel, "notResources", list(index.by_type))}
+    _, explicit, _ = _prepared(sel, index)
     candidates = {r.urn: r for r in index.of_type(*SUPPORTED)}
     candidates.update({u: index.by_urn[u] for u in explicit})
-    everything = not _has_entries(desc["resources"]) and not _has_entries(desc["selection_tags"])
     out: set[str] = set()
     for r in candidates.values():
-        chosen = True if everything else tri_or(
-            _listed(r, desc["resources"], explicit, bool(sel.property_dependencies.get("resources"))),
-            _tag_listed(r, desc["selection_tags"]))
-        kept = tri_and(chosen, _conditions_hold(r, desc["conditions"]),
-                       tri_not(_listed(r, desc["not_resources"], excluded,
-                                       bool(sel.property_dependencies.get("notResources")))))
+        kept = selects(sel, r, index)
         if kept is UNKNOWN:
             return UNKNOWN
         if kept:
             out |= identities(r)
     return out
+
+
+def backup_covered(r: RawResource, index: Index) -> Any:
+    """Is r assigned to a backup plan by any selection declared in the program? True, False or UNKNOWN.
+
+    Only the program's own selections are seen: a plan managed elsewhere (another stack, an organization
+    backup policy) is not, so False means "no selection here covers it".
+    """
+    return tri_any(selects(sel, r, index) for sel in index.of_type(SELECTION))
 
 
 def _has_entries(value: Any) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from checks.model import UNKNOWN, Asset
+from checks.normalize.backup_selection import backup_covered
 from checks.normalize.base import AssetBuilder, Index, first_set, register, tri_map, unwrap
 from checks.normalize.common import blank, customer_managed_key_value
 from checks.sources.raw import RawResource
@@ -30,6 +31,7 @@ def table(raw: RawResource, index: Index) -> Iterable[Asset]:
         "recovery_period_days": tri_map(enabled, lambda on: first_set(period, PITR_DEFAULT_DAYS) if on else None),
     })
     b.set("deletion_protection", first_set(p.get("deletionProtectionEnabled"), False))
+    b.set("backup_covered", backup_covered(raw, index))
     b.set("billing_mode", first_set(blank(p.get("billingMode")), "PROVISIONED"))  # provider default
     b.set("stream_enabled", first_set(p.get("streamEnabled"), False))
     replicas = tri_map(first_set(p.get("replicas"), []),

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from checks.model import UNKNOWN, Asset
+from checks.normalize.backup_selection import backup_covered
 from checks.normalize.base import AssetBuilder, Index, customer_managed_key, first_set, register, tri_map, unwrap
 from checks.normalize.ec2_compute_ebs import KEY_TOKENS
 from checks.normalize.ec2_refs import as_bool, resolve_refs
@@ -99,6 +100,7 @@ def db_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("iam_database_authentication", first_set(p.get("iamDatabaseAuthenticationEnabled"), False))
     b.set("db_subnet_group", _subnet_group(index, raw, "default"))  # AWS: the default VPC's "default" group
     b.set("security_groups", group_refs(index, raw).values())
+    b.set("backup_covered", backup_covered(raw, index))
     return [b.build()]
 
 
@@ -126,6 +128,8 @@ def cluster_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("multi_az", False)  # one Aurora instance lives in one AZ; the cluster spans AZs
     cluster_group = _subnet_group(index, cluster, "default") if cluster is not None else UNKNOWN
     b.set("db_subnet_group", _subnet_group(index, raw, cluster_group))
+    # a cluster member is backed up with its cluster
+    b.set("backup_covered", backup_covered(cluster, index) if cluster is not None else UNKNOWN)
     return [b.build()]
 
 
@@ -160,4 +164,5 @@ def db_cluster(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("iam_database_authentication", first_set(p.get("iamDatabaseAuthenticationEnabled"), False))
     b.set("db_subnet_group", _subnet_group(index, raw, "default"))
     b.set("security_groups", group_refs(index, raw).values())
+    b.set("backup_covered", backup_covered(raw, index))
     return [b.build()]

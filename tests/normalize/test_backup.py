@@ -212,3 +212,28 @@ def test_wildcard_selection_over_resources_with_unknown_arns_cannot_be_decided()
     by_tag = one(_plan_with({"selectionTags": [{"type": "STRINGEQUALS", "key": "backup", "value": "yes"}]}, table),
                  "backup.plan")
     assert "covered" in by_tag.unknown
+
+
+def test_backup_covered_marks_the_data_stores_a_selection_assigns() -> None:
+    vault = make_raw("aws:backup/vault:Vault", "vault", {"name": UNKNOWN})
+    plan = make_raw("aws:backup/plan:Plan", "nightly", {"name": "nightly", "rules": [
+        {"ruleName": "nightly", "targetVaultName": UNKNOWN, "schedule": "cron(0 3 * * ? *)",
+         "lifecycle": {"deleteAfter": 35}}]}, deps={"rules": [vault.urn]})
+    db = make_raw("aws:rds/instance:Instance", "db", {"engine": "postgres", "arn": UNKNOWN})
+    other = make_raw("aws:rds/instance:Instance", "reporting", {"engine": "postgres"})
+    table = make_raw("aws:dynamodb/table:Table", "sessions", {"hashKey": "id"})
+    sel = make_raw("aws:backup/selection:Selection", "nightly-db",
+                   {"planId": UNKNOWN, "iamRoleArn": "arn:aws:iam::123456789012:role/backup", "resources": [UNKNOWN]},
+                   deps={"planId": [plan.urn], "resources": [db.urn]})
+    assets = run_normalize(vault, plan, db, other, table, sel)
+    assert one(assets, "rds.db_instance", "db").attributes["backup_covered"] is True
+    assert one(assets, "rds.db_instance", "reporting").attributes["backup_covered"] is False
+    assert one(assets, "dynamodb.table", "sessions").attributes["backup_covered"] is False
+
+
+def test_backup_covered_is_unknown_when_a_selection_lists_unknown_resources_without_dependencies() -> None:
+    db = make_raw("aws:rds/instance:Instance", "db", {"engine": "postgres"})
+    sel = make_raw("aws:backup/selection:Selection", "from-stack-reference",
+                   {"planId": "plan-1", "iamRoleArn": "arn:aws:iam::123456789012:role/backup", "resources": [UNKNOWN]})
+    asset = one(run_normalize(db, sel), "rds.db_instance", "db")
+    assert asset.attributes["backup_covered"] is None and "backup_covered" in asset.unknown
