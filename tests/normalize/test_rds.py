@@ -21,7 +21,8 @@ def test_db_instance_defaults() -> None:
     assert asset.attributes == {
         "engine": "postgres", "engine_version": None, "cluster": None, "encryption": NOT_ENCRYPTED,
         "publicly_accessible": False, "backup_retention_days": 1, "multi_az": False, "deletion_protection": False,
-        "iam_database_authentication": False, "db_subnet_group": "default", "security_groups": [], "backup_covered": False}
+        "iam_database_authentication": False, "db_subnet_group": "default", "security_groups": [],
+        "backup_covered": False}
     assert asset.unknown == frozenset()
 
 
