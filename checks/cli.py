@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from checks import tune_gc
+from checks.cli_sg import sg_app
 from checks.errors import ClearanceError, InputError
 from checks.model import Severity
 
@@ -19,6 +20,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Compliance-as-code checks for AWS estates defined with Pulumi.")
 controls_app = typer.Typer(no_args_is_help=True, help="Inspect the control catalog.")
 app.add_typer(controls_app, name="controls")
+app.add_typer(sg_app, name="sg")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_DRIFT, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
 
@@ -27,7 +29,7 @@ def _out() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
-def _fail(err: ClearanceError) -> None:
+def fail(err: ClearanceError) -> None:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     for line in err.render().splitlines():  # one line per problem
         console.print(f"[bold red]error:[/] {escape(line)}", markup=True)
@@ -66,6 +68,7 @@ def check(
     waivers: Annotated[Path | None, typer.Option(help="Waivers YAML file.")] = None,
     settings: Annotated[Path | None,
                         typer.Option(help="clearance.toml or pyproject.toml with [tool.clearance].")] = None,
+    sg_register: Annotated[Path | None, typer.Option(help="Security-group review register (FW-01).")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 4 when some results are unknown or error.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
 ) -> None:
@@ -82,7 +85,7 @@ def check(
                              where="--format")  # checked before the (slow) program run
         req = CheckRequest(program_dir=program_dir, preview=preview, state=state, stack=stack,
                            config=_parse_config(config), python=python, waivers=waivers, settings=settings,
-                           fail_on=fail_on)
+                           fail_on=fail_on, sg_register=sg_register)
         report, _ = run_check(req)
         files = [f for f in formats if f != "console"]
         try:
@@ -91,7 +94,7 @@ def check(
             raise InputError(f"cannot write the reports: {err.strerror or err}", where=str(out),
                              hint="choose another --out folder") from None
     except ClearanceError as err:
-        _fail(err)
+        fail(err)
         return
     console = _out()
     if quiet:
@@ -120,7 +123,7 @@ def controls_list(
             raise InputError(f"unknown framework '{framework}' (known: {', '.join(sorted(catalog.frameworks))})",
                              where="--framework")
     except ClearanceError as err:
-        _fail(err)
+        fail(err)
         return
     table = Table("id", "severity", "kind", "title", framework or "frameworks")
     for control in sorted(catalog.controls.values(), key=lambda c: c.id):
@@ -144,7 +147,7 @@ def controls_show(control_id: Annotated[str, typer.Argument(help="Control id, e.
         if control is None:
             raise InputError(f"no control '{control_id}'", hint="list them with 'clearance controls list'")
     except ClearanceError as err:
-        _fail(err)
+        fail(err)
         return
     console = _out()
     console.print(f"[bold]{control.id}[/] {escape(control.title)}  "
@@ -178,7 +181,7 @@ def controls_lint() -> None:
     try:
         catalog = load_catalog()
     except ClearanceError as err:
-        _fail(err)
+        fail(err)
         return
     _out().print(f"{len(catalog.controls)} controls and {len(catalog.frameworks)} frameworks are valid")
 

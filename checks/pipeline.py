@@ -16,6 +16,7 @@ from checks.frameworks import display_path
 from checks.loader import Catalog, load_catalog
 from checks.model import Severity, SourceKind
 from checks.normalize import normalize
+from checks.register import REGISTER_NAME, load_register
 from checks.report import Report
 from checks.settings import Settings, apply_params, find_settings, load_settings
 from checks.sources.raw import RawResource
@@ -34,6 +35,7 @@ class CheckRequest:
     settings: Path | None = None
     fail_on: Severity | None = None
     now: dt.datetime | None = None
+    sg_register: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,16 @@ def load_source(req: CheckRequest) -> Loaded:
                   display_path(req.program_dir / "Pulumi.yaml"), list(run.warnings))
 
 
+def register_path(req: CheckRequest, settings: Settings) -> Path:
+    """--sg-register, else the settings' sg_register, else security-group-reviews.yaml beside Pulumi.yaml
+    (or in the working folder when checking a preview or state file)."""
+    if req.sg_register is not None:
+        return req.sg_register
+    if settings.sg_register is not None:
+        return settings.sg_register
+    return (req.program_dir or Path.cwd()) / REGISTER_NAME
+
+
 def prepare(req: CheckRequest) -> tuple[Catalog, Settings]:
     anchor = req.program_dir or Path.cwd()
     settings = load_settings(req.settings or find_settings(anchor))
@@ -97,9 +109,14 @@ def run_check(req: CheckRequest) -> tuple[Report, Timings]:
         catalog, settings = prepare(req)
         waivers_path = req.waivers or settings.waivers
         waivers = load_waivers(waivers_path, set(catalog.controls)) if waivers_path else []
+        register = register_path(req, settings)
+        reviews = load_register(register)
         loaded = pending.result()
     t1 = time.perf_counter()
-    normalized = normalize(loaded.resources)
+    if not register.exists():
+        loaded.warnings.append(f"no security-group review register at {display_path(register)}: every rule counts "
+                               "as unreviewed (FW-01); record reviews with 'clearance sg review'")
+    normalized = normalize(loaded.resources, reviewed=frozenset(r.fingerprint for r in reviews))
     t2 = time.perf_counter()
     now = req.now or dt.datetime.now(dt.UTC)
     result = evaluate(catalog.controls.values(), normalized.assets, now=now, templates=catalog.templates,

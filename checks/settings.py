@@ -3,6 +3,7 @@
     [tool.clearance]
     fail_on = "high"                 # default threshold for the exit code
     waivers = "waivers.yaml"         # waivers file, relative to the settings file
+    sg_register = "infra/security-group-reviews.yaml"   # review register (default: beside Pulumi.yaml)
     [tool.clearance.params.KEY-01]   # parameter overrides per control
     max_rotation_days = 90
 """
@@ -18,7 +19,7 @@ from checks.controls import Control
 from checks.errors import InputError
 from checks.model import Severity
 
-KNOWN_KEYS = frozenset({"fail_on", "waivers", "params", "controls_dir"})
+KNOWN_KEYS = frozenset({"fail_on", "waivers", "params", "sg_register"})
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Settings:
     file: str | None = None
     fail_on: Severity | None = None
     waivers: Path | None = None
+    sg_register: Path | None = None
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -71,6 +73,7 @@ def load_settings(path: Path | None) -> Settings:
     if fail_on is not None and fail_on not in {s.value for s in Severity}:
         raise InputError(f"fail_on must be one of critical, high, medium, low, not {fail_on!r}", where=str(path))
     waivers = data.get("waivers")
+    register = data.get("sg_register")
     params = data.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise InputError("params must be tables [params.<CONTROL-ID>] of name = value", where=where("params"))
@@ -78,6 +81,7 @@ def load_settings(path: Path | None) -> Settings:
         file=str(path),
         fail_on=Severity(fail_on) if fail_on else None,
         waivers=(path.parent / waivers) if isinstance(waivers, str) else None,
+        sg_register=(path.parent / register) if isinstance(register, str) else None,
         params={k: dict(v) for k, v in params.items()},
     )
 

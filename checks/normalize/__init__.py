@@ -35,9 +35,10 @@ class Normalized:
     folded: int = 0
 
 
-def normalize(resources: Iterable[RawResource]) -> Normalized:
+def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = frozenset()) -> Normalized:
+    """Assets of every supported resource; `reviewed` holds the rule fingerprints of the review register."""
     load_normalizers()
-    index = Index(resources)
+    index = Index(resources, reviewed=reviewed)
     assets: list[Asset] = []
     unsupported: Counter[str] = Counter()
     folded = 0

@@ -141,8 +141,9 @@ def as_list(value: Any) -> Any:
 class Index:
     """All raw resources of one source, with reverse references for folding side resources."""
 
-    def __init__(self, resources: Iterable[RawResource]) -> None:
+    def __init__(self, resources: Iterable[RawResource], *, reviewed: frozenset[str] = frozenset()) -> None:
         self.resources: list[RawResource] = list(resources)
+        self.reviewed = reviewed  # fingerprints of the security-group rules in the review register
         self.by_urn: dict[str, RawResource] = {}
         self.by_type: dict[str, list[RawResource]] = defaultdict(list)
         self._refs_by_urn: dict[str, list[tuple[RawResource, str]]] = defaultdict(list)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from checks.model import UNKNOWN, Asset
-from checks.normalize.base import AssetBuilder, Index, first_set, folded, register
+from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_map
 from checks.normalize.ec2_network_routes import VPC_TOKENS, default_vpc
 from checks.normalize.ec2_refs import ref_id, resolve_refs
 from checks.normalize.ec2_sg_rules import DEFAULT_SECURITY_GROUP, RULE_TOKENS, SECURITY_GROUP, group_facts
@@ -31,6 +31,16 @@ def group_vpc_id(index: Index, raw: RawResource) -> Any:
     return resolve_refs(index, raw, "vpcId", VPC_TOKENS, scalar=True).scalar()
 
 
+def _review_status(rules: Any, reviewed: frozenset[str]) -> tuple[Any, Any]:
+    """Each rule marked reviewed or not (by fingerprint, against the review register), and the unreviewed ones."""
+    if rules is UNKNOWN:
+        return UNKNOWN, UNKNOWN
+    marked = [dict(rule, reviewed=tri_map(rule["fingerprint"], lambda f: f in reviewed)) for rule in rules]
+    if any(rule["fingerprint"] is UNKNOWN for rule in rules):
+        return marked, UNKNOWN
+    return marked, sorted({rule["fingerprint"] for rule in rules if rule["fingerprint"] not in reviewed})
+
+
 @register(SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
 def security_group(raw: RawResource, index: Index) -> Iterable[Asset]:
     is_default = raw.type == DEFAULT_SECURITY_GROUP
@@ -42,7 +52,9 @@ def security_group(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("description", first_set(raw.props.get("description"), default_description))
     b.set("vpc_id", group_vpc_id(index, raw))
     b.set("is_default", is_default)
-    b.set("rules", facts.rules)
+    rules, unreviewed = _review_status(facts.rules, index.reviewed)
+    b.set("rules", rules)
+    b.set("unreviewed_rules", unreviewed)
     b.set("ingress_from_internet", facts.ingress_from_internet)
     b.set("attached_to", attached_to(index, raw))
     b.set("used_by_load_balancer", used_by_load_balancer(index, raw, internet_facing=False))
