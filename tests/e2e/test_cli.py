@@ -10,10 +10,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.paths import SARIF_SCHEMA
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 CLEARANCE = str(Path(sys.executable).parent / "clearance")
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 
 def clearance(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

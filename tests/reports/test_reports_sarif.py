@@ -6,7 +6,6 @@ import dataclasses
 import email.message
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,9 @@ from checks.model import Finding, Location, Severity, Status
 from checks.report import Report
 from reports import sarif
 from reports.sarif import INCOMPLETE_RULE_ID, SarifRenderer, artifact_uri
+from tests.paths import SARIF_SCHEMA
 
-SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
+SCHEMA = SARIF_SCHEMA
 
 
 @pytest.fixture(scope="module")
