@@ -81,11 +81,18 @@ def load_register(path: Path) -> list[Review]:
     return out
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """No `&id001` anchors for values that happen to be the same object (the review date)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_register(path: Path, reviews: list[Review]) -> None:
     """Write the register atomically, sorted by fingerprint (stable diffs in review)."""
     body = {"reviews": [r.as_yaml() for r in sorted(reviews, key=lambda r: r.fingerprint)]}
     text = ("# Reviewed security-group rules (clearance control FW-01). Add entries with `clearance sg review`.\n"
-            + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=120))
+            + yaml.dump(body, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=120))
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")

@@ -47,6 +47,7 @@ def test_review_flow(tmp_path: Path) -> None:
 
     everything = run("sg", "review", "prog", "--reviewer", "sec@example.com", "--all", cwd=tmp_path)
     assert "3 review(s) added" in everything.stdout
+    assert "&id" not in (tmp_path / "prog" / "security-group-reviews.yaml").read_text()  # no YAML anchors
     assert fw01_failures(tmp_path, tmp_path / "out3") == []
 
     # changing a reviewed rule (SSH from anywhere -> from a /8) makes a new, unreviewed fingerprint
