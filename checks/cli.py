@@ -71,6 +71,8 @@ def check(
     sg_register: Annotated[Path | None, typer.Option(help="Security-group review register (FW-01).")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 4 when some results are unknown or error.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
+    coverage: Annotated[bool, typer.Option("--coverage",
+                                           help="Also print the compliance coverage of every requirement.")] = False,
 ) -> None:
     """Check a Pulumi program (planned), a preview file or a state file against the controls."""
     from checks.pipeline import CheckRequest, run_check
@@ -100,7 +102,7 @@ def check(
     if quiet:
         console.print(verdict_line(report))
     else:
-        print_report(report, console)
+        print_report(report, console, coverage=coverage)
     for path in written:
         console.print(f"wrote {path}")
     if report.failing():
@@ -134,6 +136,33 @@ def controls_list(
         refs = ", ".join(control.frameworks[framework]) if framework else ", ".join(sorted(control.frameworks))
         table.add_row(control.id, control.severity.value, control.kind, control.title, refs)
     _out().print(table)
+
+
+@controls_app.command("coverage")
+def controls_coverage(
+    framework: Annotated[str | None, typer.Option(help="Only this framework id (e.g. soc2, statement).")] = None,
+) -> None:
+    """Which requirements of each framework the controls back, and which are manual (nothing is checked)."""
+    from checks.coverage import static_coverage, summary_text
+    from checks.loader import load_catalog
+    from reports.console import coverage_summary_table, requirement_table
+
+    try:
+        catalog = load_catalog()
+        if framework and framework not in catalog.frameworks:
+            raise InputError(f"unknown framework '{framework}' (known: {', '.join(sorted(catalog.frameworks))})",
+                             where="--framework")
+    except ClearanceError as err:
+        fail(err)
+        return
+    frameworks = {framework: catalog.frameworks[framework]} if framework else catalog.frameworks
+    coverages = static_coverage(frameworks, catalog.controls.values())
+    console = _out()
+    if not framework:
+        console.print(coverage_summary_table(coverages, static=True))
+    for fc in coverages:
+        console.print(f"[bold]{escape(fc.id)}[/]: {escape(fc.name)}  ({escape(summary_text(fc, static=True))})")
+        console.print(requirement_table(fc))
 
 
 @controls_app.command("show")

@@ -1,9 +1,10 @@
 """The engine: a pure function from controls, assets, waivers and a time to findings.
 
 For each control and each asset of its kind:
-  1. a `reads` path in the asset's `errors`   -> error   (the data could not be read)
-  2. a `reads` path in the asset's `unknown`  -> unknown (not known at plan time)
-  3. `applies_if` false                        -> not_applicable
+  1. `applies_if` false                        -> not_applicable (decided first, from the reads it uses;
+                                                  error/unknown as below when those cannot be read)
+  2. a `reads` path in the asset's `errors`   -> error   (the data could not be read)
+  3. a `reads` path in the asset's `unknown`  -> unknown (not known at plan time)
   4. `assert` true / false                     -> pass / fail; anything but a boolean -> error
   5. a fail matched by a valid waiver          -> waived (an expired waiver does not waive)
 """
@@ -20,7 +21,7 @@ from typing import Any
 from checks.controls import Control
 from checks.expressions import EvaluationError, Evaluator, Expression, search
 from checks.messages import MessageTemplate
-from checks.model import Asset, Finding, Status, paths_overlap
+from checks.model import Asset, Finding, Status, path_segments, paths_overlap
 from checks.waivers import Waiver
 
 
@@ -59,12 +60,14 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
             "assert_": control.assert_.bind(control.params),
             "applies_if": control.applies_if.bind(control.params) if control.applies_if else None,
         })
+        applies_reads = tuple(r for r in control.reads if control.applies_if is not None
+                              and path_segments(r)[0] in control.applies_if.root_fields)
         for asset in by_kind.get(control.kind, ()):
             doc = docs.get(id(asset))
             if doc is None:
                 doc = docs[id(asset)] = asset.document()
             doc["params"] = control.params
-            status, detail = _judge(control, asset, doc, evaluator)
+            status, detail = _judge(control, asset, doc, evaluator, applies_reads)
             waiver = None
             if status is Status.FAIL:
                 for w in waivers_by_control.get(control.id, ()):
@@ -88,26 +91,40 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
     return Evaluation(findings=findings, waiver_problems=problems)
 
 
-def _judge(control: Control, asset: Asset, doc: dict[str, Any], evaluator: Evaluator) -> tuple[Status, str | None]:
-    if asset.errors:
-        failed = [(p, why) for p, why in asset.errors.items() if any(paths_overlap(r, p) for r in control.reads)]
-        if failed:
-            return Status.ERROR, "; ".join(f"{p}: {why}" for p, why in sorted(failed))
-    if asset.unknown:
-        unknown = sorted(p for p in asset.unknown if any(paths_overlap(r, p) for r in control.reads))
-        if unknown:
-            view = "at plan time" if asset.source.value == "planned" else "in this view"
-            return Status.UNKNOWN, f"not known {view}: {', '.join(unknown)}"
+def _judge(control: Control, asset: Asset, doc: dict[str, Any], evaluator: Evaluator,
+           applies_reads: tuple[str, ...]) -> tuple[Status, str | None]:
     if control.applies_if is not None:
+        # whether the control applies is decided first, on the attributes applies_if reads: a control that does
+        # not apply is not_applicable even when what its assert reads is unknown
+        missing = _missing(asset, applies_reads)
+        if missing is not None:
+            return missing
         verdict = _boolean(control.applies_if, doc, evaluator, "applies_if")
         if isinstance(verdict, str):
             return Status.ERROR, verdict
         if not verdict:
             return Status.NOT_APPLICABLE, None
+    missing = _missing(asset, control.reads)
+    if missing is not None:
+        return missing
     verdict = _boolean(control.assert_, doc, evaluator, "assert")
     if isinstance(verdict, str):
         return Status.ERROR, verdict
     return (Status.PASS, None) if verdict else (Status.FAIL, None)
+
+
+def _missing(asset: Asset, reads: tuple[str, ...]) -> tuple[Status, str] | None:
+    """error when a read attribute could not be read, unknown when it is not known; None when all are known."""
+    if asset.errors:
+        failed = [(p, why) for p, why in asset.errors.items() if any(paths_overlap(r, p) for r in reads)]
+        if failed:
+            return Status.ERROR, "; ".join(f"{p}: {why}" for p, why in sorted(failed))
+    if asset.unknown:
+        unknown = sorted(p for p in asset.unknown if any(paths_overlap(r, p) for r in reads))
+        if unknown:
+            view = "at plan time" if asset.source.value == "planned" else "in this view"
+            return Status.UNKNOWN, f"not known {view}: {', '.join(unknown)}"
+    return None
 
 
 def _boolean(expr: Expression, doc: dict[str, Any], evaluator: Evaluator, field: str) -> bool | str:

@@ -1,8 +1,14 @@
-"""Compliance frameworks: policies/frameworks/*.yaml, validated like controls."""
+"""Compliance frameworks: policies/frameworks/*.yaml, validated like controls.
+
+A framework lists requirements (SOC 2 criteria, ISO/IEC 27001 Annex A controls, CIS recommendations, NIST
+controls, claims of the security statement); controls reference them with `frameworks: {<id>: [<requirement>]}`.
+A requirement marked `manual: true` is one that no control checks (process evidence); see checks/coverage.py.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -10,8 +16,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from checks.errors import InputError
 from checks.paths import policies_dir
-from checks.yamlfile import load_yaml
+from checks.yamlfile import LinedDocument, load_yaml
 
 
 @dataclass(frozen=True)
@@ -19,15 +26,18 @@ class Requirement:
     id: str
     title: str
     manual: bool = False
+    description: str | None = None
 
 
 @dataclass(frozen=True)
 class Framework:
     id: str
     name: str
-    requirements: dict[str, Requirement]
+    requirements: dict[str, Requirement]   # in the file's order
     file: str
     version: str | None = None
+    url: str | None = None
+    description: str | None = None
 
 
 @cache
@@ -49,27 +59,68 @@ def display_path(path: Path) -> str:
 
 
 def load_frameworks(folder: Path | None = None) -> tuple[dict[str, Framework], list[str]]:
-    """Frameworks by id, and the load errors (file:line: message)."""
+    """Frameworks by id, and the load errors (one line each: `file:line: framework <id>: field '<f>': message`).
+
+    A file with problems still contributes the requirements that are well formed, so that the controls that
+    reference them do not each report an "unknown framework" on top of the one real problem.
+    """
     folder = folder or policies_dir() / "frameworks"
     frameworks: dict[str, Framework] = {}
     errors: list[str] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         shown = display_path(path)
-        doc = load_yaml(path, shown)
-        data: Any = doc.data
-        problems = sorted(_validator("framework.schema.json").iter_errors(data), key=lambda e: list(e.absolute_path))
-        if problems:
-            for err in problems:
-                field = ".".join(str(p) for p in err.absolute_path) or "(document)"
-                errors.append(f"{shown}:{doc.line_of(tuple(err.absolute_path))}: field '{field}': {err.message}")
+        try:
+            doc = load_yaml(path, shown)
+        except InputError as err:
+            errors.append(err.render())
             continue
-        fid = data["id"]
-        if fid in frameworks:
-            errors.append(f"{shown}:1: framework '{fid}' is also defined in {frameworks[fid].file}")
+        framework, problems = _load_one(path, shown, doc)
+        errors.extend(problems)
+        if framework is None:
             continue
-        reqs = {
-            rid: Requirement(rid, body["title"], bool(body.get("manual", False)))
-            for rid, body in data["requirements"].items()
-        }
-        frameworks[fid] = Framework(fid, data["name"], reqs, shown, data.get("version"))
+        if framework.id in frameworks:
+            errors.append(f"{shown}:{doc.line_of(('id',))}: framework {framework.id}: field 'id': duplicate id, "
+                          f"also defined in {frameworks[framework.id].file}")
+            continue
+        frameworks[framework.id] = framework
     return frameworks, errors
+
+
+def _load_one(path: Path, shown: str, doc: LinedDocument) -> tuple[Framework | None, list[str]]:
+    data: Any = doc.data
+    fid = data["id"] if isinstance(data, dict) and isinstance(data.get("id"), str) else path.stem
+
+    def err(field_path: tuple[str | int, ...], message: str) -> str:
+        field = ".".join(str(p) for p in field_path) or "(document)"
+        return f"{shown}:{doc.line_of(field_path)}: framework {fid}: field '{field}': {message}"
+
+    if not isinstance(data, dict):
+        return None, [f"{shown}:1: framework {fid}: the file must hold one mapping (id, name, requirements)"]
+    problems = [_schema_message(e, err) for e in sorted(
+        _validator("framework.schema.json").iter_errors(data),
+        key=lambda e: ([str(p) for p in e.absolute_path], e.message))]
+    if isinstance(data.get("id"), str) and fid != path.stem:
+        problems.append(err(("id",), f"must match the file name '{path.stem}' (rename the file to {fid}.yaml)"))
+    body = data.get("requirements")
+    if not isinstance(body, dict):
+        return None, problems
+    requirements = {
+        str(rid): Requirement(str(rid), req["title"], req.get("manual") is True,
+                              req["description"] if isinstance(req.get("description"), str) else None)
+        for rid, req in body.items()
+        if isinstance(req, dict) and isinstance(req.get("title"), str)
+    }
+    name = data["name"] if isinstance(data.get("name"), str) else fid
+    optional = {key: data[key] if isinstance(data.get(key), str) else None for key in ("version", "url", "description")}
+    return Framework(fid, name, requirements, shown, **optional), problems
+
+
+def _schema_message(e: Any, err: Callable[[tuple[str | int, ...], str], str]) -> str:
+    path = tuple(e.absolute_path)
+    if e.validator == "additionalProperties":
+        extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
+        allowed = ", ".join(sorted(e.schema.get("properties", {})))
+        return err(path + (extra[0],) if extra else path, f"unknown field (allowed: {allowed})")
+    if e.validator == "required":
+        return err(path, e.message.replace("is a required property", "is missing"))
+    return err(path, e.message)

@@ -113,10 +113,10 @@ def run_check(req: CheckRequest) -> tuple[Report, Timings]:
         reviews = load_register(register)
         loaded = pending.result()
     t1 = time.perf_counter()
-    if not register.exists():
+    normalized = normalize(loaded.resources, reviewed=frozenset(r.fingerprint for r in reviews))
+    if not register.exists() and any(a.kind == "ec2.security_group" for a in normalized.assets):
         loaded.warnings.append(f"no security-group review register at {display_path(register)}: every rule counts "
                                "as unreviewed (FW-01); record reviews with 'clearance sg review'")
-    normalized = normalize(loaded.resources, reviewed=frozenset(r.fingerprint for r in reviews))
     t2 = time.perf_counter()
     now = req.now or dt.datetime.now(dt.UTC)
     result = evaluate(catalog.controls.values(), normalized.assets, now=now, templates=catalog.templates,
@@ -127,5 +127,6 @@ def run_check(req: CheckRequest) -> tuple[Report, Timings]:
         asset_count=len(normalized.assets), generated_at=now, tool_version=tool_version(),
         fail_on=req.fail_on or settings.fail_on, artifact=loaded.artifact, unsupported=normalized.unsupported,
         waiver_problems=tuple(result.waiver_problems), warnings=tuple(loaded.warnings),
+        frameworks=catalog.frameworks,
     )
     return report, Timings(t1 - t0, t2 - t1, t3 - t2)

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from checks.controls import Control
+from checks.coverage import FrameworkCoverage, coverage
+from checks.frameworks import Framework
 from checks.model import Finding, Severity, SourceKind, Status
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Report:
     unsupported: Mapping[str, int] = field(default_factory=dict)   # resource type -> count not checked
     waiver_problems: tuple[str, ...] = ()                          # expired or unused waivers
     warnings: tuple[str, ...] = ()
+    frameworks: Mapping[str, Framework] = field(default_factory=dict)   # for compliance coverage; empty: none
 
     def status_counts(self) -> Counter[Status]:
         return Counter(f.status for f in self.findings)
@@ -48,6 +51,10 @@ class Report:
         floor = self.fail_on.rank if self.fail_on else 0
         hits = [f for f in self.findings if f.status is Status.FAIL and f.severity.rank >= floor]
         return sorted(hits, key=lambda f: (-f.severity.rank, f.control_id, f.asset_id))
+
+    def coverage(self) -> list[FrameworkCoverage]:
+        """Per framework and requirement: the controls mapped to it and the status their findings give."""
+        return coverage(self.frameworks, self.controls.values(), self.findings)
 
     @property
     def incomplete(self) -> bool:

@@ -1,7 +1,9 @@
 """The console report (Rich): coloured on a terminal, plain text in `clearance.txt`.
 
 Passes and not-applicable results are only counted. Findings are grouped by control; on a terminal each
-control lists at most `TERMINAL_LINES_PER_CONTROL` lines, the file lists all. Every piece of report text
+control lists at most `TERMINAL_LINES_PER_CONTROL` lines, the file lists all. Compliance coverage (when the
+report carries frameworks) is one row per framework; the per-requirement tables follow the findings in the
+file, and on a terminal when asked for (`coverage=True`). Every piece of report text
 goes into a `rich.text.Text`, never through console markup, so a `[` in a message prints as itself.
 """
 
@@ -10,12 +12,14 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from collections.abc import Mapping
 
 from rich import box
 from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from checks.coverage import COVERAGE_ORDER, STATIC_ORDER, CoverageStatus, FrameworkCoverage, summary_text
 from checks.model import Finding, Severity, Status
 from checks.report import Report
 from reports.base import (
@@ -39,6 +43,8 @@ SEVERITY_STYLE = {Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold r
                   Severity.MEDIUM: "yellow", Severity.LOW: "cyan"}
 STATUS_STYLE = {Status.FAIL: "bold red", Status.ERROR: "magenta", Status.UNKNOWN: "yellow",
                 Status.WAIVED: "blue", Status.PASS: "green", Status.NOT_APPLICABLE: "dim"}
+COVERAGE_STYLE = {CoverageStatus.FAIL: "bold red", CoverageStatus.INCOMPLETE: "yellow", CoverageStatus.PASS: "green",
+                  CoverageStatus.NO_DATA: "dim", CoverageStatus.MANUAL: "cyan", CoverageStatus.AUTOMATED: "green"}
 
 
 # A line of output: (text, style) segments. Lines stay plain data so that the file version, which lists
@@ -47,15 +53,27 @@ Segment = tuple[str, str]
 Line = list[Segment]
 
 
-def print_report(report: Report, console: Console, limit: int | None = TERMINAL_LINES_PER_CONTROL) -> None:
-    """Print the report with colour; `limit` caps the lines listed per control (None lists every finding)."""
-    _print(report, console, limit, plain=False)
+def print_report(report: Report, console: Console, limit: int | None = TERMINAL_LINES_PER_CONTROL,
+                 coverage: bool = False) -> None:
+    """Print the report with colour; `limit` caps the lines listed per control (None lists every finding);
+    `coverage` adds the per-requirement coverage table of every framework."""
+    _print(report, console, limit, plain=False, coverage_detail=coverage)
 
 
-def _print(report: Report, console: Console, limit: int | None, plain: bool) -> None:
+def _print(report: Report, console: Console, limit: int | None, plain: bool, coverage_detail: bool) -> None:
     _emit(console, _header(report), plain)
     console.print(_summary_table(report), highlight=False)
+    coverages = report.coverage() if report.frameworks else []
+    if coverages:
+        _emit(console, [[("Compliance coverage (requirements by status):", "bold")]], plain)
+        console.print(coverage_summary_table(coverages), highlight=False)
+        if not coverage_detail:
+            _emit(console, [[("Per-requirement coverage: --coverage, clearance.json or clearance.md", "dim")]], plain)
     _emit(console, _findings(report, limit), plain)
+    if coverage_detail:
+        for fc in coverages:
+            _emit(console, [[], [(f"{fc.id}: {fc.name}", "bold"), (f"  ({summary_text(fc)})", "dim")]], plain)
+            console.print(requirement_table(fc), highlight=False)
     _emit(console, _tail(report), plain)
 
 
@@ -104,6 +122,55 @@ def _summary_table(report: Report) -> Table:
         row.append(str(sum(counts[sev].values())))
         table.add_row(*row)
     return table
+
+
+def coverage_summary_table(coverages: list[FrameworkCoverage], static: bool = False) -> Table:
+    """One row per framework: how many of its requirements have each coverage status."""
+    order = STATIC_ORDER if static else COVERAGE_ORDER
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=None)
+    table.add_column("framework", no_wrap=True)
+    for status in order:
+        table.add_column(status.value, justify="right", no_wrap=True)
+    table.add_column("requirements", justify="right", no_wrap=True)
+    for fc in coverages:
+        counts = fc.by_status(static)
+        row: list[RenderableType] = [Text(fc.id, style="bold")]
+        for status in order:
+            n = counts[status]
+            row.append(Text(str(n), style=COVERAGE_STYLE[status] if n and status is not CoverageStatus.NO_DATA else ""))
+        row.append(str(len(fc.requirements)))
+        table.add_row(*row)
+    return table
+
+
+def requirement_table(fc: FrameworkCoverage) -> Table:
+    """One row per requirement: id, status, the controls mapped to it (failing or incomplete ones marked, those
+    that evaluated nothing dimmed), title."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=None)
+    table.add_column("requirement", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("controls", ratio=1)
+    table.add_column("title", ratio=2)
+    for req in fc.requirements:
+        table.add_row(Text(req.id, style="bold"), Text(req.status.value, style=COVERAGE_STYLE[req.status]),
+                      _controls_cell(req.controls), Text(safe(req.title)))
+    return table
+
+
+_MARKED = (CoverageStatus.FAIL, CoverageStatus.INCOMPLETE)
+
+
+def _controls_cell(controls: Mapping[str, CoverageStatus]) -> Text:
+    if not controls:
+        return Text("-", style="dim")
+    parts: list[tuple[str, str]] = []
+    for i, (cid, status) in enumerate(controls.items()):
+        if i:
+            parts.append((", ", ""))
+        marked = status in _MARKED
+        style = COVERAGE_STYLE[status] if marked else "dim" if status is CoverageStatus.NO_DATA else ""
+        parts.append((f"{cid} ({status.value})" if marked else cid, style))
+    return Text.assemble(*parts)
 
 
 def _findings(report: Report, limit: int | None) -> list[Line]:
@@ -176,7 +243,7 @@ class ConsoleRenderer:
         buffer = io.StringIO()
         console = Console(file=buffer, width=FILE_WIDTH, color_system=None, force_terminal=False,
                           markup=False, emoji=False, highlight=False, legacy_windows=False)
-        _print(report, console, limit=None, plain=True)
+        _print(report, console, limit=None, plain=True, coverage_detail=True)
         return buffer.getvalue()
 
 

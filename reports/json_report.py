@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.controls import Control
+from checks.coverage import COVERAGE_ORDER, FrameworkCoverage
 from checks.model import Finding
 from checks.paths import policies_dir
 from checks.report import REPORT_SCHEMA_VERSION, Report
@@ -40,6 +41,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "unsupported": [{"type": t, "count": report.unsupported[t]} for t in sorted(report.unsupported)],
         "waiver_problems": sorted(report.waiver_problems),
         "warnings": list(report.warnings),
+        "coverage": {fc.id: _coverage(fc) for fc in report.coverage()},
     }
 
 
@@ -69,6 +71,26 @@ def _control(control: Control) -> dict[str, Any]:
         "frameworks": {fw: sorted(ids) for fw, ids in sorted(control.frameworks.items())},
         "remediation": {"pulumi": control.remediation.pulumi, "cli": control.remediation.cli},
         "claim": control.claim,
+    }
+
+
+def _coverage(fc: FrameworkCoverage) -> dict[str, Any]:
+    counts = fc.by_status()
+    return {
+        "name": fc.name,
+        "version": fc.version,
+        "summary": {s.value: counts[s] for s in COVERAGE_ORDER},
+        "requirements": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "manual": r.manual,
+                "status": r.status.value,
+                "controls": {cid: status.value for cid, status in sorted(r.controls.items())},
+                "findings": {s.value: r.findings.get(s, 0) for s in STATUS_ORDER},
+            }
+            for r in fc.requirements
+        ],
     }
 
 

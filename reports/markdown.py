@@ -2,12 +2,17 @@
 
 GitHub refuses a step summary over 1 MiB and a comment over 65,536 characters: `render_markdown`
 takes a byte budget and, when the full text would not fit, shortens the tables and says so.
+
+When the report carries frameworks, a compliance-coverage table (one row per framework) follows the summary, and
+after the findings each framework has a collapsed `<details>` table: requirement | title | controls | status.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from checks.coverage import COVERAGE_ORDER, CoverageStatus, FrameworkCoverage, summary_text
 from checks.model import Finding, Status
 from checks.report import Report
 from reports.base import (
@@ -55,12 +60,14 @@ def code_cell(text: str) -> str:
 
 def render_markdown(report: Report, max_bytes: int = STEP_SUMMARY_LIMIT) -> str:
     """The full summary if it fits in `max_bytes` (UTF-8), else one with shortened tables and a note."""
+    coverages = report.coverage() if report.frameworks else []
     sections = [
-        _Section(_header(report) + _summary_table(report)),
+        _Section(_header(report) + _summary_table(report) + _coverage_summary(coverages)),
         _failing(report),
         _incomplete(report),
         _waived(report),
         _not_checked(report),
+        *_coverage_details(coverages),
         _Section(_notes(report)),
     ]
     for cap in _ROW_CAPS:
@@ -122,6 +129,48 @@ def _summary_table(report: Report) -> list[str]:
     return ["", "### Summary", "", head, rule, *rows, total]
 
 
+def _coverage_summary(coverages: list[FrameworkCoverage]) -> list[str]:
+    if not coverages:
+        return []
+    head = "| Framework | " + " | ".join(s.value for s in COVERAGE_ORDER) + " | requirements |"
+    rule = "|---|" + "---:|" * (len(COVERAGE_ORDER) + 1)
+    rows = []
+    for fc in coverages:
+        counts = fc.by_status()
+        cells = " | ".join(f"**{counts[s]}**" if s is CoverageStatus.FAIL and counts[s] else str(counts[s])
+                           for s in COVERAGE_ORDER)
+        rows.append(f"| **{escape_cell(fc.id)}** {escape_cell(fc.name, 120)} | {cells} | {len(fc.requirements)} |")
+    return ["", "### Compliance coverage", "",
+            "Requirements of each framework by status: _fail_ some control mapped to it fails; _incomplete_ some "
+            "result is unknown or error; _no-data_ its controls found nothing to check; _manual_ no control checks it "
+            "(process evidence). Each requirement is listed under \"Coverage by requirement\".", "", head, rule, *rows]
+
+
+def _coverage_details(coverages: list[FrameworkCoverage]) -> list[_Section]:
+    sections: list[_Section] = []
+    for i, fc in enumerate(coverages):
+        head = ["| Requirement | Title | Controls | Status |", "|---|---|---|---|"]
+        rows = [f"| {code_cell(r.id)} | {escape_cell(r.title, 160)} | {_controls(r.controls)} | {_status(r.status)} |"
+                for r in fc.requirements]
+        section = _details(f"{fc.id}: {fc.name} ({summary_text(fc)})", head, rows)
+        if i == 0:
+            section = _Section(["", "### Coverage by requirement", *section.before], section.rows, section.after)
+        sections.append(section)
+    return sections
+
+
+def _controls(controls: Mapping[str, CoverageStatus]) -> str:
+    if not controls:
+        return "none"
+    return ", ".join(f"**{escape_cell(cid)}** ({status.value})"
+                     if status in (CoverageStatus.FAIL, CoverageStatus.INCOMPLETE) else escape_cell(cid)
+                     for cid, status in controls.items())
+
+
+def _status(status: CoverageStatus) -> str:
+    return f"**{status.value}**" if status is CoverageStatus.FAIL else status.value
+
+
 def _failing(report: Report) -> _Section:
     fails = sorted((f for f in report.findings if f.status is Status.FAIL), key=finding_sort_key)
     if not fails:
@@ -181,9 +230,18 @@ def _notes(report: Report) -> list[str]:
 
 
 def _details(summary: str, head: list[str], rows: list[str]) -> _Section:
-    # The blank line after <summary> lets GitHub render the Markdown table inside.
-    return _Section(["", "<details>", f"<summary>{escape_cell(summary)}</summary>", "", *head], rows,
+    # The blank line after <summary> lets GitHub render the Markdown table inside. The summary itself is HTML,
+    # where a Markdown escape (`cis\_aws`) would show its backslash: escape it as HTML text instead.
+    return _Section(["", "<details>", f"<summary>{html_text(summary)}</summary>", "", *head], rows,
                     ["", "</details>"])
+
+
+def html_text(text: str, limit: int = MAX_CELL) -> str:
+    """Text safe inside an HTML element on one line: &, < and > escaped, line breaks and control codes gone."""
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    text = "".join(" " if ch in "\r\n\t" else ch for ch in text if not (ch < " " and ch not in "\r\n\t")
+                   and not "\x7f" <= ch <= "\x9f")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _control_cell(report: Report, f: Finding) -> str:

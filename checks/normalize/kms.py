@@ -62,7 +62,9 @@ def key(raw: RawResource, index: Index) -> Iterable[Asset]:
     enabled = first_set(p.get("isEnabled"), True)
     b.set("enabled", enabled)
     b.set("state", tri_map(enabled, lambda on: "Enabled" if on else "Disabled"))
-    b.set("pending_deletion", False)
+    # scheduling a key's deletion happens outside Pulumi (`aws kms schedule-key-deletion`), and the provider drops
+    # such a key from state on refresh: neither a plan nor a stack export can tell; only the live view reads it
+    b.set("pending_deletion", UNKNOWN)
     rotation = first_set(p.get("enableKeyRotation"), False)
     b.set("rotation.enabled", rotation)
     period = p.get("rotationPeriodInDays")

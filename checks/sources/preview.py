@@ -23,6 +23,7 @@ from checks.sources.state import (
     is_skipped_type,
     known_id,
     parse_urn,
+    project_folder,
     provider_urn,
     stack_identity,
     with_region,
@@ -66,6 +67,7 @@ def load_preview(path: Path, *, cwd: Path | None = None) -> FileSource:
             warnings.append(f"steps[{i}] has an unknown op '{op}': {value['urn']} skipped")
     regions = _provider_regions(steps, file)
     cwd = cwd or Path.cwd()
+    folder = project_folder(path, cwd)
     blinded = 0
     resources: dict[str, RawResource] = {}
     ops: dict[str, str] = {}
@@ -82,7 +84,7 @@ def load_preview(path: Path, *, cwd: Path | None = None) -> FileSource:
             id_ = known_id(step.old.get("id"))
         resources[step.urn_text] = build_raw(
             step.new, file, f"{step.at}.newState", urn=step.urn, urn_text=step.urn_text, type_=step.type_,
-            props=props, source=SourceKind.PLANNED, id_=id_, cwd=cwd)
+            props=props, source=SourceKind.PLANNED, id_=id_, cwd=cwd, project=folder)
         ops[step.urn_text] = "replace" if "replace" in (ops.get(step.urn_text), step.op) else step.op
     if blinded:
         warnings.append(f"the preview hides {blinded} secret value(s) as '[secret]': checks that read them "

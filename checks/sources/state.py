@@ -51,20 +51,21 @@ def is_skipped_type(type_: str) -> bool:
     return type_ == STACK_TYPE or type_.startswith(PROVIDER_PREFIX)
 
 
-def source_location(value: Any, cwd: Path) -> Location | None:
-    """`project:///index.ts#5,20` -> index.ts:5; `file:///abs/x.py#7` -> x.py:7 relative to `cwd` when inside it."""
+def source_location(value: Any, cwd: Path, project: str = "") -> Location | None:
+    """`project:///index.ts#5,20` -> index.ts:5 (under `project`, the project folder relative to the working folder,
+    when known); `file:///abs/x.py#7` -> x.py:7 relative to `cwd` when inside it."""
     if not isinstance(value, str):
         return None
     uri, _, fragment = value.partition("#")
     line_text = fragment.split(",", 1)[0]
     if not line_text.isdigit() or int(line_text) < 1:
         return None
-    file = _source_file(uri, cwd)
+    file = _source_file(uri, cwd, project)
     return Location(file, int(line_text)) if file else None
 
 
 @lru_cache(maxsize=4096)
-def _source_file(uri: str, cwd: Path) -> str | None:
+def _source_file(uri: str, cwd: Path, project: str = "") -> str | None:
     """The file of a source position URI (most resources of a program share a few files: cached)."""
     parts = urlsplit(uri)
     if not parts.path:
@@ -72,6 +73,8 @@ def _source_file(uri: str, cwd: Path) -> str | None:
     file_path = PurePosixPath(unquote(parts.path))
     if parts.scheme == "project":
         file = file_path.relative_to("/").as_posix() if file_path.is_absolute() else file_path.as_posix()
+        if project and file:
+            file = (PurePosixPath(project) / file).as_posix()
     elif parts.scheme == "file":
         file = _relative_to(Path(file_path), cwd)
     else:
@@ -115,7 +118,8 @@ def with_region(props: dict[str, Any], region: Any) -> dict[str, Any]:
 
 
 def build_raw(res: Mapping[str, Any], file: JsonFile, at: str, *, urn: Urn, urn_text: str, type_: str,
-              props: Mapping[str, Any], source: SourceKind, id_: str | None, cwd: Path) -> RawResource:
+              props: Mapping[str, Any], source: SourceKind, id_: str | None, cwd: Path,
+              project: str = "") -> RawResource:
     """A RawResource from a ResourceV3 object (`res`), with props and id already worked out."""
     custom = res.get("custom")
     return RawResource(
@@ -124,7 +128,7 @@ def build_raw(res: Mapping[str, Any], file: JsonFile, at: str, *, urn: Urn, urn_
         parent=_parent(res.get("parent"), file, f"{at}.parent"),
         dependencies=_urns(res.get("dependencies"), file, f"{at}.dependencies"),
         property_dependencies=_property_dependencies(res.get("propertyDependencies"), file, at),
-        location=source_location(res.get("sourcePosition"), cwd),
+        location=source_location(res.get("sourcePosition"), cwd, project),
         provider=provider_urn(res.get("provider")),
         input_keys=_input_keys(res) if source is SourceKind.STATE else None,
     )
@@ -183,6 +187,19 @@ class _Entry:
     type_: str
 
 
+def project_folder(path: Path, cwd: Path) -> str:
+    """The Pulumi project a state or preview file sits in (a Pulumi.yaml beside it), relative to `cwd`, so that
+    `project:///` source positions name files as the user sees them; "" when unknown or outside `cwd`."""
+    folder = path.resolve().parent
+    if not (folder / "Pulumi.yaml").is_file():
+        return ""
+    try:
+        rel = folder.relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if rel == "." else rel
+
+
 def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
     """Read a `pulumi stack export` file into raw resources of the state view."""
     file = load_json_file(path, FileKind.STATE)
@@ -205,6 +222,7 @@ def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
     resources: dict[str, RawResource] = {}
     pending: set[str] = set()
     cwd = cwd or Path.cwd()
+    folder = project_folder(path, cwd)
     for e in entries:
         if is_skipped_type(e.type_):
             continue
@@ -218,7 +236,8 @@ def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
             continue
         props = with_region(_props(e, file), regions.get(provider_urn(e.res.get("provider")) or ""))
         resources[e.urn_text] = build_raw(e.res, file, e.at, urn=e.urn, urn_text=e.urn_text, type_=e.type_,
-                                          props=props, source=SourceKind.STATE, id_=known_id(e.res.get("id")), cwd=cwd)
+                                          props=props, source=SourceKind.STATE, id_=known_id(e.res.get("id")), cwd=cwd,
+                                          project=folder)
         if e.res.get("pendingReplacement") is True:
             pending.add(e.urn_text)
             warnings.append(f"{e.urn_text} is pending replacement: it was deleted before its replacement was created")

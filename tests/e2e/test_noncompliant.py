@@ -88,9 +88,10 @@ PROGRAM_FAILS = [
 ]
 
 # (control, file:line) of every fail finding of `clearance check --state examples/noncompliant/state.json`; a stack
-# export names files relative to the project (`project:///__main__.py#291`), so the file is `__main__.py`
+# export names files relative to the project (`project:///__main__.py#291`); the state file sits beside Pulumi.yaml,
+# so clearance places them in the project folder, as the program run does
 STATE_FAILS = [
-    ("IAM-02", "__main__.py:291"),
+    ("IAM-02", f"{MAIN}:291"),
 ]
 
 # controls that only the state file fails, and why the planned program cannot
@@ -179,7 +180,7 @@ def test_state_only_and_live_only_controls_are_honest_in_the_views_that_cannot_f
     assert state_run.status("IAM-02", "ci-deploy") == ["fail"]
     program_line = next(f["location"]["line"] for f in program_run.findings
                         if f["control"] == "IAM-02" and f["asset"]["name"] == "ci-deploy")
-    assert ("IAM-02", f"__main__.py:{program_line}") in STATE_FAILS
+    assert ("IAM-02", f"{MAIN}:{program_line}") in STATE_FAILS
     # IAM-03: a console user's MFA is unknown, never a guess, in both views
     assert program_run.status("IAM-03", "alice") == ["unknown"]
     assert state_run.status("IAM-03", "alice") == ["unknown"]

@@ -4,6 +4,10 @@ Eight controls (two per severity); findings of every status: fails with and with
 waived findings with a WaiverRef, an unknown and an error with `detail`, passes and not-applicable
 results; unsupported resource types, a waiver problem and a warning. `fail_on` is high, so three
 fails are at or above the threshold (NET-01, KEY-01, S3-01) and two are below it (S3-02, TAG-01).
+
+`FRAMEWORKS` (two small frameworks the sample controls map to) is only in the report when asked for
+(`make_report(frameworks=FRAMEWORKS)` or the `covered_report` fixture): without frameworks, renderers add no
+coverage section.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import pytest
 
 from checks.controls import Control, Remediation
 from checks.expressions import Expression
+from checks.frameworks import Framework, Requirement
 from checks.model import Finding, Location, Severity, SourceKind, Status, WaiverRef
 from checks.report import Report
 
@@ -56,6 +61,31 @@ CONTROLS: dict[str, Control] = {c.id: c for c in (
                  {"soc2": ("A1.2",)}),
     make_control("TAG-01", "Resources carry an owner tag", Severity.LOW, "s3.bucket", {}),
     make_control("LOG-01", "S3 buckets log server access", Severity.LOW, "s3.bucket", {"soc2": ("CC7.2",)}),
+)}
+
+
+def framework(fid: str, name: str, *reqs: tuple[str, str, bool], version: str | None = None) -> Framework:
+    return Framework(fid, name, {rid: Requirement(rid, title, manual) for rid, title, manual in reqs},
+                     f"policies/frameworks/{fid}.yaml", version)
+
+
+# SOC 2 coverage of the sample findings: CC6.1 fail (KEY-01, S3-01), CC6.3 pass (IAM-01 waived), CC6.6 fail (NET-01),
+# A1.2 fail (S3-02; RDS-01 passes), CC7.2 pass (LOG-01 not applicable), CC9.2 and CC7.3 manual.
+# NIST: AC-6 pass (IAM-01 waived), SC-12 fail (KEY-01), IR-4 manual.
+FRAMEWORKS: dict[str, Framework] = {fw.id: fw for fw in (
+    framework("soc2", "SOC 2 (2017 Trust Services Criteria)",
+              ("CC6.1", "Logical access security software, infrastructure and architectures", False),
+              ("CC6.3", "Access based on roles and least privilege", False),
+              ("CC6.6", "Protection against threats from outside the system boundaries", False),
+              ("CC7.2", "Monitoring of system components for anomalies", False),
+              ("CC7.3", "Evaluation of security events", True),
+              ("CC9.2", "Vendor and business partner risk", True),
+              ("A1.2", "Data back-up processes and recovery infrastructure", False),
+              version="2017"),
+    framework("nist_800_53", "NIST SP 800-53 Revision 5",
+              ("AC-6", "Least Privilege", False),
+              ("IR-4", "Incident Handling", True),
+              ("SC-12", "Cryptographic Key Establishment and Management", False)),
 )}
 
 
@@ -154,6 +184,12 @@ def many_findings(count: int, control_id: str = "S3-01") -> tuple[Finding, ...]:
 @pytest.fixture
 def report() -> Report:
     return build_report()
+
+
+@pytest.fixture
+def covered_report() -> Report:
+    """The sample report with `FRAMEWORKS`: its renderers add compliance coverage."""
+    return build_report(frameworks=FRAMEWORKS)
 
 
 @pytest.fixture

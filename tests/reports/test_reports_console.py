@@ -132,3 +132,75 @@ def test_terminal_output_drops_escape_codes_too(
     visible = ANSI.sub("", buffer.getvalue())
     assert "\x1b" not in visible and "\x07" not in visible
     assert "b]0;title  two lines [2J" in visible
+
+
+# --- compliance coverage -------------------------------------------------------------------------------------
+
+
+def coverage_rows(text: str) -> dict[str, list[str]]:
+    """The compact coverage table: framework id -> [fail, incomplete, pass, no-data, manual, requirements]."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["framework", "fail"])
+    assert lines[start].split() == ["framework", "fail", "incomplete", "pass", "no-data", "manual", "requirements"]
+    rows: dict[str, list[str]] = {}
+    for line in lines[start + 2:]:
+        if not line.strip():
+            break
+        rows[line.split()[0]] = line.split()[1:]
+    return rows
+
+
+def test_no_frameworks_no_coverage(report: Report) -> None:
+    text = ConsoleRenderer().render(report)
+    assert "coverage" not in text.lower()
+
+
+def test_coverage_summary_is_one_row_per_framework(covered_report: Report) -> None:
+    text = ConsoleRenderer().render(covered_report)
+    assert "Compliance coverage (requirements by status):" in text
+    assert coverage_rows(text) == {"nist_800_53": ["1", "0", "1", "0", "1", "3"],
+                                   "soc2": ["3", "0", "2", "0", "2", "7"]}
+    # after the severity summary, before the findings
+    assert text.index("Compliance coverage") < text.index("IAM-01 [critical]")
+
+
+def test_file_lists_every_requirement_after_the_findings(covered_report: Report) -> None:
+    text = ConsoleRenderer().render(covered_report)
+    assert text.index("soc2: SOC 2 (2017 Trust Services Criteria)  (7 requirements: 3 fail, 2 pass, 2 manual)") \
+        > text.index("TAG-01 [low]")
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines()
+            if line.split() and line.split()[0] in {"CC6.1", "CC6.3", "CC7.3", "A1.2", "SC-12", "IR-4"}}
+    assert rows["CC6.1"][:5] == ["fail", "IAM-01,", "KEY-01", "(fail),", "S3-01"]
+    assert rows["CC6.3"][:2] == ["pass", "IAM-01"]
+    assert rows["CC7.3"][:2] == ["manual", "-"]
+    assert rows["A1.2"][:4] == ["fail", "RDS-01,", "S3-02", "(fail)"]
+    assert rows["IR-4"][:2] == ["manual", "-"]
+    # the file version needs no hint: the tables are there
+    assert "--coverage" not in text
+    assert text.rstrip().splitlines()[-2:] == ["3 findings at or above high",
+                                               "evaluation incomplete: 1 unknown, 1 error"]
+
+
+def test_terminal_shows_requirements_only_on_request(covered_report: Report) -> None:
+    console, buffer = terminal()
+    print_report(covered_report, console)
+    compact = ANSI.sub("", buffer.getvalue())
+    assert "soc2" in compact and "Per-requirement coverage: --coverage" in compact
+    assert "CC6.3" not in compact
+    console, buffer = terminal()
+    print_report(covered_report, console, coverage=True)
+    full = ANSI.sub("", buffer.getvalue())
+    assert "CC6.3" in full and "Least Privilege" in full and "--coverage" not in full
+
+
+def test_no_data_and_incomplete_requirements(
+    make_report: Callable[..., Report], make_finding: Callable[..., Finding]
+) -> None:
+    from tests.reports.conftest import FRAMEWORKS
+
+    only = (make_finding("KEY-01", Status.UNKNOWN, "k", "k", "rotation unknown", detail="unknown at plan time"),)
+    text = ConsoleRenderer().render(make_report(findings=only, frameworks=FRAMEWORKS))
+    assert coverage_rows(text) == {"nist_800_53": ["0", "1", "0", "1", "1", "3"],
+                                   "soc2": ["0", "1", "0", "4", "2", "7"]}
+    cc61 = next(line.strip() for line in text.splitlines() if line.strip().startswith("CC6.1"))
+    assert cc61.split()[:5] == ["CC6.1", "incomplete", "IAM-01,", "KEY-01", "(incomplete),"]

@@ -114,3 +114,57 @@ def test_non_ascii_text_survives(make_report: Callable[..., Report], make_findin
     assert doc["findings"][0]["message"] == "Bücket “b” is public"
     assert doc["waiver_problems"] == ["waiver for S3-01 on old-bucket expired on 2026-01-31"]
     assert doc["warnings"] == ["checkov is not installed: its checks were skipped"]
+
+
+# --- compliance coverage (schema 1.1) ------------------------------------------------------------------------
+
+
+def test_schema_version_is_1_1() -> None:
+    assert REPORT_SCHEMA_VERSION == "1.1"
+
+
+def test_coverage_is_empty_without_frameworks(report: Report, validator: Draft202012Validator) -> None:
+    doc = doc_of(report)
+    assert doc["coverage"] == {}
+
+
+def test_coverage_per_framework_and_requirement(covered_report: Report, validator: Draft202012Validator) -> None:
+    doc = doc_of(covered_report)
+    assert [e.message for e in validator.iter_errors(doc)] == []
+    coverage = doc["coverage"]
+    assert list(coverage) == ["nist_800_53", "soc2"]
+    soc2 = coverage["soc2"]
+    assert (soc2["name"], soc2["version"]) == ("SOC 2 (2017 Trust Services Criteria)", "2017")
+    assert soc2["summary"] == {"fail": 3, "incomplete": 0, "pass": 2, "no-data": 0, "manual": 2}
+    reqs = {r["id"]: r for r in soc2["requirements"]}
+    assert [r["id"] for r in soc2["requirements"]] == ["CC6.1", "CC6.3", "CC6.6", "CC7.2", "CC7.3", "CC9.2", "A1.2"]
+    assert reqs["CC6.1"]["controls"] == {"IAM-01": "pass", "KEY-01": "fail", "S3-01": "fail"}
+    assert reqs["CC6.1"]["findings"] == {"fail": 2, "error": 1, "unknown": 0, "waived": 1, "pass": 1,
+                                         "not_applicable": 1}
+    assert (reqs["CC6.1"]["status"], reqs["CC6.1"]["manual"]) == ("fail", False)
+    assert reqs["CC9.2"] == {"id": "CC9.2", "title": "Vendor and business partner risk", "manual": True,
+                             "status": "manual", "controls": {},
+                             "findings": {s: 0 for s in ("fail", "error", "unknown", "waived", "pass",
+                                                         "not_applicable")}}
+    assert coverage["nist_800_53"]["version"] is None
+
+
+def test_schema_checks_coverage(covered_report: Report, validator: Draft202012Validator) -> None:
+    doc = doc_of(covered_report)
+    doc["coverage"]["soc2"]["requirements"][0]["status"] = "passed"
+    doc["coverage"]["soc2"]["summary"].pop("manual")
+    doc["coverage"]["nist_800_53"]["requirements"][0]["controls"]["IAM-01"] = "ok"
+    assert len(list(validator.iter_errors(doc))) == 3
+
+
+def test_a_1_0_document_still_validates(report: Report, validator: Draft202012Validator) -> None:
+    doc = doc_of(report)
+    del doc["coverage"]
+    doc["schema_version"] = "1.0"
+    assert [e.message for e in validator.iter_errors(doc)] == []
+
+
+def test_coverage_is_deterministic(covered_report: Report) -> None:
+    shuffled = dataclasses.replace(covered_report, findings=tuple(reversed(covered_report.findings)),
+                                   frameworks=dict(reversed(list(covered_report.frameworks.items()))))
+    assert JsonRenderer().render(shuffled) == JsonRenderer().render(covered_report)

@@ -124,3 +124,56 @@ def test_control_characters_are_dropped() -> None:
     assert code_cell("infra/__main__.py:3") == "`infra/__main__.py:3`"
     assert code_cell("x\x1by") == "xy"
     assert code_cell("a|b") == "`a\\|b`"
+
+
+# --- compliance coverage -------------------------------------------------------------------------------------
+
+
+def test_no_frameworks_no_coverage_sections(report: Report) -> None:
+    text = MarkdownRenderer().render(report)
+    assert "Compliance coverage" not in text and "Coverage by requirement" not in text
+
+
+def test_coverage_table_follows_the_summary(covered_report: Report) -> None:
+    text = MarkdownRenderer().render(covered_report)
+    table = section(text, "### Compliance coverage").splitlines()
+    header = cells(next(line for line in table if line.startswith("| Framework")))
+    assert header == ["Framework", "fail", "incomplete", "pass", "no-data", "manual", "requirements"]
+    rows = {cells(line)[0]: cells(line)[1:] for line in table if line.startswith("| **")}
+    assert rows["**soc2** SOC 2 (2017 Trust Services Criteria)"] == ["**3**", "0", "2", "0", "2", "7"]
+    assert rows["**nist\\_800\\_53** NIST SP 800-53 Revision 5"] == ["**1**", "0", "1", "0", "1", "3"]
+    order = [text.index(s) for s in ("### Summary", "### Compliance coverage", "### Failing findings",
+                                     "### Not checked", "### Coverage by requirement", "### Waiver problems")]
+    assert order == sorted(order)
+
+
+def test_one_details_table_per_framework(covered_report: Report) -> None:
+    text = MarkdownRenderer().render(covered_report)
+    by_req = text[text.index("### Coverage by requirement"):]
+    # HTML in <summary>: no Markdown backslashes there
+    assert "<summary>nist_800_53: NIST SP 800-53 Revision 5 (3 requirements: 1 fail, 1 pass, 1 manual)</summary>" \
+        in by_req
+    soc2 = by_req[by_req.index("<summary>soc2: SOC 2"):]
+    soc2 = soc2[: soc2.index("</details>")]
+    assert "| Requirement | Title | Controls | Status |" in soc2
+    rows = {cells(line)[0]: cells(line)[1:] for line in soc2.splitlines() if line.startswith("| `")}
+    assert list(rows) == ["`CC6.1`", "`CC6.3`", "`CC6.6`", "`CC7.2`", "`CC7.3`", "`CC9.2`", "`A1.2`"]
+    assert rows["`CC6.1`"] == ["Logical access security software, infrastructure and architectures",
+                               "IAM-01, **KEY-01** (fail), **S3-01** (fail)", "**fail**"]
+    assert rows["`CC6.3`"][1:] == ["IAM-01", "pass"]
+    assert rows["`CC9.2`"][1:] == ["none", "manual"]
+
+
+def test_coverage_rows_are_cut_with_the_rest(covered_report: Report, make_many: Callable[..., tuple]) -> None:
+    import dataclasses
+
+    big = dataclasses.replace(covered_report, findings=covered_report.findings + make_many(5_000))
+    comment = render_markdown(big, max_bytes=COMMENT_LIMIT)
+    assert len(comment.encode()) <= COMMENT_LIMIT
+    assert "### Compliance coverage" in comment and "| **soc2** SOC 2" in comment
+
+
+def test_details_summary_is_html_text() -> None:
+    from reports.markdown import html_text
+
+    assert html_text("cis_aws_v3: a <b> & *c*\nd\x1b[1m") == "cis_aws_v3: a &lt;b&gt; &amp; *c* d[1m"

@@ -380,3 +380,18 @@ def test_resource_without_type_or_urn_in_a_secret_bearing_export(in_tmp: Path) -
     message = error_of(write_state(data))
     assert message == ("state.json: deployment.resources[3] (urn:pulumi:dev::orders::aws:rds/instance:Instance::orders)"
                        f" has no 'type'{SUFFIX}")
+
+
+def test_project_positions_are_placed_in_the_project_folder_beside_the_state_file(tmp_path: Path) -> None:
+    project = tmp_path / "stacks" / "web"
+    project.mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text("name: web\nruntime: python\n")
+    state = project / "state.json"
+    state.write_text(json.dumps({"version": 3, "deployment": {"manifest": {}, "resources": [{
+        "urn": "urn:pulumi:dev::web::aws:kms/key:Key::k", "custom": True, "type": "aws:kms/key:Key", "id": "k-1",
+        "inputs": {}, "outputs": {}, "sourcePosition": "project:///__main__.py#7,5"}]}}))
+    [res] = load_state(state, cwd=tmp_path).resources
+    assert res.location == Location("stacks/web/__main__.py", 7)
+    (project / "Pulumi.yaml").unlink()
+    [res] = load_state(state, cwd=tmp_path).resources
+    assert res.location == Location("__main__.py", 7)  # no project beside the file: as the export names it

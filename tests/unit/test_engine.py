@@ -59,7 +59,7 @@ def test_read_error_gives_error_with_reason(controls_dir: Path) -> None:
 
 
 def test_error_wins_over_unknown(controls_dir: Path) -> None:
-    asset = kms_asset(unknown=frozenset({"spec"}), errors={"rotation": "AccessDenied"})
+    asset = kms_asset(unknown=frozenset({"rotation.period_days"}), errors={"rotation.enabled": "AccessDenied"})
     assert run(controls_dir, asset).findings[0].status is Status.ERROR
 
 
@@ -138,3 +138,15 @@ def test_assets_of_other_kinds_are_not_evaluated(controls_dir: Path) -> None:
     other = kms_asset()
     other = type(other)(**{**{s: getattr(other, s) for s in other.__slots__}, "kind": "s3.bucket"})
     assert run(controls_dir, other).findings == []
+
+
+def test_not_applicable_wins_over_unknown_values_the_assert_would_read(controls_dir: Path) -> None:
+    # an AWS-managed key: KEY-01 does not apply, whatever its rotation is
+    asset = kms_asset(manager="aws", rotation=None, unknown=frozenset({"rotation.enabled"}))
+    assert run(controls_dir, asset).findings[0].status is Status.NOT_APPLICABLE
+
+
+def test_unknown_applies_if_input_gives_unknown(controls_dir: Path) -> None:
+    asset = kms_asset(manager=None, unknown=frozenset({"manager"}))  # type: ignore[arg-type]
+    [f] = run(controls_dir, asset).findings
+    assert f.status is Status.UNKNOWN and f.detail == "not known at plan time: manager"

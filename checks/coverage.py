@@ -1,0 +1,163 @@
+"""Compliance coverage: per framework and requirement, which controls back it and what the findings say.
+
+Pure functions over (frameworks, controls, findings); no I/O. A requirement's status:
+
+- `manual`      no control is mapped to it: nothing clearance checks (the framework marks such requirements
+                `manual: true`; the meta-tests keep the two in agreement for the shipped catalog)
+- `no-data`     controls are mapped, but they evaluated no asset (e.g. IAM controls on a program without users)
+- `pass`        every finding of its controls is pass, not_applicable or waived
+- `fail`        some finding of its controls is fail
+- `incomplete`  no fail, but some finding is unknown or error: the requirement could not be fully evaluated
+
+`static_coverage` (no findings; `clearance controls coverage`) says only `automated` or `manual`.
+A waived finding counts as passing here, as it does for the exit code; the reports list the waivers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from checks.controls import Control
+from checks.frameworks import Framework
+from checks.model import Finding, Status
+
+
+class CoverageStatus(StrEnum):
+    FAIL = "fail"
+    INCOMPLETE = "incomplete"
+    PASS = "pass"
+    NO_DATA = "no-data"
+    MANUAL = "manual"
+    AUTOMATED = "automated"   # static coverage only: controls exist, nothing was evaluated
+
+
+# Order of columns and counts: what needs attention first. AUTOMATED only appears in static coverage.
+COVERAGE_ORDER: tuple[CoverageStatus, ...] = (
+    CoverageStatus.FAIL,
+    CoverageStatus.INCOMPLETE,
+    CoverageStatus.PASS,
+    CoverageStatus.NO_DATA,
+    CoverageStatus.MANUAL,
+)
+STATIC_ORDER: tuple[CoverageStatus, ...] = (CoverageStatus.AUTOMATED, CoverageStatus.MANUAL)
+
+_PASSING = frozenset({Status.PASS, Status.NOT_APPLICABLE, Status.WAIVED})
+_INCOMPLETE = frozenset({Status.UNKNOWN, Status.ERROR})
+
+
+@dataclass(frozen=True)
+class RequirementCoverage:
+    id: str
+    title: str
+    manual: bool                                   # as declared in the framework file
+    status: CoverageStatus
+    controls: Mapping[str, CoverageStatus]         # control id -> its own status, sorted by id
+    findings: Mapping[Status, int] = field(default_factory=dict)   # findings of those controls, by status
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class FrameworkCoverage:
+    id: str
+    name: str
+    version: str | None
+    requirements: tuple[RequirementCoverage, ...]  # in the framework file's order
+
+    def counts(self) -> Counter[CoverageStatus]:
+        return Counter(r.status for r in self.requirements)
+
+    def by_status(self, static: bool = False) -> dict[CoverageStatus, int]:
+        """Requirement count for every status of the order (zeros included)."""
+        counts = self.counts()
+        return {s: counts[s] for s in (STATIC_ORDER if static else COVERAGE_ORDER)}
+
+
+def control_map(frameworks: Mapping[str, Framework], controls: Iterable[Control]
+                ) -> dict[str, dict[str, tuple[str, ...]]]:
+    """framework id -> requirement id -> ids of the controls that reference it (sorted).
+
+    Every requirement of every framework is present (with `()` when no control references it); references to
+    frameworks or requirements that do not exist are ignored (the loader reports them).
+    """
+    mapped: dict[str, dict[str, set[str]]] = {
+        fid: {rid: set() for rid in fw.requirements} for fid, fw in frameworks.items()
+    }
+    for control in controls:
+        for fid, rids in control.frameworks.items():
+            reqs = mapped.get(fid)
+            if reqs is None:
+                continue
+            for rid in rids:
+                if rid in reqs:
+                    reqs[rid].add(control.id)
+    return {fid: {rid: tuple(sorted(ids)) for rid, ids in reqs.items()} for fid, reqs in mapped.items()}
+
+
+def status_of(counts: Mapping[Status, int]) -> CoverageStatus:
+    """The status of a set of findings (of one control, or of all controls of a requirement)."""
+    if counts.get(Status.FAIL, 0):
+        return CoverageStatus.FAIL
+    if any(counts.get(s, 0) for s in _INCOMPLETE):
+        return CoverageStatus.INCOMPLETE
+    if any(counts.get(s, 0) for s in _PASSING):
+        return CoverageStatus.PASS
+    return CoverageStatus.NO_DATA
+
+
+def findings_by_control(findings: Iterable[Finding]) -> dict[str, Counter[Status]]:
+    out: dict[str, Counter[Status]] = {}
+    for f in findings:
+        out.setdefault(f.control_id, Counter())[f.status] += 1
+    return out
+
+
+def coverage(frameworks: Mapping[str, Framework], controls: Iterable[Control],
+             findings: Iterable[Finding]) -> list[FrameworkCoverage]:
+    """Coverage of every framework (sorted by id) from the findings of one evaluation."""
+    per_control = findings_by_control(findings)
+    out: list[FrameworkCoverage] = []
+    mapping = control_map(frameworks, controls)
+    for fid in sorted(frameworks):
+        fw = frameworks[fid]
+        reqs: list[RequirementCoverage] = []
+        for rid, req in fw.requirements.items():
+            ids = mapping[fid][rid]
+            total: Counter[Status] = Counter()
+            statuses: dict[str, CoverageStatus] = {}
+            for cid in ids:
+                counts = per_control.get(cid, Counter())
+                total.update(counts)
+                statuses[cid] = status_of(counts)
+            status = status_of(total) if ids else CoverageStatus.MANUAL
+            reqs.append(RequirementCoverage(rid, req.title, req.manual, status, statuses,
+                                            {s: total[s] for s in Status if total[s]}, req.description))
+        out.append(FrameworkCoverage(fid, fw.name, fw.version, tuple(reqs)))
+    return out
+
+
+def static_coverage(frameworks: Mapping[str, Framework], controls: Iterable[Control]) -> list[FrameworkCoverage]:
+    """Coverage of the catalog itself, nothing evaluated: each requirement is `automated` or `manual`."""
+    mapping = control_map(frameworks, controls)
+    out: list[FrameworkCoverage] = []
+    for fid in sorted(frameworks):
+        fw = frameworks[fid]
+        reqs = tuple(
+            RequirementCoverage(
+                rid, req.title, req.manual,
+                CoverageStatus.AUTOMATED if mapping[fid][rid] else CoverageStatus.MANUAL,
+                {cid: CoverageStatus.AUTOMATED for cid in mapping[fid][rid]}, {}, req.description)
+            for rid, req in fw.requirements.items()
+        )
+        out.append(FrameworkCoverage(fid, fw.name, fw.version, reqs))
+    return out
+
+
+def summary_text(fc: FrameworkCoverage, static: bool = False) -> str:
+    """`34 requirements: 2 fail, 1 incomplete, 12 pass, 3 no-data, 16 manual` (zero counts left out)."""
+    counts = fc.by_status(static)
+    parts = [f"{n} {s.value}" for s, n in counts.items() if n]
+    noun = "requirement" if len(fc.requirements) == 1 else "requirements"
+    return f"{len(fc.requirements)} {noun}" + (f": {', '.join(parts)}" if parts else "")
