@@ -35,6 +35,7 @@ class RawResource:
     location: Location | None = None
     provider: str | None = None
     input_keys: frozenset[str] | None = None  # state view: the props the program set; None: all props are inputs
+    errors: Mapping[str, str] = field(default_factory=dict)  # live view: API call -> why it failed (AccessDenied ...)
 
     def is_input(self, prop: str) -> bool:
         """Did the program set `prop`? (False when the provider or AWS filled it in, as in a state file.)"""
