@@ -28,6 +28,7 @@ from checks.normalize.ec2_compute_ebs import (
     ebs_encryption,
 )
 from checks.normalize.ec2_network_routes import (
+    EIP,
     SUBNET_TOKENS,
     Routing,
     default_vpc,
@@ -44,8 +45,10 @@ INSTANCE = "aws:ec2/instance:Instance"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 VOLUME = "aws:ebs/volume:Volume"
 INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
+EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
 
 folded("ec2.ebs_encryption_default", DEFAULT_KMS_KEY)
+folded("ec2.instance", EIP_ASSOCIATION)
 
 
 def metadata(options: Any) -> dict[str, Any]:
@@ -132,6 +135,11 @@ def _instance_devices(index: Index, raw: RawResource) -> list[dict[str, Any]]:
     return devices
 
 
+def _elastic_ips(index: Index, raw: RawResource) -> list[RawResource]:
+    """Elastic IPs of the instance: `aws.ec2.Eip(instance=...)` or `aws.ec2.EipAssociation(instance_id=...)`."""
+    return index.referencing(raw, [EIP], "instance") + index.referencing(raw, [EIP_ASSOCIATION], "instanceId")
+
+
 @register(INSTANCE)
 def instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
@@ -145,6 +153,8 @@ def instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     if not groups.targets and not groups.external and not groups.unknown and template is not None:
         groups = group_refs(index, template)
     b.set("security_groups", groups.values())
+    if _elastic_ips(index, raw):
+        public_ip = True  # an Elastic IP associated with the instance is a public address, whatever the subnet says
     b.set("public_ip", public_ip)
     options = p.get("metadataOptions")
     if options is None and template is not None:

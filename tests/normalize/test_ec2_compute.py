@@ -222,3 +222,17 @@ def test_unknown_encryption_by_default_makes_volume_encryption_unknown() -> None
     volume = make_raw(VOLUME, "data", {"size": 10})
     asset = one(run_normalize(make_raw(EBD, "ebs-default", {"enabled": UNKNOWN}), volume), "ec2.volume")
     assert {"encryption.enabled", "encryption.customer_managed_key"} <= asset.unknown
+
+
+def test_elastic_ip_gives_an_instance_in_a_private_subnet_a_public_address() -> None:
+    subnet = make_raw("aws:ec2/subnet:Subnet", "private", {"cidrBlock": "10.0.1.0/24"})
+    vm = make_raw(INSTANCE, "bastion", {"ami": "ami-1", "subnetId": UNKNOWN}, deps={"subnetId": [subnet.urn]})
+    other = make_raw(INSTANCE, "worker", {"ami": "ami-1", "subnetId": UNKNOWN}, deps={"subnetId": [subnet.urn]})
+    eip = make_raw("aws:ec2/eip:Eip", "bastion", {"domain": "vpc", "instance": UNKNOWN}, deps={"instance": [vm.urn]})
+    assoc_target = make_raw(INSTANCE, "jump", {"ami": "ami-1", "subnetId": UNKNOWN}, deps={"subnetId": [subnet.urn]})
+    assoc = make_raw("aws:ec2/eipAssociation:EipAssociation", "jump",
+                     {"instanceId": UNKNOWN, "allocationId": "eipalloc-1"}, deps={"instanceId": [assoc_target.urn]})
+    assets = run_normalize(subnet, vm, other, eip, assoc_target, assoc)
+    assert one(assets, "ec2.instance", "bastion").attributes["public_ip"] is True
+    assert one(assets, "ec2.instance", "jump").attributes["public_ip"] is True
+    assert one(assets, "ec2.instance", "worker").attributes["public_ip"] is False
