@@ -292,3 +292,10 @@ ci_deploy = aws.iam.User("ci-deploy", name="ci-deploy", tags=tags)
 aws.iam.AccessKey("ci-deploy", user=ci_deploy.name)
 
 pulumi.export("load_balancer_dns_name", alb.dns_name)
+
+# FAILS NET-12: a Multi-AZ DB cluster (not Aurora) with endpoints on public addresses
+aws.rds.Cluster("metrics", engine="postgres", engine_version="16.4", db_cluster_instance_class="db.m6gd.large",
+                storage_type="io1", allocated_storage=100, iops=1000, master_username="app",
+                manage_master_user_password=True, db_subnet_group_name=db_subnets.name,
+                vpc_security_group_ids=[db_sg.id], skip_final_snapshot=True, storage_encrypted=True,
+                kms_key_id=data_key.arn, backup_retention_period=14, publicly_accessible=True, tags=backed_up)

@@ -35,6 +35,7 @@ NOT_EVALUATED: dict[str, str] = {
     "BAK-04": NO_CLUSTER,
     "BAK-06": NO_CLUSTER,
     "ENC-10": NO_CLUSTER,
+    "NET-12": NO_CLUSTER,
     "ENC-02": NO_DYNAMODB,
     "BAK-07": NO_DYNAMODB,
     "IAM-02": "no IAM user is declared: people sign in through the identity provider, workloads use roles",

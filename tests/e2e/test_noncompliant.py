@@ -76,6 +76,7 @@ PROGRAM_FAILS = [
     ("NET-09", f"{MAIN}:150"),
     ("NET-10", f"{MAIN}:98"),
     ("NET-11", f"{MAIN}:78"),
+    ("NET-12", f"{MAIN}:297"),
     ("RET-01", f"{MAIN}:241"),
     ("S3-01", f"{MAIN}:247"),
     ("S3-02", f"{MAIN}:251"),
