@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from checks import tune_gc
+from checks.cli_live import iam_policy, scan
 from checks.cli_sg import sg_app
 from checks.errors import ClearanceError, InputError
 from checks.model import Severity
@@ -21,6 +22,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 controls_app = typer.Typer(no_args_is_help=True, help="Inspect the control catalog.")
 app.add_typer(controls_app, name="controls")
 app.add_typer(sg_app, name="sg")
+app.command("scan")(scan)
+app.command("iam-policy")(iam_policy)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_DRIFT, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
 
