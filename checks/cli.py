@@ -13,6 +13,7 @@ from rich.table import Table
 
 from checks import tune_gc
 from checks.cli_live import iam_policy, scan
+from checks.cli_sandbox import sandbox_app
 from checks.cli_sg import sg_app
 from checks.errors import ClearanceError, InputError
 from checks.model import Severity
@@ -22,6 +23,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 controls_app = typer.Typer(no_args_is_help=True, help="Inspect the control catalog.")
 app.add_typer(controls_app, name="controls")
 app.add_typer(sg_app, name="sg")
+app.add_typer(sandbox_app, name="sandbox")
 app.command("scan")(scan)
 app.command("iam-policy")(iam_policy)
 

@@ -1,0 +1,111 @@
+"""`clearance sandbox up | status | down`: the local moto server that stands in for an AWS account."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from checks.errors import ClearanceError
+
+if TYPE_CHECKING:
+    from checks.sandbox import SandboxInfo
+
+sandbox_app = typer.Typer(no_args_is_help=True,
+                          help="The local sandbox: a moto server on 127.0.0.1 standing in for an AWS account.")
+
+EXIT_NOT_RUNNING = 3  # `status`: as LSB init scripts do ("program is not running")
+
+OutOption = Annotated[Path, typer.Option(help="Folder holding the sandbox state file (sandbox.json) and log.")]
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _uptime(delta: dt.timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def _describe(info: SandboxInfo) -> list[str]:
+    return [f"endpoint: {info.endpoint}",
+            f"pid: {info.pid}  account: {info.account_id}  region: {info.region}",
+            f"started: {info.started_at.isoformat(timespec='seconds')}  uptime: {_uptime(info.uptime())}",
+            f"log: {info.log_file or '-'}"]
+
+
+@sandbox_app.command("up")
+def up(
+    out: OutOption = Path("clearance-out"),
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: a free one).")] = 0,
+    region: Annotated[str, typer.Option(help="Region clients should use.")] = "us-east-1",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer.")] = 15.0,
+) -> None:
+    """Start the sandbox server in the background (or reuse the one already running) and print how to use it."""
+    from checks.cli import fail
+    from checks.sandbox import start_sandbox
+
+    try:
+        info = start_sandbox(out, port=port, region=region, timeout=timeout)
+    except ClearanceError as err:
+        fail(err)
+        return
+    console = _console()
+    console.print(f"sandbox {'already running' if info.reused else 'started'} at {info.endpoint} "
+                  f"(pid {info.pid}, state {out / 'sandbox.json'})", markup=False)
+    console.print("point AWS SDKs and the AWS CLI at it with:", markup=False)
+    for key, value in info.env().items():
+        console.print(f"  export {key}={shlex.quote(value)}", markup=False)
+    console.print("stop it with: clearance sandbox down" + (f" --out {shlex.quote(str(out))}"
+                                                             if out != Path("clearance-out") else ""), markup=False)
+
+
+@sandbox_app.command("status")
+def status(out: OutOption = Path("clearance-out")) -> None:
+    """Whether the sandbox runs: exit 0 when it answers, 3 when it does not."""
+    from checks.cli import fail
+    from checks.sandbox.state import is_alive, load_state, state_path
+
+    try:
+        recorded = load_state(state_path(out))
+        info = recorded if recorded is not None and is_alive(recorded) else None
+    except ClearanceError as err:
+        fail(err)
+        return
+    console = _console()
+    if info is None:
+        stale = f" (stale state file {state_path(out)}: pid {recorded.pid} gone or not answering)" if recorded else ""
+        console.print(f"sandbox is not running{stale}", markup=False)
+        raise typer.Exit(EXIT_NOT_RUNNING)
+    console.print("sandbox is running", markup=False)
+    for line in _describe(info):
+        console.print(f"  {line}", markup=False)
+
+
+@sandbox_app.command("down")
+def down(out: OutOption = Path("clearance-out")) -> None:
+    """Stop the sandbox server (SIGTERM, then SIGKILL) and remove its state file; fine when none runs."""
+    from checks.cli import fail
+    from checks.sandbox import stop_sandbox
+
+    try:
+        info = stop_sandbox(out)
+    except ClearanceError as err:
+        fail(err)
+        return
+    if info is None:
+        _console().print("no sandbox was running", markup=False)
+    else:
+        _console().print(f"sandbox stopped (pid {info.pid}, {info.endpoint}, up {_uptime(info.uptime())})",
+                         markup=False)
+
+
+if __name__ == "__main__":  # `python -m checks.cli_sandbox`, the same commands without the main app
+    sandbox_app()

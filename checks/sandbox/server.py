@@ -1,0 +1,162 @@
+"""The moto server behind the sandbox: in this process (`running_sandbox`, for tests) or detached (`start_sandbox`).
+
+The detached server is `python -m checks.sandbox.server --state FILE`, started in its own session with its output in
+`<out>/sandbox.log`. It binds 127.0.0.1 on a free port, writes the state file atomically, serves until SIGTERM or
+SIGINT, then removes the state file if it still names this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from checks.sandbox.state import (
+    DEFAULT_REGION,
+    HOST,
+    SandboxError,
+    SandboxInfo,
+    remove_state,
+    reset,
+    write_state,
+)
+
+START_TIMEOUT = 10.0  # seconds for the server thread to bind
+
+
+def account_id() -> str:
+    """The account moto stands in for: $MOTO_ACCOUNT_ID, else moto's default 123456789012."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
+
+
+def _server_class() -> type:
+    from moto.server import ThreadedMotoServer
+
+    class BoundedMotoServer(ThreadedMotoServer):  # type: ignore[misc]
+        """ThreadedMotoServer whose start() reports a bind failure instead of waiting for ever.
+
+        moto 5.2.5 binds inside the server thread and sets its ready event only on success; a failed bind would
+        leave start() blocked. Here the failure is recorded and the event set, so start() returns and re-raises.
+        """
+
+        bind_error: BaseException | None = None
+
+        def _server_entry(self) -> None:
+            try:
+                super()._server_entry()
+            except BaseException as err:  # noqa: BLE001 - handed to the starting thread
+                self.bind_error = err
+                self._server_ready_event.set()
+
+    return BoundedMotoServer
+
+
+class MotoServer:
+    """A moto server bound to 127.0.0.1 in a daemon thread of this process."""
+
+    def __init__(self, port: int = 0) -> None:
+        if not 0 <= port <= 65535:
+            raise SandboxError(f"port {port} is out of range 0-65535", where="--port")
+        self.requested_port = port
+        self._server: Any = _server_class()(ip_address=HOST, port=port, verbose=False)
+
+    def start(self, timeout: float = START_TIMEOUT) -> int:
+        """Bind and serve; the bound port. Raises SandboxError on a bind failure or when binding takes too long."""
+        starter = threading.Thread(target=self._server.start, name="moto-start", daemon=True)
+        starter.start()
+        starter.join(timeout)
+        err = self._server.bind_error
+        if err is not None:
+            if isinstance(err, SystemExit) and isinstance(err.__context__, OSError):
+                err = err.__context__  # werkzeug prints the OSError and exits; the error is kept as the context
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else repr(err)
+            raise SandboxError(f"cannot bind the sandbox server to {HOST}:{self.requested_port}: {reason}",
+                               hint="choose another --port, or 0 for a free one")
+        if starter.is_alive():
+            raise SandboxError(f"the sandbox server did not bind {HOST}:{self.requested_port} within {timeout:g}s")
+        host, port = self._server.get_host_and_port()
+        if host != HOST:  # defensive: the whole point of the sandbox is that it is not reachable from outside
+            self.stop()
+            raise SandboxError(f"the sandbox server bound {host}, not {HOST}")
+        return int(port)
+
+    def stop(self) -> None:
+        if self._server._server is not None:
+            self._server.stop()
+
+
+@contextlib.contextmanager
+def running_sandbox(*, region: str = DEFAULT_REGION, port: int = 0,
+                    reset_on_exit: bool = True) -> Iterator[SandboxInfo]:
+    """A sandbox served from a thread of this process, for tests; stopped (and its data reset) on exit.
+
+    moto's state is global to the process: it is shared with `mock_aws()`, hence the reset on exit.
+    """
+    server = MotoServer(port)
+    bound = server.start()
+    info = SandboxInfo(endpoint=f"http://{HOST}:{bound}", port=bound, pid=os.getpid(), account_id=account_id(),
+                       region=region, started_at=dt.datetime.now(dt.UTC))
+    try:
+        yield info
+    finally:
+        try:
+            if reset_on_exit:
+                reset(info.endpoint)
+        finally:
+            server.stop()
+
+
+def serve(state_file: Path, *, port: int = 0, region: str = DEFAULT_REGION, log_file: Path | None = None) -> int:
+    """The detached server's main loop; the process exit code."""
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would fill the log
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        server = MotoServer(port)
+        bound = server.start()
+    except SandboxError as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 2
+    info = SandboxInfo(endpoint=f"http://{HOST}:{bound}", port=bound, pid=os.getpid(), account_id=account_id(),
+                       region=region, started_at=dt.datetime.now(dt.UTC),
+                       log_file=str(log_file) if log_file else None)
+    try:
+        write_state(state_file, info)
+    except OSError as err:
+        server.stop()
+        print(f"error: {state_file}: cannot write the sandbox state file: {err.strerror or err}", file=sys.stderr,
+              flush=True)
+        return 2
+    print(f"{info.started_at.isoformat()} sandbox serving {info.endpoint} (pid {info.pid})", flush=True)
+    while not stop.wait(1.0):
+        pass
+    server.stop()
+    remove_state(state_file, pid=info.pid)
+    print(f"{dt.datetime.now(dt.UTC).isoformat()} sandbox stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m checks.sandbox.server", description=__doc__)
+    parser.add_argument("--state", type=Path, required=True, help="state file to write once the port is bound")
+    parser.add_argument("--log", type=Path, default=None, help="log file to record in the state file")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--region", default=DEFAULT_REGION, help="region recorded for clients")
+    args = parser.parse_args(argv)
+    return serve(args.state, port=args.port, region=args.region, log_file=args.log)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
