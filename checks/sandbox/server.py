@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import logging
 import os
 import signal
 import sys
@@ -68,6 +69,8 @@ class MotoServer:
             raise SandboxError(f"port {port} is out of range 0-65535", where="--port")
         self.requested_port = port
         self._server: Any = _server_class()(ip_address=HOST, port=port, verbose=False)
+        # werkzeug logs every request at INFO on stderr; moto's verbose=False does not silence it
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     def start(self, timeout: float = START_TIMEOUT) -> int:
         """Bind and serve; the bound port. Raises SandboxError on a bind failure or when binding takes too long."""
