@@ -1,0 +1,202 @@
+"""What every collector uses: the client factory, one guarded API call, pagination and the registry.
+
+A collector is a function `(Scope) -> CollectResult` registered with the API operations it calls
+(`"kms:ListKeys"`, by botocore operation name), so that the least-privilege IAM policy can be derived.
+It reads one account and region (or, with `global_scope`, one account: S3 lists every bucket from any
+region) and returns raw resources whose `errors` map the API operations that failed on that resource to
+why (`"GetKeyRotationStatus": "AccessDenied kms:GetKeyRotationStatus"`); the live normalizers map those
+to the attribute paths they would have filled. A failed account-wide list is a scan-level error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from checks.sources.raw import RawResource
+
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
+                          "Forbidden", "403", "AuthorizationError", "AuthFailure"})
+THROTTLED_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
+                             "TooManyRequestsException", "SlowDown", "RequestThrottled", "RequestThrottledException",
+                             "ProvisionedThroughputExceededException", "BandwidthLimitExceeded",
+                             "EC2ThrottledException"})
+NOT_IMPLEMENTED_CODES = frozenset({"NotImplemented", "InvalidAction", "UnknownOperationException",
+                                   "UnsupportedOperation"})
+
+# botocore operation -> IAM action, where the IAM action is not `<service>:<Operation>`
+IAM_ACTION_OVERRIDES = {
+    "s3:ListBuckets": "s3:ListAllMyBuckets",
+    "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+}
+NO_PERMISSION_NEEDED = frozenset({"sts:GetCallerIdentity"})
+
+
+def iam_action(operation: str) -> str:
+    """`"s3:GetBucketEncryption"` -> `"s3:GetEncryptionConfiguration"`; most operations are their own action."""
+    return IAM_ACTION_OVERRIDES.get(operation, operation)
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Retries and timeouts of every client. `max_attempts` counts retries after the first attempt (botocore)."""
+
+    max_attempts: int = 5
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+
+    def config(self) -> Config:
+        return Config(retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+                      connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One account and region to read, with the injected session. Clients are built on first use and cached."""
+
+    session: boto3.Session
+    region: str
+    account: str
+    endpoint_url: str | None = None
+    settings: ClientSettings = ClientSettings()
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.region)
+        with self._lock:  # a boto3 Session is not thread-safe; its clients are
+            if key not in self._clients:
+                self._clients[key] = self.session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
+                                                         config=self.settings.config())
+            return self._clients[key]
+
+
+@dataclass(frozen=True)
+class CollectResult:
+    resources: tuple[RawResource, ...] = ()
+    errors: tuple[str, ...] = ()  # scan-level: an account-wide list that failed, "kms ListKeys: AccessDenied ..."
+
+
+CollectFn = Callable[[Scope], CollectResult]
+
+
+@dataclass(frozen=True)
+class Collector:
+    name: str
+    operations: tuple[str, ...]  # "<client service>:<botocore operation>", every call the collector may make
+    collect: CollectFn
+    global_scope: bool = False  # True: run once per account, not per region
+
+    @property
+    def iam_actions(self) -> tuple[str, ...]:
+        return tuple(sorted({iam_action(op) for op in self.operations} - NO_PERMISSION_NEEDED))
+
+
+COLLECTORS: dict[str, Collector] = {}
+
+
+def collector(name: str, operations: Iterable[str], *, global_scope: bool = False) -> Callable[[CollectFn], CollectFn]:
+    """Register a collector under `name`; a name registered twice raises."""
+
+    def deco(fn: CollectFn) -> CollectFn:
+        if name in COLLECTORS:
+            raise ValueError(f"collector {name} registered twice")
+        COLLECTORS[name] = Collector(name, tuple(operations), fn, global_scope)
+        return fn
+
+    return deco
+
+
+def iam_policy(collectors: Iterable[Collector]) -> dict[str, Any]:
+    """The least-privilege read-only policy document that lets `collectors` read everything they read."""
+    actions = sorted({a for c in collectors for a in c.iam_actions})
+    return {"Version": "2012-10-17",
+            "Statement": [{"Sid": "ClearanceReadOnly", "Effect": "Allow", "Action": actions, "Resource": "*"}]}
+
+
+# ---------------------------------------------------------------- guarded calls
+
+
+class Outcome(NamedTuple):
+    """`result` when the call succeeded; `error` (a reason) when it failed; both None when the
+    configuration the call reads does not exist (one of the `absent` error codes)."""
+
+    result: dict[str, Any] | None
+    error: str | None
+
+
+def operation_name(client: Any, method: str) -> str:
+    """`get_key_rotation_status` -> `GetKeyRotationStatus`."""
+    mapping: dict[str, str] = client.meta.method_to_api_mapping
+    return mapping.get(method, method)
+
+
+def action_of(client: Any, method: str) -> str:
+    return iam_action(f"{client.meta.service_model.signing_name}:{operation_name(client, method)}")
+
+
+def classify(err: ClientError, action: str) -> str:
+    """A reason for a failed call, by error code AND HTTP status (moto answers some denials with code "403")."""
+    error = err.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    message = str(error.get("Message", ""))
+    status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code in DENIED_CODES or status == 403:
+        return f"AccessDenied {action}"
+    if code in THROTTLED_CODES or status == 429:
+        return f"Throttled {action} (still throttled after retries)"
+    if code in NOT_IMPLEMENTED_CODES or status == 501 or "not yet implemented" in message.lower():
+        return f"NotImplemented {action} (the endpoint does not implement this API)"
+    detail = f": {message}" if message else ""
+    return f"{code or status} {action}{detail}"
+
+
+def guarded(client: Any, method: str, run: Callable[[], Any], absent: Collection[str] = ()) -> tuple[Any, str | None]:
+    """run() with the failures a scan survives turned into a reason; an `absent` code gives (None, None)."""
+    action = action_of(client, method)
+    try:
+        return run(), None
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in absent:
+            return None, None
+        return None, classify(err, action)
+    except BotoConnectionError as err:  # endpoint unreachable, connect timeout, TLS or proxy failure
+        return None, f"{type(err).__name__} {action}"
+    except HTTPClientError as err:  # read timeout, connection closed mid-answer
+        return None, f"{type(err).__name__} {action}"
+    except NotImplementedError:  # in-process moto raises this for APIs it does not emulate
+        return None, f"NotImplemented {action} (the endpoint does not implement this API)"
+
+
+def call(client: Any, method: str, *, absent: Collection[str] = (), **kwargs: Any) -> Outcome:
+    """One API call: Outcome(result, None), Outcome(None, reason), or Outcome(None, None) for an `absent` code."""
+    result, error = guarded(client, method, lambda: getattr(client, method)(**kwargs), absent)
+    return Outcome(result, error)
+
+
+def paginate(client: Any, method: str, key: str, **kwargs: Any) -> tuple[list[Any], str | None]:
+    """Every item of `key` over all pages, and the reason when a page failed (items read so far are kept)."""
+    items: list[Any] = []
+
+    def run() -> None:
+        for page in client.get_paginator(method).paginate(**kwargs):
+            items.extend(page.get(key, []))
+
+    _, error = guarded(client, method, run)
+    return items, error
+
+
+def caller_account(session: boto3.Session, region: str, endpoint_url: str | None = None,
+                   settings: ClientSettings = ClientSettings()) -> str:
+    """The account the session's credentials belong to (sts:GetCallerIdentity needs no permission)."""
+    sts = session.client("sts", region_name=region, endpoint_url=endpoint_url, config=settings.config())
+    return str(sts.get_caller_identity()["Account"])

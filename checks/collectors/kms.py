@@ -1,0 +1,72 @@
+"""KMS keys of one account and region: list_keys and list_aliases (batch), then per key describe_key,
+get_key_rotation_status (customer-managed symmetric keys only) and get_key_policy."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.model import SourceKind
+from checks.normalize.live_kms import LIVE_KEY, is_aws_managed
+from checks.sources.raw import RawResource
+
+OPERATIONS = ("kms:ListKeys", "kms:ListAliases", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy")
+
+
+@collector("kms", OPERATIONS)
+def collect(scope: Scope) -> CollectResult:
+    kms = scope.client("kms")
+    keys, list_error = paginate(kms, "list_keys", "Keys")
+    errors = [f"kms ListKeys ({scope.region}): {list_error}"] if list_error else []
+    aliases, alias_error = paginate(kms, "list_aliases", "Aliases")
+    if alias_error:
+        errors.append(f"kms ListAliases ({scope.region}): {alias_error}")
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for alias in aliases:
+        if alias.get("TargetKeyId"):
+            by_key[alias["TargetKeyId"]].append(alias["AliasName"])
+    resources = [_key(scope, kms, k, sorted(by_key.get(k["KeyId"], [])), alias_error) for k in keys]
+    return CollectResult(tuple(resources), tuple(errors))
+
+
+def _key(scope: Scope, kms: Any, entry: dict[str, Any], aliases: list[str], alias_error: str | None) -> RawResource:
+    key_id, arn = entry["KeyId"], entry["KeyArn"]
+    errors: dict[str, str] = {"ListAliases": alias_error} if alias_error else {}
+    described = call(kms, "describe_key", KeyId=key_id)
+    meta = (described.result or {}).get("KeyMetadata")
+    if described.error:
+        errors["DescribeKey"] = described.error
+    rotation: dict[str, Any] | None = None
+    if meta is not None and _rotation_applies(meta, aliases):
+        status = call(kms, "get_key_rotation_status", KeyId=key_id)
+        if status.error:
+            errors["GetKeyRotationStatus"] = status.error
+        elif status.result is not None:
+            rotation = {"enabled": bool(status.result.get("KeyRotationEnabled")),
+                        "period_days": status.result.get("RotationPeriodInDays")}
+    # PolicyName is optional in the API (default "default"), but moto requires it
+    policy = call(kms, "get_key_policy", KeyId=key_id, PolicyName="default")
+    if policy.error:
+        errors["GetKeyPolicy"] = policy.error
+    props = {
+        "arn": arn, "keyId": key_id, "region": scope.region, "account": scope.account,
+        "metadata": _plain(meta) if meta is not None else None,
+        "rotation": rotation,
+        "policy": (policy.result or {}).get("Policy"),
+        "aliases": aliases,
+    }
+    return RawResource(type=LIVE_KEY, urn=arn, name=aliases[0] if aliases else key_id, props=props,
+                       source=SourceKind.LIVE, id=arn, errors=errors)
+
+
+def _rotation_applies(meta: dict[str, Any], aliases: list[str]) -> bool:
+    """Rotation status is read for customer-managed symmetric keys; AWS rotates its own keys yearly and
+    asymmetric and HMAC keys cannot rotate automatically."""
+    spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec")
+    return not is_aws_managed(meta.get("KeyManager"), aliases) and spec == "SYMMETRIC_DEFAULT"
+
+
+def _plain(meta: dict[str, Any]) -> dict[str, Any]:
+    """KeyMetadata without its datetimes (raw props hold plain JSON values)."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}

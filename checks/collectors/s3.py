@@ -1,0 +1,116 @@
+"""S3 buckets of one account: list_buckets (global, paginated), then per bucket, from a client in the
+bucket's own region, the bucket settings S3 has no batch call for; and, for SSE-KMS, who manages the key
+(kms describe_key, once per key).
+
+Configurations that do not exist are recorded as such, not as errors: no encryption configuration means
+S3's default SSE-S3 (AES256) since January 2023; no public access block means the four bucket-level
+settings are off (the account-level block may still apply: that is s3.account_public_access_block); no
+ownership controls means ACLs are in force (ObjectWriter); no policy, lifecycle or tags means none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.collectors.base import CollectResult, Outcome, Scope, call, collector, paginate
+from checks.model import SourceKind
+from checks.normalize.live_kms import is_aws_managed
+from checks.normalize.live_s3 import LIVE_BUCKET
+from checks.sources.raw import RawResource
+
+OPERATIONS = (
+    "s3:ListBuckets", "s3:GetBucketLocation", "s3:GetBucketEncryption", "s3:GetPublicAccessBlock",
+    "s3:GetBucketPolicy", "s3:GetBucketVersioning", "s3:GetBucketLogging", "s3:GetBucketLifecycleConfiguration",
+    "s3:GetBucketOwnershipControls", "s3:GetBucketAcl", "s3:GetBucketTagging", "kms:DescribeKey", "kms:ListAliases",
+)
+
+# per-bucket calls: (raw prop, client method, the error codes that mean "not configured", what to keep)
+BUCKET_CALLS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
+    ("encryption", "get_bucket_encryption", ("ServerSideEncryptionConfigurationNotFoundError",),
+     "ServerSideEncryptionConfiguration"),
+    ("publicAccessBlock", "get_public_access_block", ("NoSuchPublicAccessBlockConfiguration",),
+     "PublicAccessBlockConfiguration"),
+    ("policy", "get_bucket_policy", ("NoSuchBucketPolicy",), "Policy"),
+    ("versioning", "get_bucket_versioning", (), None),
+    ("logging", "get_bucket_logging", (), "LoggingEnabled"),
+    ("lifecycleRules", "get_bucket_lifecycle_configuration", ("NoSuchLifecycleConfiguration",), "Rules"),
+    ("ownership", "get_bucket_ownership_controls", ("OwnershipControlsNotFoundError",), "OwnershipControls"),
+    ("grants", "get_bucket_acl", (), "Grants"),
+    ("tags", "get_bucket_tagging", ("NoSuchTagSet",), "TagSet"),
+)
+
+
+@collector("s3", OPERATIONS, global_scope=True)
+def collect(scope: Scope) -> CollectResult:
+    s3 = scope.client("s3")
+    buckets, list_error = paginate(s3, "list_buckets", "Buckets")
+    errors = [f"s3 ListBuckets: {list_error}"] if list_error else []
+    key_managers: dict[str, Outcome] = {}
+    resources = tuple(_bucket(scope, s3, b["Name"], key_managers) for b in buckets)
+    return CollectResult(resources, tuple(errors))
+
+
+def _bucket(scope: Scope, s3: Any, name: str, key_managers: dict[str, Outcome]) -> RawResource:
+    errors: dict[str, str] = {}
+    location = call(s3, "get_bucket_location", Bucket=name)
+    region: str | None = scope.region
+    if location.error:
+        errors["GetBucketLocation"] = location.error
+    elif location.result is not None:
+        # no constraint: us-east-1; "EU" is the legacy name of eu-west-1
+        region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
+            location.result.get("LocationConstraint"), location.result.get("LocationConstraint"))
+    client = scope.client("s3", region)
+    props: dict[str, Any] = {"arn": f"arn:aws:s3:::{name}", "bucket": name, "region": region,
+                             "account": scope.account}
+    for prop, method, absent, keep in BUCKET_CALLS:
+        outcome = call(client, method, absent=absent, Bucket=name)
+        if outcome.error:
+            errors[client.meta.method_to_api_mapping[method]] = outcome.error
+        result = outcome.result
+        if result is not None:
+            result = {k: v for k, v in result.items() if k != "ResponseMetadata"}
+        props[prop] = result.get(keep) if result is not None and keep is not None else result
+    if isinstance(props["tags"], list):
+        props["tags"] = {t["Key"]: t["Value"] for t in props["tags"]}
+    props["keyManager"] = None
+    key_id = _kms_key(props["encryption"])
+    if key_id is not None:
+        outcome = key_managers.get(key_id) or key_manager(scope, key_id, region)
+        key_managers[key_id] = outcome
+        if outcome.error:
+            errors["DescribeKey"] = outcome.error
+        elif outcome.result is not None:
+            props["keyManager"] = outcome.result["manager"]
+    return RawResource(type=LIVE_BUCKET, urn=props["arn"], name=name, props=props, source=SourceKind.LIVE,
+                       id=props["arn"], errors=errors)
+
+
+def _kms_key(encryption: Any) -> str | None:
+    """The KMS key of the bucket's default encryption rule, if one is named."""
+    rules = (encryption or {}).get("Rules") or [{}]
+    key = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID")
+    return key or None
+
+
+def key_manager(scope: Scope, key_id: str, bucket_region: str | None) -> Outcome:
+    """Outcome({"manager": "customer" | "aws"}) of a key named by id, ARN or alias (other collectors use it for
+    the customer_managed_key facts of their resources; errors are keyed "DescribeKey")."""
+    if key_id.startswith("alias/aws/") or ":alias/aws/" in key_id:
+        return Outcome({"manager": "aws"}, None)
+    key_region = key_id.split(":")[3] if key_id.startswith("arn:") else bucket_region
+    kms = scope.client("kms", key_region)
+    described = call(kms, "describe_key", KeyId=key_id)
+    if described.error or described.result is None:
+        return Outcome(None, described.error)
+    meta = described.result["KeyMetadata"]
+    aliases: list[str] = []
+    if meta.get("KeyManager") == "CUSTOMER":  # moto reports AWS-managed keys as CUSTOMER: check their aliases
+        listed = call(kms, "list_aliases", KeyId=meta["KeyId"])
+        if listed.error:
+            return Outcome(None, listed.error)
+        aliases = [a["AliasName"] for a in (listed.result or {}).get("Aliases", [])]
+    return Outcome({"manager": "aws" if is_aws_managed(meta.get("KeyManager"), aliases) else "customer"}, None)
+
+
+_key_manager = key_manager  # the name collectors/rds.py imports
