@@ -9,7 +9,7 @@ import importlib
 
 from checks.collectors.base import COLLECTORS, Collector, CollectResult, Scope
 
-MODULES = ("kms", "s3")
+MODULES = ("kms", "s3", "ec2_compute")
 
 __all__ = ["COLLECTORS", "CollectResult", "Collector", "Scope", "load_collectors"]
 

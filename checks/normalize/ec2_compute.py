@@ -67,14 +67,21 @@ def imdsv2_required(meta: dict[str, Any]) -> Any:
                   tri_map(meta["http_endpoint"], lambda e: e == "disabled"))
 
 
-def _launch_template_public_ip(raw: RawResource) -> Any:
-    """True if any interface asks for a public IP, False if one refuses it, None when none says."""
-    interfaces = unwrap(raw.props.get("networkInterfaces"))
+def interfaces_public_ip(interfaces: Any, key: str = "associatePublicIpAddress") -> Any:
+    """True if any network interface asks for a public IP, False if one refuses it, None when none says.
+
+    `key` names the setting: `associatePublicIpAddress` (Pulumi) or `AssociatePublicIpAddress` (boto3).
+    """
+    interfaces = unwrap(interfaces)
     if interfaces is UNKNOWN:
         return UNKNOWN
-    values = [as_bool(path_value(i, "associatePublicIpAddress")) for i in interfaces or []]
+    values = [as_bool(path_value(i, key)) for i in interfaces or []]
     said = [v for v in values if v is not None]
     return tri_any(said) if said else None
+
+
+def _launch_template_public_ip(raw: RawResource) -> Any:
+    return interfaces_public_ip(raw.props.get("networkInterfaces"))
 
 
 def _instance_template(index: Index, raw: RawResource) -> Refs:
