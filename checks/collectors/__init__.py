@@ -9,7 +9,7 @@ import importlib
 
 from checks.collectors.base import COLLECTORS, Collector, CollectResult, Scope
 
-MODULES = ("kms", "s3", "ec2_compute")
+MODULES = ("kms", "s3", "ec2_compute", "ec2_network")
 
 __all__ = ["COLLECTORS", "CollectResult", "Collector", "Scope", "load_collectors"]
 

@@ -41,9 +41,16 @@ IAM_ACTION_OVERRIDES = {
 NO_PERMISSION_NEEDED = frozenset({"sts:GetCallerIdentity"})
 
 
+# client service name -> IAM service prefix, where they differ
+IAM_PREFIXES = {"elbv2": "elasticloadbalancing"}
+
+
 def iam_action(operation: str) -> str:
-    """`"s3:GetBucketEncryption"` -> `"s3:GetEncryptionConfiguration"`; most operations are their own action."""
-    return IAM_ACTION_OVERRIDES.get(operation, operation)
+    """`"s3:GetBucketEncryption"` -> `"s3:GetEncryptionConfiguration"`, `"elbv2:DescribeListeners"` ->
+    `"elasticloadbalancing:DescribeListeners"`; most operations are their own action."""
+    operation = IAM_ACTION_OVERRIDES.get(operation, operation)
+    service, _, name = operation.partition(":")
+    return f"{IAM_PREFIXES.get(service, service)}:{name}"
 
 
 @dataclass(frozen=True)

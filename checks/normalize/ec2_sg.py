@@ -31,7 +31,7 @@ def group_vpc_id(index: Index, raw: RawResource) -> Any:
     return resolve_refs(index, raw, "vpcId", VPC_TOKENS, scalar=True).scalar()
 
 
-def _review_status(rules: Any, reviewed: frozenset[str]) -> tuple[Any, Any]:
+def review_status(rules: Any, reviewed: frozenset[str]) -> tuple[Any, Any]:
     """Each rule marked reviewed or not (by fingerprint, against the review register), and the unreviewed ones."""
     if rules is UNKNOWN:
         return UNKNOWN, UNKNOWN
@@ -52,7 +52,7 @@ def security_group(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("description", first_set(raw.props.get("description"), default_description))
     b.set("vpc_id", group_vpc_id(index, raw))
     b.set("is_default", is_default)
-    rules, unreviewed = _review_status(facts.rules, index.reviewed)
+    rules, unreviewed = review_status(facts.rules, index.reviewed)
     b.set("rules", rules)
     b.set("unreviewed_rules", unreviewed)
     b.set("ingress_from_internet", facts.ingress_from_internet)

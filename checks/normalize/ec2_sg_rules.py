@@ -174,15 +174,18 @@ def _entries(name: Any, rule: _Rule) -> list[tuple[dict[str, Any], RawResource |
     protocol = normalize_protocol(rule.protocol)
     low, high = normalize_ports(protocol, rule.from_port, rule.to_port)
     description = unwrap(rule.description)
-    out = []
-    for peer_type, peer, peer_group in rule.peers:
-        entry = {
-            "direction": rule.direction, "protocol": protocol, "from_port": low, "to_port": high,
-            "peer_type": peer_type, "peer": peer, "description": None if description == "" else description,
-            "fingerprint": fingerprint(name, rule.direction, protocol, low, high, peer),
-        }
-        out.append((entry, peer_group))
-    return out
+    return [(rule_entry(name, rule.direction, protocol, low, high, peer_type, peer, description), peer_group)
+            for peer_type, peer, peer_group in rule.peers]
+
+
+def rule_entry(name: Any, direction: Any, protocol: Any, low: Any, high: Any, peer_type: Any, peer: Any,
+               description: Any) -> dict[str, Any]:
+    """One `rules[]` entry (normalized protocol and ports) with its fingerprint (planned and live views)."""
+    return {
+        "direction": direction, "protocol": protocol, "from_port": low, "to_port": high,
+        "peer_type": peer_type, "peer": peer, "description": None if description == "" else description,
+        "fingerprint": fingerprint(name, direction, protocol, low, high, peer),
+    }
 
 
 def _dedupe(entries: list[tuple[dict[str, Any], RawResource | None]]) -> list[tuple[dict[str, Any], Any]]:
@@ -203,7 +206,7 @@ def _dedupe(entries: list[tuple[dict[str, Any], RawResource | None]]) -> list[tu
     return out
 
 
-def _internet_ingress(rules: list[dict[str, Any]]) -> Any:
+def internet_ingress(rules: list[dict[str, Any]]) -> Any:
     found: list[dict[str, Any]] = []
     for rule in rules:
         if rule["direction"] == "egress":
@@ -233,6 +236,6 @@ def group_facts(index: Index, group: RawResource) -> GroupFacts:
     pairs = _dedupe([e for rule in rules for e in _entries(name, rule)])
     entries = [entry for entry, _ in pairs]
     peers = tuple((e["peer_type"], e["peer"], g) for e, g in pairs if e["direction"] != "egress")
-    facts = GroupFacts(name, entries, _internet_ingress(entries), peers)
+    facts = GroupFacts(name, entries, internet_ingress(entries), peers)
     index.memo[key] = facts
     return facts
