@@ -109,3 +109,40 @@ def down(out: OutOption = Path("clearance-out")) -> None:
 
 if __name__ == "__main__":  # `python -m checks.cli_sandbox`, the same commands without the main app
     sandbox_app()
+
+
+@sandbox_app.command("apply")
+def apply(
+    program_dir: Annotated[Path, typer.Argument(help="Folder of the Pulumi program (holds Pulumi.yaml).")],
+    out: OutOption = Path("clearance-out"),
+    stack: Annotated[str | None, typer.Option(help="Stack whose Pulumi.<stack>.yaml config to use.")] = None,
+    state_file: Annotated[Path | None, typer.Option(help="Where to write the stack export "
+                                                         "(default: OUT/sandbox-state.json).")] = None,
+) -> None:
+    """Deploy the program's planned resources into the running sandbox and write the resulting state
+    (`pulumi stack export` format, real sandbox ids and ARNs)."""
+    from checks.cli import fail
+    from checks.errors import InputError
+    from checks.sandbox import read_sandbox
+    from checks.sandbox.apply import apply_program
+
+    console = _console()
+    try:
+        info = read_sandbox(out)
+        if info is None:
+            raise InputError(f"no sandbox is running in {out}",
+                             hint=f"start one with 'clearance sandbox up --out {out}'")
+        target = state_file or out / "sandbox-state.json"
+        result = apply_program(program_dir, info.session(), info.endpoint, target, stack=stack)
+    except ClearanceError as err:
+        fail(err)
+        return
+    console.print(f"applied {len(result.applied)} resource(s) of {program_dir} to the sandbox at {info.endpoint} "
+                  f"in {result.duration_s:.1f} s", markup=False)
+    for line in result.unsupported:
+        console.print(f"not applied (the sandbox cannot emulate it): {line}", markup=False)
+    for line in result.problems():
+        console.print(f"failed: {line}", markup=False)
+    console.print(f"state written to {result.state_file}", markup=False)
+    if result.failed:
+        raise typer.Exit(1)

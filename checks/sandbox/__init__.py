@@ -108,6 +108,7 @@ def start_sandbox(out_dir: Path, *, port: int = 0, region: str = DEFAULT_REGION,
             remove_state(state)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
         env["PYTHONUNBUFFERED"] = "1"
+        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # programs attach AWS managed policies (AWSBackupService...)
         cmd = [sys.executable, "-m", SERVER_MODULE, "--state", str(state.resolve()), "--log", str(log.resolve()),
                "--port", str(port), "--region", region]
         try:

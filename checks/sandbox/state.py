@@ -203,8 +203,8 @@ def probe(endpoint: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def reset(endpoint: str, timeout: float = 5.0) -> None:
-    """Clear every resource of the sandbox (POST /moto-api/reset)."""
+def reset(endpoint: str, timeout: float = 60.0) -> None:
+    """Clear every resource of the sandbox (POST /moto-api/reset; slow when AWS managed policies are loaded)."""
     req = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310

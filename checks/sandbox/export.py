@@ -1,0 +1,120 @@
+"""Write what `sandbox apply` created as a `pulumi stack export` file (version 3), atomically.
+
+The file holds the stack resource, a default aws provider (with the region), every component, every created
+resource (real id, inputs, outputs = inputs + what the sandbox returned) and, without an id and with an
+`initErrors` entry saying why, the resources the sandbox cannot emulate (the program declares them; a real
+deployment would have them). Resources whose creation failed, or that were skipped, are not in the file.
+Secrets are written as Pulumi secret envelopes with a placeholder, never in plaintext.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from checks.model import UNKNOWN, Secret
+from checks.sources.raw import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, RawResource
+
+if TYPE_CHECKING:
+    from checks.sandbox.apply import Outcome
+
+REDACTED = "clearance-sandbox:redacted"  # secret placeholder: the plaintext is never written
+IN_STATE = ("applied", "component", "unsupported")
+
+
+def wire(value: Any) -> Any:
+    """Props -> state JSON: UNKNOWN -> the unknown sentinel, Secret -> an envelope without the plaintext."""
+    if value is UNKNOWN:
+        return UNKNOWN_SENTINEL
+    if isinstance(value, Secret):
+        return {SIG_KEY: SECRET_SIG, "ciphertext": REDACTED}
+    if isinstance(value, Mapping):
+        return {str(k): wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [wire(v) for v in value]
+    return value
+
+
+def build_export(outcomes: Iterable[Outcome], *, project: str, stack: str, region: str,
+                 resources: Iterable[RawResource], program_dir: Path | None = None,
+                 now: dt.datetime | None = None) -> dict[str, Any]:
+    from checks import tool_version
+
+    now = now or dt.datetime.now(dt.UTC)
+    raw = {r.urn: r for r in resources}
+    kept = [o for o in outcomes if o.status in IN_STATE]
+    in_state = {o.urn for o in kept}
+    stack_urn = f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}"
+    provider_urn = f"urn:pulumi:{stack}::{project}::pulumi:providers:aws::default"
+    provider_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{provider_urn}:{now.isoformat()}"))
+    provider_props = {"region": region, "skipCredentialsValidation": "true", "skipRequestingAccountId": "false"}
+    entries: list[dict[str, Any]] = [
+        {"urn": stack_urn, "custom": False, "type": "pulumi:pulumi:Stack"},
+        {"urn": provider_urn, "custom": True, "id": provider_id, "type": "pulumi:providers:aws",
+         "inputs": dict(provider_props), "outputs": dict(provider_props), "parent": stack_urn},
+    ]
+    stamp = now.isoformat().replace("+00:00", "Z")
+    for o in kept:
+        res = raw.get(o.urn)
+        parent = res.parent if res is not None and res.parent in in_state else stack_urn
+        entry: dict[str, Any] = {"urn": o.urn, "custom": o.status != "component", "type": o.type}
+        if o.status == "applied":
+            entry["id"] = o.id
+        inputs = wire(o.props)
+        entry["inputs"] = inputs
+        entry["outputs"] = {**inputs, **wire(o.outputs)} if o.status == "applied" else (
+            {} if o.status == "unsupported" else inputs)
+        entry["parent"] = parent
+        if res is not None:
+            entry["dependencies"] = [d for d in res.dependencies if d in in_state]
+            entry["propertyDependencies"] = {k: [d for d in v if d in in_state]
+                                             for k, v in res.property_dependencies.items()}
+            if res.location is not None:
+                entry["sourcePosition"] = f"project:///{_project_file(res.location.file, program_dir)}" \
+                                          f"#{res.location.line}"
+        if entry["custom"]:
+            entry["provider"] = f"{provider_urn}::{provider_id}"
+        if o.status == "unsupported":
+            entry["initErrors"] = [f"not created in the clearance sandbox: {o.reason}"]
+        entry["created"] = entry["modified"] = stamp
+        entries.append(entry)
+    return {"version": 3, "deployment": {
+        "manifest": {"time": now.isoformat(), "magic": "", "version": f"clearance-sandbox {tool_version()}"},
+        "resources": entries}}
+
+
+def _project_file(file: str, program_dir: Path | None) -> str:
+    """A source file as Pulumi names it: relative to the project folder (`project:///components/x.py`)."""
+    if program_dir is None:
+        return file
+    try:
+        return Path(file).resolve().relative_to(program_dir.resolve()).as_posix()
+    except ValueError:
+        return file
+
+
+def write_export(path: Path, outcomes: Iterable[Outcome], *, project: str, stack: str, region: str,
+                 resources: Iterable[RawResource], program_dir: Path | None = None) -> Path:
+    """Write the export to `path` atomically (a reader sees the old file or the new one, never half of one)."""
+    data = build_export(outcomes, project=project, stack=stack, region=region, resources=resources,
+                        program_dir=program_dir)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, default=str)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
