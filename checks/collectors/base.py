@@ -19,6 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.parsers import ResponseParserError
 
 from checks.sources.raw import RawResource
 
@@ -182,6 +183,9 @@ def guarded(client: Any, method: str, run: Callable[[], Any], absent: Collection
         return None, f"{type(err).__name__} {action}"
     except NotImplementedError:  # in-process moto raises this for APIs it does not emulate
         return None, f"NotImplemented {action} (the endpoint does not implement this API)"
+    except ResponseParserError:  # an answer that is no AWS response: moto's server says HTTP 500 for what it lacks
+        return None, f"InvalidResponse {action} (the endpoint's answer is not an AWS response; the moto sandbox " \
+                     "answers so for APIs it does not implement)"
 
 
 def call(client: Any, method: str, *, absent: Collection[str] = (), **kwargs: Any) -> Outcome:
