@@ -50,8 +50,9 @@ def scan(
     services: Annotated[list[str], typer.Option("--services", help="Only these collectors (comma-separated).")] = [],  # noqa: B006
     format: Annotated[list[str], typer.Option("--format", "-f", help="console, json, sarif, markdown, junit.")  # noqa: A002
                       ] = ["console"],  # noqa: B006
-    out: Annotated[Path, typer.Option(help="Folder for report files (and where the sandbox is found).")
-                   ] = Path("clearance-out"),
+    out: Annotated[Path, typer.Option(help="Folder for report files.")] = Path("clearance-out"),
+    sandbox_dir: Annotated[Path, typer.Option(help="Where `clearance sandbox up --out` put the running sandbox; "
+                                                   "used when no account is named.")] = Path("clearance-out"),
     fail_on: Annotated[Severity | None, typer.Option(case_sensitive=False, help="Exit 1 at or above.")] = None,
     waivers: Annotated[Path | None, typer.Option(help="Waivers YAML file.")] = None,
     settings: Annotated[Path | None, typer.Option(help="clearance.toml or pyproject.toml.")] = None,
@@ -81,7 +82,7 @@ def scan(
         session: Any = None
         named = profile or endpoint_url or role_arn or os.environ.get("AWS_ENDPOINT_URL")
         if not named:
-            sandbox = read_sandbox(out)
+            sandbox = read_sandbox(sandbox_dir)
             if sandbox is not None:
                 session, endpoint_url = sandbox.session(), sandbox.endpoint
                 if not quiet:

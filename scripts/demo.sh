@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# `make demo`: the planned view of two Pulumi programs, run under Pulumi's mocks (no cloud, no credentials):
-#   1. infra/                  the reference architecture, compliant by construction: expect no failure
-#   2. examples/noncompliant/  every control fails at least once: expect findings at file:line
+# `make demo`: the whole story with no AWS account.
+#   Planned view (Pulumi programs run under mocks):
+#     1. infra/                  the reference architecture, compliant by construction: expect no failure
+#     2. examples/noncompliant/  every control fails at least once: expect findings at file:line
+#   Live view (the sandbox: a moto server on 127.0.0.1 standing in for an AWS account):
+#     3. sandbox up, apply infra/ into it, scan it live: no failure (what the sandbox cannot emulate is `error`)
+#     4. change three things out of band (SSH open to the internet, a key's rotation off, a bucket's encryption
+#        removed), scan again: the failures show up
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -23,10 +28,40 @@ run "clearance check examples/noncompliant/ (every control fails)" clearance-out
   check examples/noncompliant
 noncompliant=$?
 
+SANDBOX=clearance-out/sandbox
+REGION=eu-west-1   # infra/Pulumi.dev.yaml: aws:region
+LIVE=(--sandbox-dir "$SANDBOX" --regions "$REGION" --settings infra/clearance.toml
+      --sg-register infra/security-group-reviews.yaml)
+trap '"$BIN/clearance" sandbox down --out "$SANDBOX" >/dev/null 2>&1' EXIT
+
 echo
-if [ "$infra" -eq 0 ] && [ "$noncompliant" -eq 1 ]; then
-  echo "demo: infra/ is clean and the non-compliant example fails, as expected; reports in clearance-out/demo/"
+echo "== the sandbox: a local AWS endpoint on 127.0.0.1 =="
+"$BIN/clearance" sandbox up --out "$SANDBOX" --region "$REGION" || exit 2
+"$BIN/python" scripts/demo_out_of_band.py prepare "$SANDBOX" "$REGION" || exit 2
+echo
+echo "== clearance sandbox apply infra/ (deploy its planned resources with boto3, write the state) =="
+"$BIN/clearance" sandbox apply infra --out "$SANDBOX"
+applied=$?
+
+run "clearance scan (live: the sandbox after apply)" clearance-out/demo/live scan "${LIVE[@]}"
+live=$?
+echo "   (results marked error are reads the sandbox cannot emulate: moto has no backup selections, no restore"
+echo "    testing plans and no GetEbsDefaultKmsKeyId; a real account answers them)"
+
+echo
+echo "== out-of-band changes, as someone with console access would make them =="
+"$BIN/python" scripts/demo_out_of_band.py change "$SANDBOX" "$REGION" || exit 2
+
+run "clearance scan (live: after the out-of-band changes)" clearance-out/demo/live-after scan "${LIVE[@]}"
+changed=$?
+
+echo
+if [ "$infra" -eq 0 ] && [ "$noncompliant" -eq 1 ] && [ "$applied" -eq 0 ] && [ "$live" -eq 0 ] \
+   && [ "$changed" -eq 1 ]; then
+  echo "demo: infra/ is clean planned and live, the non-compliant example fails, and the out-of-band changes"
+  echo "      fail the live scan, as expected; reports in clearance-out/demo/"
   exit 0
 fi
-echo "demo: unexpected exit codes (infra $infra, noncompliant $noncompliant)"
+echo "demo: unexpected exit codes (infra $infra, noncompliant $noncompliant, apply $applied, live $live," \
+     "after changes $changed)"
 exit 1

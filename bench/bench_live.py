@@ -1,0 +1,106 @@
+"""Live-scan benchmark: a sandbox account of N resources across the collected services, scanned with every control.
+
+The sandbox runs as `clearance sandbox up` runs it: a moto server in its own process on 127.0.0.1. The estate is
+created with boto3 (not timed), then `run_scan` is timed end to end: collection, normalization, evaluation.
+
+Usage: python bench/bench_live.py [--resources 2000] [--max-workers 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+for _var in [v for v in os.environ if v.startswith("AWS_ENDPOINT_URL")]:
+    del os.environ[_var]
+
+
+def build_estate(session: Any, resources: int) -> dict[str, int]:
+    """Create about `resources` resources: per unit of 20, a VPC with subnets and groups, keys, buckets, logs..."""
+    counts: dict[str, int] = {}
+
+    def add(kind: str, n: int = 1) -> None:
+        counts[kind] = counts.get(kind, 0) + n
+
+    ec2, kms, s3, logs = (session.client(s) for s in ("ec2", "kms", "s3", "logs"))
+    ddb, sm, ecr = (session.client(s) for s in ("dynamodb", "secretsmanager", "ecr"))
+    units = max(1, resources // 20)
+    for i in range(units):
+        vpc = ec2.create_vpc(CidrBlock=f"10.{i % 250}.0.0/16")["Vpc"]["VpcId"]
+        add("vpc")
+        for j in range(3):
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{i % 250}.{j}.0/24")
+        add("subnet", 3)
+        for j in range(4):
+            sg = ec2.create_security_group(GroupName=f"sg-{i}-{j}", Description="bench", VpcId=vpc)["GroupId"]
+            ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+                "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0" if j == 0 else "10.0.0.0/8"}]}])
+        add("security_group", 4)
+        for j in range(2):
+            key = kms.create_key(Description=f"bench {i}-{j}")["KeyMetadata"]["KeyId"]
+            if j == 0:
+                kms.enable_key_rotation(KeyId=key)
+        add("kms_key", 2)
+        for j in range(3):
+            bucket = f"bench-{i}-{j}"
+            s3.create_bucket(Bucket=bucket)
+            if j == 0:
+                s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+                    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}]})
+        add("bucket", 3)
+        for j in range(3):
+            logs.create_log_group(logGroupName=f"/bench/{i}/{j}")
+            if j:
+                logs.put_retention_policy(logGroupName=f"/bench/{i}/{j}", retentionInDays=365)
+        add("log_group", 3)
+        ddb.create_table(TableName=f"bench-{i}", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+        add("dynamodb_table")
+        sm.create_secret(Name=f"bench/{i}", SecretString="x")
+        add("secret")
+        ecr.create_repository(repositoryName=f"bench-{i}", imageScanningConfiguration={"scanOnPush": i % 2 == 0})
+        add("ecr_repository")
+    return counts
+
+
+def main() -> None:
+    from checks import tune_gc
+    from checks.sandbox import start_sandbox, stop_sandbox
+    from checks.scan import ScanRequest, run_scan
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--resources", type=int, default=2000)
+    parser.add_argument("--max-workers", type=int, default=8)
+    args = parser.parse_args()
+    tune_gc()
+    with tempfile.TemporaryDirectory() as tmp:
+        info = start_sandbox(Path(tmp))
+        try:
+            t0 = time.perf_counter()
+            counts = build_estate(info.session(), args.resources)
+            built = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            report = run_scan(ScanRequest(session=info.session(), endpoint_url=info.endpoint,
+                                          max_workers=args.max_workers))
+            scanned = time.perf_counter() - t1
+        finally:
+            stop_sandbox(Path(tmp))
+    calls = next((w for w in report.warnings if "API calls" in w), "")
+    print(f"estate: {sum(counts.values())} resources ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}), "
+          f"built in {built:.1f} s")
+    print(f"scan: {report.asset_count} assets, {len(report.findings)} findings, {len(report.controls)} controls, "
+          f"{calls}; end to end {scanned:.1f} s with {args.max_workers} workers")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Act on the sandbox as someone with console access would (used by `make demo`).
+
+    python scripts/demo_out_of_band.py prepare OUT REGION   # delete the region's default VPC, as for production
+    python scripts/demo_out_of_band.py change OUT REGION    # open SSH to the internet, stop a key's rotation,
+                                                            # remove a bucket's default encryption
+
+The sandbox is the one running in folder OUT (`clearance sandbox up --out OUT`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from checks.sandbox import read_sandbox
+
+
+def prepare(session: Any) -> None:
+    """Delete the default VPC AWS creates in every region (CIS and AWS advise it for production accounts)."""
+    ec2 = session.client("ec2")
+    for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]:
+        vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+        for subnet in ec2.describe_subnets(Filters=vpc_filter)["Subnets"]:
+            ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+        for igw in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id",
+                                                             "Values": [vpc["VpcId"]]}])["InternetGateways"]:
+            ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc["VpcId"])
+            ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
+        ec2.delete_vpc(VpcId=vpc["VpcId"])
+        print(f"deleted the default VPC {vpc['VpcId']} of {session.region_name}")
+
+
+def main(action: str, out_dir: str, region: str) -> int:
+    info = read_sandbox(Path(out_dir))
+    if info is None:
+        print(f"no sandbox is running in {out_dir}: run 'clearance sandbox up --out {out_dir}' first", file=sys.stderr)
+        return 2
+    session = info.session(region)
+    if action == "prepare":
+        prepare(session)
+        return 0
+    ec2, kms, s3 = session.client("ec2"), session.client("kms"), session.client("s3")
+    groups = [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"]
+    app = next((g for g in groups if "app" in g["GroupName"]), groups[0])
+    ec2.authorize_security_group_ingress(GroupId=app["GroupId"], IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    print(f"opened security group {app['GroupName']} ({app['GroupId']}) to 0.0.0.0/0 on tcp 22")
+    keys = [k["KeyId"] for k in kms.list_keys()["Keys"]]
+    rotating = [k for k in keys if kms.describe_key(KeyId=k)["KeyMetadata"]["KeyManager"] == "CUSTOMER"
+                and kms.get_key_rotation_status(KeyId=k)["KeyRotationEnabled"]]
+    if rotating:
+        kms.disable_key_rotation(KeyId=rotating[0])
+        print(f"disabled automatic rotation of KMS key {rotating[0]}")
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    target = next((b for b in buckets if "data" in b), buckets[0] if buckets else None)
+    if target:
+        s3.delete_bucket_encryption(Bucket=target)
+        print(f"removed the default encryption configuration of bucket {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] not in ("prepare", "change"):
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3]))
