@@ -9,7 +9,8 @@ import importlib
 
 from checks.collectors.base import COLLECTORS, Collector, CollectResult, Scope
 
-MODULES = ("kms", "s3", "ec2_compute", "ec2_network")
+MODULES = ("kms", "s3", "ec2_compute", "ec2_network", "elbv2", "rds", "ecs", "dynamodb", "backup", "cloudtrail", "logs",
+           "iam", "secretsmanager", "ecr")
 
 __all__ = ["COLLECTORS", "CollectResult", "Collector", "Scope", "load_collectors"]
 

@@ -14,7 +14,8 @@ from checks.sources.raw import RawResource
 MODULES = (
     "kms", "s3", "ec2_network", "ec2_sg", "ec2_compute", "elbv2", "rds", "dynamodb",
     "backup", "logging", "iam", "secretsmanager", "ecr", "ecs",
-    "live_kms", "live_s3", "live_ec2_compute", "live_ec2_network", "live_ec2_sg",
+    "live_kms", "live_s3", "live_ec2_compute", "live_ec2_network", "live_ec2_sg", "live_elbv2", "live_rds",
+    "live_ecs", "live_data", "live_audit", "live_iam",
 )
 
 _loaded = False

@@ -4,6 +4,7 @@ selections and the restore testing plans that can test its vaults folded in)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from checks.model import UNKNOWN, Asset
@@ -36,6 +37,32 @@ folded("backup.vault", VAULT_LOCK)
 folded("backup.plan", selection.SELECTION, RESTORE_PLAN, RESTORE_SELECTION)
 
 
+@dataclass(frozen=True)
+class Family:
+    """The raw types a plan's related resources come as: the Pulumi tokens, or the live collector's.
+
+    `same_place`: only resources of the plan's own account and region are related (the live view reads
+    every region into one index; AWS Backup plans, selections and restore testing are regional).
+    """
+
+    candidates: tuple[str, ...] = selection.SUPPORTED
+    selection_type: str = selection.SELECTION
+    restore_plan: str = RESTORE_PLAN
+    restore_selection: str = RESTORE_SELECTION
+    vault: str = VAULT
+    same_place: bool = False
+
+    def related(self, index: Index, raw: RawResource, *tokens: str) -> list[RawResource]:
+        found = index.of_type(*tokens)
+        if not self.same_place:
+            return found
+        place = (raw.props.get("account"), raw.props.get("region"))
+        return [r for r in found if (r.props.get("account"), r.props.get("region")) == place]
+
+
+PLANNED = Family()
+
+
 @register(VAULT)
 def vault(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
@@ -64,14 +91,22 @@ def vault(raw: RawResource, index: Index) -> Iterable[Asset]:
 def plan(raw: RawResource, index: Index) -> Iterable[Asset]:
     b = AssetBuilder("backup.plan", raw)
     b.set("plan_name", first_set(raw.props.get("name"), UNKNOWN))  # absent: auto-named by Pulumi
+    plan_attributes(b, raw, index)
+    return [b.build()]
+
+
+def plan_attributes(b: AssetBuilder, raw: RawResource, index: Index, family: Family = PLANNED) -> None:
+    """Rules, selections, coverage and restore testing of a plan whose props are in the provider's shape
+    (`rules[].ruleName/schedule/targetVaultName/lifecycle/copyActions`), related resources of `family`."""
     rules = tri_map(first_set(raw.props.get("rules"), []), lambda rs: [_rule(b, r) for r in rs])
     b.set("rules", rules)
     _derived(b, rules)
-    sels = index.referencing(raw, [selection.SELECTION], "planId")
+    own = {s.urn for s in family.related(index, raw, family.selection_type)}
+    sels = [s for s in index.referencing(raw, [family.selection_type], "planId") if s.urn in own]
     b.set("selections", [selection.describe(s) for s in sels])
-    b.set("covered", selection.union(selection.covered(s, index) for s in sels))
-    _restore_testing(b, raw, index)
-    return [b.build()]
+    candidates = family.related(index, raw, *family.candidates)
+    b.set("covered", selection.union(selection.covered(s, index, candidates) for s in sels))
+    _restore_testing(b, raw, index, family)
 
 
 def _rule(b: AssetBuilder, r: Any) -> dict[str, Any]:
@@ -143,14 +178,14 @@ def _resolved_keys(vaults: Iterable[RawResource]) -> set[str]:
     return {key for v in vaults for key in ({v.urn} | Index.identities(v))}
 
 
-def _plan_vaults(raw: RawResource, index: Index) -> set[str]:
+def _plan_vaults(raw: RawResource, index: Index, family: Family) -> set[str]:
     """Every name, ARN and URN of the vaults the plan's rules write to (targets and copy destinations)."""
-    keys = _resolved_keys(index.resolve(raw, "rules", [VAULT]))
+    keys = _resolved_keys(index.resolve(raw, "rules", [family.vault]))
     for r in _known_list(raw.props.get("rules")):
         keys |= _vault_keys(_field(r, "targetVaultName"))
         for c in _known_list(_field(r, "copyActions")):
             keys |= _vault_keys(_field(c, "destinationVaultArn"))
-    for v in index.of_type(VAULT):  # vaults named by value
+    for v in family.related(index, raw, family.vault):  # vaults named by value
         if Index.identities(v) & keys:
             keys |= _resolved_keys([v])
     return keys
@@ -182,12 +217,12 @@ def _names_plan(values: Any, plan_keys: set[str], dep_keys: set[str] | None) -> 
     return tri_any(out)
 
 
-def _tests_plan(rplan: RawResource, plan_keys: set[str], index: Index) -> Any:
+def _tests_plan(rplan: RawResource, plan_keys: set[str], index: Index, family: Family) -> Any:
     sel = unwrap(rplan.props.get("recoveryPointSelection"))
     if sel is UNKNOWN or not isinstance(sel, dict):
         return UNKNOWN if sel is UNKNOWN else False
     include, exclude = unwrap(sel.get("includeVaults")), unwrap(sel.get("excludeVaults"))
-    dep_keys = _resolved_keys(index.resolve(rplan, "recoveryPointSelection", [VAULT]))
+    dep_keys = _resolved_keys(index.resolve(rplan, "recoveryPointSelection", [family.vault]))
     # dependencies can be attributed to a list only when the other list holds no unknown entry
     inc_unknown = include is UNKNOWN or UNKNOWN in as_list(include)
     exc_unknown = exclude is UNKNOWN or UNKNOWN in as_list(exclude)
@@ -195,17 +230,19 @@ def _tests_plan(rplan: RawResource, plan_keys: set[str], index: Index) -> Any:
                    tri_not(_names_plan(exclude, plan_keys, dep_keys if not inc_unknown else None)))
 
 
-def _restore_testing(b: AssetBuilder, raw: RawResource, index: Index) -> None:
-    plan_keys = _plan_vaults(raw, index)
+def _restore_testing(b: AssetBuilder, raw: RawResource, index: Index, family: Family) -> None:
+    plan_keys = _plan_vaults(raw, index, family)
     plans, schedules, unsure = [], [], False
-    for rplan in index.of_type(RESTORE_PLAN):
-        linked = _tests_plan(rplan, plan_keys, index)
+    restore_selections = {s.urn for s in family.related(index, raw, family.restore_selection)}
+    for rplan in family.related(index, raw, family.restore_plan):
+        linked = _tests_plan(rplan, plan_keys, index, family)
         if linked is UNKNOWN:
             unsure = True
         if linked is not True:
             continue
         schedule = rplan.props.get("scheduleExpression")
-        tested = index.referencing(rplan, [RESTORE_SELECTION], "restoreTestingPlanName")
+        tested = [s for s in index.referencing(rplan, [family.restore_selection], "restoreTestingPlanName")
+                  if s.urn in restore_selections]
         plans.append({
             "name": first_set(rplan.props.get("name"), UNKNOWN),
             "schedule": schedule,

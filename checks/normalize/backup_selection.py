@@ -100,13 +100,16 @@ def selects(sel: RawResource, r: RawResource, index: Index) -> Any:
                                    bool(sel.property_dependencies.get("notResources")))))
 
 
-def covered(sel: RawResource, index: Index) -> Any:
-    """Identities of the declared resources this selection assigns, or UNKNOWN when it cannot be decided."""
+def covered(sel: RawResource, index: Index, candidates: Iterable[RawResource] | None = None) -> Any:
+    """Identities of the declared resources this selection assigns, or UNKNOWN when it cannot be decided.
+
+    `candidates`: the resources it may assign (default: those of the SUPPORTED Pulumi types).
+    """
     _, explicit, _ = _prepared(sel, index)
-    candidates = {r.urn: r for r in index.of_type(*SUPPORTED)}
-    candidates.update({u: index.by_urn[u] for u in explicit})
+    pool = {r.urn: r for r in (index.of_type(*SUPPORTED) if candidates is None else candidates)}
+    pool.update({u: index.by_urn[u] for u in explicit})
     out: set[str] = set()
-    for r in candidates.values():
+    for r in pool.values():
         kept = selects(sel, r, index)
         if kept is UNKNOWN:
             return UNKNOWN
@@ -115,13 +118,15 @@ def covered(sel: RawResource, index: Index) -> Any:
     return out
 
 
-def backup_covered(r: RawResource, index: Index) -> Any:
+def backup_covered(r: RawResource, index: Index, selections: Iterable[RawResource] | None = None) -> Any:
     """Is r assigned to a backup plan by any selection declared in the program? True, False or UNKNOWN.
 
     Only the program's own selections are seen: a plan managed elsewhere (another stack, an organization
-    backup policy) is not, so False means "no selection here covers it".
+    backup policy) is not, so False means "no selection here covers it". `selections`: the selections to
+    consider (default: those of the Pulumi type; the live view passes the ones read in r's account and region).
     """
-    return tri_any(selects(sel, r, index) for sel in index.of_type(SELECTION))
+    sels = index.of_type(SELECTION) if selections is None else selections
+    return tri_any(selects(sel, r, index) for sel in sels)
 
 
 def _has_entries(value: Any) -> bool:

@@ -121,7 +121,8 @@ def _target_group(index: Index, raw: RawResource, value: Any, single: bool) -> A
                         scalar=True).scalar()
 
 
-def _redirects_to_https(actions: Any, protocol: Any) -> Any:
+def redirects_to_https(actions: Any, protocol: Any) -> Any:
+    """Does a default action (as built by `_action`) redirect to HTTPS? `#{protocol}` keeps the listener's own."""
     if actions is UNKNOWN:
         return UNKNOWN
     found: list[Any] = []
@@ -172,5 +173,5 @@ def listener(raw: RawResource, index: Index) -> Iterable[Asset]:
     actions = UNKNOWN if raw_actions is UNKNOWN else [_action(index, raw, a, len(raw_actions) == 1)
                                                       for a in raw_actions or []]
     b.set("default_actions", actions)
-    b.set("redirects_to_https", _redirects_to_https(actions, protocol))
+    b.set("redirects_to_https", redirects_to_https(actions, protocol))
     return [b.build()]

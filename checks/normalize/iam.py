@@ -64,7 +64,7 @@ def user(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("mfa_enabled", _mfa(raw, index) if console else None)
     keys = [_access_key(k) for k in index.referencing(raw, [ACCESS_KEY], "user")]
     b.set("access_keys", keys)
-    b.set("oldest_active_access_key_created", _oldest_active(keys))
+    b.set("oldest_active_access_key_created", oldest_active(keys))
     return [b.build()]
 
 
@@ -98,7 +98,7 @@ def _parse(ts: str) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def _oldest_active(keys: list[dict[str, Any]]) -> Any:
+def oldest_active(keys: list[dict[str, Any]]) -> Any:
     """CreateDate of the oldest active key; null when no active key has one (none, or only new keys)."""
     oldest: tuple[datetime, str] | None = None
     for k in keys:

@@ -32,7 +32,7 @@ def _copied(raw: RawResource, *props: str) -> bool:
     return any(_blank(raw.props.get(prop)) is not None for prop in props)
 
 
-def _is_aurora(engine: Any) -> Any:
+def is_aurora(engine: Any) -> Any:
     return tri_map(engine, lambda e: isinstance(e, str) and e.startswith("aurora"))
 
 
@@ -135,7 +135,7 @@ def cluster_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
 
 def _cluster_public(index: Index, raw: RawResource, engine: Any) -> Any:
     """Only Multi-AZ DB clusters have the setting: absent, true without a subnet group (or "default"), else false."""
-    aurora = _is_aurora(engine)
+    aurora = is_aurora(engine)
     if aurora is UNKNOWN:
         return UNKNOWN
     if aurora:
@@ -159,7 +159,7 @@ def db_cluster(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("publicly_accessible", _cluster_public(index, raw, engine))
     b.set("backup_retention_days", _retention(raw, 1))  # provider and AWS default: 1 day
     # Multi-AZ DB clusters always span three AZs; an Aurora cluster's spread depends on its instances
-    b.set("multi_az", tri_map(_is_aurora(engine), lambda aurora: UNKNOWN if aurora else True))
+    b.set("multi_az", tri_map(is_aurora(engine), lambda aurora: UNKNOWN if aurora else True))
     b.set("deletion_protection", first_set(p.get("deletionProtection"), False))
     b.set("iam_database_authentication", first_set(p.get("iamDatabaseAuthenticationEnabled"), False))
     b.set("db_subnet_group", _subnet_group(index, raw, "default"))

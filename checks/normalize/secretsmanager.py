@@ -48,11 +48,12 @@ def _rotation(b: AssetBuilder, rotation: RawResource) -> dict[str, Any]:
         return {"enabled": enabled, "interval_days": None}
     days = blank(rules.get("automaticallyAfterDays"))
     if days is None:
-        days = tri_map(blank(rules.get("scheduleExpression")), lambda e: _days(b, e))
+        days = tri_map(blank(rules.get("scheduleExpression")), lambda e: rotation_days(b, e))
     return {"enabled": enabled, "interval_days": tri_map(enabled, lambda on: days if on else None)}
 
 
-def _days(b: AssetBuilder, expression: Any) -> Any:
+def rotation_days(b: AssetBuilder, expression: Any) -> Any:
+    """Days between rotations of a schedule expression (errors recorded on rotation.interval_days)."""
     if expression is None:
         return None
     try:

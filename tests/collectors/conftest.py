@@ -131,4 +131,3 @@ def throttle(client: Any, operation: str, times: int) -> list[int]:
     service = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register_first(f"before-send.{service}.{operation}", handler)
     return seen
-

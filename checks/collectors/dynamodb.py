@@ -1,0 +1,63 @@
+"""DynamoDB tables of one account and region: list_tables (batch), then per table the calls DynamoDB has
+no batch for: describe_table, describe_continuous_backups (point-in-time recovery) and list_tags_of_resource
+(tags, which AWS Backup selections may match); and who manages the table's KMS key (once per key).
+
+No SSEDescription means the AWS-owned key (DynamoDB's default). Whether AWS Backup covers the table is
+decided by the normalizer from the backup collector's selections (live_data.live_backup_covered).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
+from checks.model import UNKNOWN, SourceKind
+from checks.normalize.live_data import LIVE_TABLE
+from checks.sources.raw import RawResource
+
+OPERATIONS = ("dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups",
+              "dynamodb:ListTagsOfResource", *KEY_OPERATIONS)
+
+
+@collector("dynamodb", OPERATIONS)
+def collect(scope: Scope) -> CollectResult:
+    ddb = scope.client("dynamodb")
+    names, list_error = paginate(ddb, "list_tables", "TableNames")
+    errors = [f"dynamodb ListTables ({scope.region}): {list_error}"] if list_error else []
+    keys = KeyManagers(scope)
+    return CollectResult(tuple(_table(scope, ddb, name, keys) for name in names), tuple(errors))
+
+
+def _table(scope: Scope, ddb: Any, name: str, keys: KeyManagers) -> RawResource:
+    errors: dict[str, str] = {}
+    described = call(ddb, "describe_table", TableName=name)
+    if described.error:
+        errors["DescribeTable"] = described.error
+    table: dict[str, Any] = (described.result or {}).get("Table") or {}
+    arn = table.get("TableArn") or f"arn:aws:dynamodb:{scope.region}:{scope.account}:table/{name}"
+    backups = call(ddb, "describe_continuous_backups", TableName=name)
+    if backups.error:
+        errors["DescribeContinuousBackups"] = backups.error
+    pitr = ((backups.result or {}).get("ContinuousBackupsDescription") or {}).get("PointInTimeRecoveryDescription")
+    tag_list, tag_error = paginate(ddb, "list_tags_of_resource", "Tags", ResourceArn=arn)
+    tags: Any = {t["Key"]: t["Value"] for t in tag_list}
+    if tag_error:
+        errors["ListTagsOfResource"] = tag_error
+        tags = UNKNOWN  # whether a selection by tag assigns the table cannot be decided: the normalizer says why
+    sse = table.get("SSEDescription") or {}
+    manager, key_error = keys.manager(sse.get("KMSMasterKeyArn"))
+    if key_error:
+        errors["DescribeKey"] = key_error
+    props = {
+        "arn": arn, "name": name, "region": scope.region, "account": scope.account,
+        "sse": sse, "keyManager": manager,
+        "pointInTimeRecovery": pitr,
+        "deletionProtectionEnabled": table.get("DeletionProtectionEnabled"),
+        "billingMode": (table.get("BillingModeSummary") or {}).get("BillingMode"),
+        "streamEnabled": (table.get("StreamSpecification") or {}).get("StreamEnabled"),
+        "replicas": [r.get("RegionName") for r in table.get("Replicas") or []],
+        "tags": tags,
+    }
+    return RawResource(type=LIVE_TABLE, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
+                       errors=errors)

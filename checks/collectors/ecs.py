@@ -1,0 +1,98 @@
+"""ECS services of one account and region: list_clusters and list_services (paginated), describe_services in
+batches of 10 (with their tags), and, for the subnets the services place tasks in, describe_subnets and
+describe_route_tables (batch, filtered by subnet and VPC) so that the normalizer can tell whether a subnet
+routes to an internet gateway.
+
+A failed list is a scan-level error; a failed describe_services is recorded on the services of that batch;
+a failed subnet or route table read on every service that has subnets (it decides `in_public_subnet`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.model import SourceKind
+from checks.normalize.live_ecs import LIVE_SERVICE
+from checks.sources.raw import RawResource
+
+OPERATIONS = ("ecs:ListClusters", "ecs:ListServices", "ecs:DescribeServices", "ec2:DescribeSubnets",
+              "ec2:DescribeRouteTables")
+DESCRIBE_BATCH = 10  # DescribeServices takes at most 10 services
+SERVICE_KEYS = ("serviceArn", "serviceName", "clusterArn", "launchType", "capacityProviderStrategy",
+                "networkConfiguration", "loadBalancers", "desiredCount", "schedulingStrategy", "status")
+TABLE_KEYS = ("RouteTableId", "VpcId", "Associations", "Routes")
+
+
+@collector("ecs", OPERATIONS)
+def collect(scope: Scope) -> CollectResult:
+    ecs = scope.client("ecs")
+    clusters, list_error = paginate(ecs, "list_clusters", "clusterArns")
+    errors = [f"ecs ListClusters ({scope.region}): {list_error}"] if list_error else []
+    found: list[tuple[dict[str, Any], dict[str, str]]] = []
+    for cluster in clusters:
+        arns, error = paginate(ecs, "list_services", "serviceArns", cluster=cluster)
+        if error:
+            errors.append(f"ecs ListServices ({scope.region}) {cluster}: {error}")
+        for start in range(0, len(arns), DESCRIBE_BATCH):
+            found.extend(_describe(ecs, cluster, arns[start:start + DESCRIBE_BATCH]))
+    network = _network(scope, [s for svc, _ in found for s in _subnets(svc)])
+    resources = [_raw(scope, svc, errs, network) for svc, errs in found]
+    return CollectResult(tuple(resources), tuple(errors))
+
+
+def _describe(ecs: Any, cluster: str, arns: list[str]) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    outcome = call(ecs, "describe_services", cluster=cluster, services=arns, include=["TAGS"])
+    if outcome.error or outcome.result is None:
+        reason = outcome.error or "no answer"
+        return [({"serviceArn": arn, "serviceName": arn.rsplit("/", 1)[-1], "clusterArn": cluster},
+                 {"DescribeServices": reason}) for arn in arns]
+    # a service listed a moment ago may be gone (failures: MISSING) or deleted (INACTIVE): not deployed any more
+    return [(svc, {}) for svc in outcome.result.get("services", []) if svc.get("status") != "INACTIVE"]
+
+
+def _subnets(service: Mapping[str, Any]) -> list[str]:
+    awsvpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    return list(awsvpc.get("subnets") or [])
+
+
+def _network(scope: Scope, subnet_ids: list[str]) -> dict[str, Any]:
+    """{"subnetVpcs": subnet -> VPC, "routeTables": [...], "errors": {operation: reason}} for those subnets."""
+    out: dict[str, Any] = {"subnetVpcs": {}, "routeTables": [], "errors": {}}
+    ids = sorted(set(subnet_ids))
+    if not ids:
+        return out
+    ec2 = scope.client("ec2")
+    # filters, not SubnetIds: one deleted subnet must not fail the whole read
+    subnets, error = paginate(ec2, "describe_subnets", "Subnets", Filters=[{"Name": "subnet-id", "Values": ids}])
+    if error:
+        out["errors"]["DescribeSubnets"] = error
+        return out
+    out["subnetVpcs"] = {s["SubnetId"]: s["VpcId"] for s in subnets}
+    vpcs = sorted(set(out["subnetVpcs"].values()))
+    if vpcs:
+        tables, error = paginate(ec2, "describe_route_tables", "RouteTables",
+                                 Filters=[{"Name": "vpc-id", "Values": vpcs}])
+        if error:
+            out["errors"]["DescribeRouteTables"] = error
+        out["routeTables"] = [_pick(t, TABLE_KEYS) for t in tables]
+    return out
+
+
+def _pick(item: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    return {k: item[k] for k in keys if k in item}
+
+
+def _raw(scope: Scope, service: dict[str, Any], errors: dict[str, str], network: Mapping[str, Any]) -> RawResource:
+    arn = service["serviceArn"]
+    subnets = _subnets(service)
+    tables = [t for t in network["routeTables"] if t.get("VpcId") in {network["subnetVpcs"].get(s) for s in subnets}]
+    if subnets:
+        errors = {**errors, **network["errors"]}
+    tags = {t["key"]: t.get("value", "") for t in service.get("tags") or []}
+    props = {"arn": arn, "region": scope.region, "account": scope.account, "service": _pick(service, SERVICE_KEYS),
+             "subnetVpcs": {s: network["subnetVpcs"].get(s) for s in subnets}, "routeTables": tables, "tags": tags}
+    name = tags.get("Name") or service.get("serviceName") or arn
+    return RawResource(type=LIVE_SERVICE, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
+                       errors=errors)

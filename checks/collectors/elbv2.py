@@ -1,0 +1,98 @@
+"""Application, network and gateway load balancers of one account and region, and their listeners:
+describe_load_balancers (batch, paginated), then per load balancer describe_load_balancer_attributes and
+describe_listeners (AWS has no batch for either), and describe_tags in batches of 20 ARNs.
+
+A failed describe_listeners is a list that failed: the load balancer's listeners are not known, which is a
+scan-level error (no listener asset can carry it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.model import SourceKind
+from checks.normalize.live_elbv2 import LIVE_LB, LIVE_LISTENER
+from checks.sources.raw import RawResource
+
+OPERATIONS = (
+    "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeTags",
+)
+TAG_BATCH = 20  # DescribeTags takes at most 20 ARNs
+LB_KEYS = ("LoadBalancerArn", "LoadBalancerName", "Type", "Scheme", "VpcId", "SecurityGroups", "AvailabilityZones",
+           "IpAddressType")
+LISTENER_KEYS = ("ListenerArn", "LoadBalancerArn", "Port", "Protocol", "SslPolicy", "Certificates", "DefaultActions")
+
+
+@collector("elbv2", OPERATIONS)
+def collect(scope: Scope) -> CollectResult:
+    elb = scope.client("elbv2")
+    lbs, list_error = paginate(elb, "describe_load_balancers", "LoadBalancers")
+    errors = [f"elbv2 DescribeLoadBalancers ({scope.region}): {list_error}"] if list_error else []
+    found: list[tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]] = []
+    for lb in lbs:
+        props, raw_errors = _load_balancer(scope, elb, lb)
+        arn = lb["LoadBalancerArn"]
+        listeners, listener_error = paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=arn)
+        if listener_error:
+            errors.append(f"elbv2 DescribeListeners ({scope.region}) {lb['LoadBalancerName']}: {listener_error}")
+        found.append((props, raw_errors, [_listener(scope, lb, item) for item in listeners]))
+    arns = [p["arn"] for props, _, listeners in found for p in (props, *listeners)]
+    tags, tag_errors = _tags(elb, arns)
+    resources: list[RawResource] = []
+    for props, raw_errors, listeners in found:
+        resources.append(_raw(LIVE_LB, props, raw_errors, tags, tag_errors, props["loadBalancer"]["LoadBalancerName"]))
+        for listener in listeners:
+            default_name = f"{props['loadBalancer']['LoadBalancerName']}:{listener['listener'].get('Port')}"
+            resources.append(_raw(LIVE_LISTENER, listener, {}, tags, tag_errors, default_name))
+    return CollectResult(tuple(resources), tuple(errors))
+
+
+def _pick(item: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    return {k: item[k] for k in keys if k in item}
+
+
+def _load_balancer(scope: Scope, elb: Any, lb: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    arn = lb["LoadBalancerArn"]
+    errors: dict[str, str] = {}
+    attributes = call(elb, "describe_load_balancer_attributes", LoadBalancerArn=arn)
+    if attributes.error:
+        errors["DescribeLoadBalancerAttributes"] = attributes.error
+    attrs = None if attributes.result is None else {
+        a["Key"]: a.get("Value") for a in attributes.result.get("Attributes", [])}
+    props = {"arn": arn, "region": scope.region, "account": scope.account, "loadBalancer": _pick(lb, LB_KEYS),
+             "attributes": attrs}
+    return props, errors
+
+
+def _listener(scope: Scope, lb: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    return {"arn": item["ListenerArn"], "region": scope.region, "account": scope.account,
+            "listener": _pick(item, LISTENER_KEYS), "loadBalancerType": lb.get("Type"),
+            "loadBalancerScheme": lb.get("Scheme")}
+
+
+def _tags(elb: Any, arns: list[str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Tags by ARN, and the reason by ARN where describe_tags failed."""
+    tags: dict[str, dict[str, str]] = {}
+    errors: dict[str, str] = {}
+    for start in range(0, len(arns), TAG_BATCH):
+        batch = arns[start:start + TAG_BATCH]
+        outcome = call(elb, "describe_tags", ResourceArns=batch)
+        if outcome.error:
+            errors.update(dict.fromkeys(batch, outcome.error))
+            continue
+        for desc in (outcome.result or {}).get("TagDescriptions", []):
+            tags[desc["ResourceArn"]] = {t["Key"]: t.get("Value", "") for t in desc.get("Tags", [])}
+    return tags, errors
+
+
+def _raw(token: str, props: dict[str, Any], errors: dict[str, str], tags: Mapping[str, dict[str, str]],
+         tag_errors: Mapping[str, str], default_name: str) -> RawResource:
+    arn = props["arn"]
+    props["tags"] = tags.get(arn, {})
+    if arn in tag_errors:
+        errors = {**errors, "DescribeTags": tag_errors[arn]}
+    name = props["tags"].get("Name") or default_name
+    return RawResource(type=token, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn, errors=errors)

@@ -1,0 +1,68 @@
+"""IAM of one account (global): the account password policy (get_account_password_policy; NoSuchEntity
+means no custom policy is set), list_users (batch), then per user the calls IAM has no batch for:
+get_login_profile (NoSuchEntity: no console password), list_access_keys (status and CreateDate) and, for
+console users only, list_mfa_devices. (The credential report would batch these, but it must be generated
+and polled, and it reports key ages only through rotation dates.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.model import SourceKind
+from checks.normalize.live_iam import LIVE_PASSWORD_POLICY, LIVE_USER, password_policy_id
+from checks.sources.raw import RawResource
+
+OPERATIONS = ("iam:GetAccountPasswordPolicy", "iam:ListUsers", "iam:GetLoginProfile", "iam:ListAccessKeys",
+              "iam:ListMFADevices")
+
+
+@collector("iam", OPERATIONS, global_scope=True)
+def collect(scope: Scope) -> CollectResult:
+    iam = scope.client("iam")
+    resources = [_password_policy(scope, iam)]
+    users, list_error = paginate(iam, "list_users", "Users")
+    errors = [f"iam ListUsers: {list_error}"] if list_error else []
+    resources += [_user(scope, iam, u) for u in users]
+    return CollectResult(tuple(resources), tuple(errors))
+
+
+def _password_policy(scope: Scope, iam: Any) -> RawResource:
+    """Always one resource: the policy, None when the account has none (AWS's default policy applies)."""
+    got = call(iam, "get_account_password_policy", absent=("NoSuchEntity",))
+    ident = password_policy_id(scope.account)
+    props = {"account": scope.account, "region": None,
+             "policy": (got.result or {}).get("PasswordPolicy") if got.error is None else None}
+    return RawResource(type=LIVE_PASSWORD_POLICY, urn=ident, name="account-password-policy", props=props,
+                       source=SourceKind.LIVE, id=ident,
+                       errors={"GetAccountPasswordPolicy": got.error} if got.error else {})
+
+
+def _user(scope: Scope, iam: Any, u: dict[str, Any]) -> RawResource:
+    name, arn = u["UserName"], u["Arn"]
+    errors: dict[str, str] = {}
+    profile = call(iam, "get_login_profile", absent=("NoSuchEntity",), UserName=name)
+    if profile.error:
+        errors["GetLoginProfile"] = profile.error
+    login = (profile.result or {}).get("LoginProfile")
+    keys, key_error = paginate(iam, "list_access_keys", "AccessKeyMetadata", UserName=name)
+    if key_error:
+        errors["ListAccessKeys"] = key_error
+    mfa: list[dict[str, Any]] | None = None
+    if login is not None:  # MFA matters for console sign-in only
+        mfa, mfa_error = paginate(iam, "list_mfa_devices", "MFADevices", UserName=name)
+        if mfa_error:
+            errors["ListMFADevices"] = mfa_error
+    props = {
+        "arn": arn, "name": name, "account": scope.account, "region": None,
+        "loginProfile": None if login is None else {"passwordResetRequired": login.get("PasswordResetRequired")},
+        "accessKeys": [{"id": k.get("AccessKeyId"), "status": k.get("Status"), "created": _iso(k.get("CreateDate"))}
+                       for k in keys],
+        "mfaDevices": None if mfa is None else [d.get("SerialNumber") for d in mfa],
+    }
+    return RawResource(type=LIVE_USER, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
+                       errors=errors)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -1,0 +1,37 @@
+"""CloudWatch Logs log groups of one account and region: describe_log_groups (batch; retention, KMS key
+and class come with it), and who manages each group's KMS key (once per key). No retentionInDays means
+events never expire; no kmsKeyId means keys CloudWatch Logs owns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.collectors.base import CollectResult, Scope, collector, paginate
+from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
+from checks.model import SourceKind
+from checks.normalize.live_audit import LIVE_LOG_GROUP
+from checks.sources.raw import RawResource
+
+OPERATIONS = ("logs:DescribeLogGroups", *KEY_OPERATIONS)
+
+
+@collector("logs", OPERATIONS)
+def collect(scope: Scope) -> CollectResult:
+    logs = scope.client("logs")
+    groups, list_error = paginate(logs, "describe_log_groups", "logGroups")
+    errors = [f"logs DescribeLogGroups ({scope.region}): {list_error}"] if list_error else []
+    keys = KeyManagers(scope)
+    return CollectResult(tuple(_group(scope, g, keys) for g in groups), tuple(errors))
+
+
+def _group(scope: Scope, g: dict[str, Any], keys: KeyManagers) -> RawResource:
+    name = g["logGroupName"]
+    arn = g.get("logGroupArn") or str(g.get("arn", "")).removesuffix(":*")
+    manager, key_error = keys.manager(g.get("kmsKeyId"))
+    props = {
+        "arn": arn, "name": name, "region": scope.region, "account": scope.account,
+        "retentionInDays": g.get("retentionInDays"), "kmsKeyId": g.get("kmsKeyId"), "keyManager": manager,
+        "logGroupClass": g.get("logGroupClass"), "deletionProtectionEnabled": g.get("deletionProtectionEnabled"),
+    }
+    return RawResource(type=LIVE_LOG_GROUP, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
+                       errors={"DescribeKey": key_error} if key_error else {})

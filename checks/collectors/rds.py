@@ -1,0 +1,67 @@
+"""RDS DB instances and clusters of one account and region: describe_db_instances and describe_db_clusters
+(batch, paginated), and who manages each encryption key (kms describe_key, once per key: keys.KeyManagers).
+
+`backup_covered` is decided by the live normalizer from the backup collector's selections of the same
+account and region (live_data.live_backup_covered): AWS Backup is read once per region, not per database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from checks.collectors.base import CollectResult, Scope, collector, paginate
+from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
+from checks.model import SourceKind
+from checks.normalize.live_rds import LIVE_CLUSTER, LIVE_INSTANCE
+from checks.sources.raw import RawResource
+
+OPERATIONS = ("rds:DescribeDBInstances", "rds:DescribeDBClusters", *KEY_OPERATIONS)
+COMMON_KEYS = ("Engine", "EngineVersion", "StorageEncrypted", "KmsKeyId", "PubliclyAccessible",
+               "BackupRetentionPeriod", "MultiAZ", "DeletionProtection", "IAMDatabaseAuthenticationEnabled",
+               "VpcSecurityGroups", "DBClusterIdentifier")
+INSTANCE_KEYS = (*COMMON_KEYS, "DBInstanceIdentifier", "DBInstanceArn", "DBSubnetGroup")
+CLUSTER_KEYS = (*COMMON_KEYS, "DBClusterArn", "DBSubnetGroup", "EngineMode")
+
+
+@collector("rds", OPERATIONS)
+def collect(scope: Scope) -> CollectResult:
+    rds = scope.client("rds")
+    instances, instance_error = paginate(rds, "describe_db_instances", "DBInstances")
+    clusters, cluster_error = paginate(rds, "describe_db_clusters", "DBClusters")
+    errors = [f"rds {op} ({scope.region}): {reason}" for op, reason in
+              (("DescribeDBInstances", instance_error), ("DescribeDBClusters", cluster_error)) if reason]
+    keys = KeyManagers(scope)
+    resources = [_raw(scope, LIVE_INSTANCE, i, i["DBInstanceArn"], i["DBInstanceIdentifier"], INSTANCE_KEYS, keys)
+                 for i in instances]
+    resources += [_raw(scope, LIVE_CLUSTER, c, c["DBClusterArn"], c["DBClusterIdentifier"], CLUSTER_KEYS, keys)
+                  for c in clusters]
+    return CollectResult(tuple(resources), tuple(errors))
+
+
+def _plain(value: Any) -> Any:
+    """A boto3 answer as plain JSON values (datetimes as ISO strings)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _pick(item: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    return {k: _plain(item[k]) for k in keys if k in item}
+
+
+def _raw(scope: Scope, token: str, item: dict[str, Any], arn: str, identifier: str, keys: Iterable[str],
+         key_managers: KeyManagers) -> RawResource:
+    errors: dict[str, str] = {}
+    tags = {t["Key"]: t.get("Value", "") for t in item.get("TagList") or []}
+    key_manager = None
+    if item.get("StorageEncrypted"):  # moto names a KmsKeyId ("default_kms_key_id") on unencrypted clusters too
+        key_manager, key_error = key_managers.manager(item.get("KmsKeyId"))
+        if key_error:
+            errors["DescribeKey"] = key_error
+    props = {"arn": arn, "identifier": identifier, "region": scope.region, "account": scope.account,
+             "database": _pick(item, keys), "keyManager": key_manager, "tags": tags}
+    return RawResource(type=token, urn=arn, name=tags.get("Name") or identifier, props=props, source=SourceKind.LIVE,
+                       id=arn, errors=errors)
