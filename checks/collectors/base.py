@@ -158,6 +158,10 @@ def classify(err: ClientError, action: str) -> str:
     code = str(error.get("Code", ""))
     message = str(error.get("Message", ""))
     status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if "<html" in message.lower() or "<!doctype" in message.lower():
+        message = ""  # a web server's error page, not an AWS error: its HTML says nothing more than the status
+        if status in (404, 500, 501):
+            return f"NotImplemented {action} (HTTP {status}: the endpoint does not implement this API)"
     if code in DENIED_CODES or status == 403:
         return f"AccessDenied {action}"
     if code in THROTTLED_CODES or status == 429:

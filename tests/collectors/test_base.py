@@ -148,3 +148,15 @@ def test_every_call_error_maps_to_attribute_paths() -> None:
     assert kms_ops == set(live_kms.ERROR_PATHS)
     s3_ops = {op.split(":")[1] for op in load_collectors()["s3"].operations} - {"ListBuckets", "ListAliases"}
     assert s3_ops == set(live_s3.ERROR_PATHS)
+
+
+def test_a_web_server_error_page_is_not_an_aws_error() -> None:
+    from botocore.exceptions import ClientError
+
+    from checks.collectors.base import classify
+
+    page = "<!doctype html> <html lang=en> <title>500 Internal Server Error</title>"
+    err = ClientError({"Error": {"Code": "500", "Message": page}, "ResponseMetadata": {"HTTPStatusCode": 500}},
+                      "ListBackupSelections")
+    assert classify(err, "backup:ListBackupSelections") == (
+        "NotImplemented backup:ListBackupSelections (HTTP 500: the endpoint does not implement this API)")
