@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -22,6 +23,9 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
 from checks.sources.raw import RawResource
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
                           "Forbidden", "403", "AuthorizationError", "AuthFailure"})
@@ -61,6 +65,7 @@ class ClientSettings:
     max_attempts: int = 5
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    per_resource_workers: int = 8  # concurrent per-resource calls within one collector (S3 buckets, KMS keys)
 
     def config(self) -> Config:
         return Config(retries={"mode": "adaptive", "max_attempts": self.max_attempts},
@@ -78,6 +83,15 @@ class Scope:
     settings: ClientSettings = ClientSettings()
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """fn over items, in order, on a bounded pool: for the per-resource calls AWS offers no batch for."""
+        items = list(items)
+        workers = min(self.settings.per_resource_workers, len(items))
+        if workers <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clearance-resource") as pool:
+            return list(pool.map(fn, items))
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.region)

@@ -26,7 +26,7 @@ def collect(scope: Scope) -> CollectResult:
     names, list_error = paginate(ddb, "list_tables", "TableNames")
     errors = [f"dynamodb ListTables ({scope.region}): {list_error}"] if list_error else []
     keys = KeyManagers(scope)
-    return CollectResult(tuple(_table(scope, ddb, name, keys) for name in names), tuple(errors))
+    return CollectResult(tuple(scope.map(lambda name: _table(scope, ddb, name, keys), names)), tuple(errors))
 
 
 def _table(scope: Scope, ddb: Any, name: str, keys: KeyManagers) -> RawResource:

@@ -26,7 +26,7 @@ def collect(scope: Scope) -> CollectResult:
     for alias in aliases:
         if alias.get("TargetKeyId"):
             by_key[alias["TargetKeyId"]].append(alias["AliasName"])
-    resources = [_key(scope, kms, k, sorted(by_key.get(k["KeyId"], [])), alias_error) for k in keys]
+    resources = scope.map(lambda k: _key(scope, kms, k, sorted(by_key.get(k["KeyId"], [])), alias_error), keys)
     return CollectResult(tuple(resources), tuple(errors))
 
 

@@ -46,7 +46,7 @@ def collect(scope: Scope) -> CollectResult:
     buckets, list_error = paginate(s3, "list_buckets", "Buckets")
     errors = [f"s3 ListBuckets: {list_error}"] if list_error else []
     key_managers: dict[str, Outcome] = {}
-    resources = tuple(_bucket(scope, s3, b["Name"], key_managers) for b in buckets)
+    resources = tuple(scope.map(lambda b: _bucket(scope, s3, b["Name"], key_managers), buckets))
     return CollectResult(resources, tuple(errors))
 
 
