@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-live clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+bench-live: $(STAMP)
+	$(BIN)/python bench/bench_live.py --resources 2000
 
 clean:
 	rm -rf $(VENV) clearance-out .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,7 @@
 The sandbox runs as `clearance sandbox up` runs it: a moto server in its own process on 127.0.0.1. The estate is
 created with boto3 (not timed), then `run_scan` is timed end to end: collection, normalization, evaluation.
 
-Usage: python bench/bench_live.py [--resources 2000] [--max-workers 8]
+Usage: python bench/bench_live.py [--resources 2000] [--max-workers 8] [--mix ec2-heavy|s3-heavy]
 """
 
 from __future__ import annotations
@@ -23,8 +23,18 @@ for _var in [v for v in os.environ if v.startswith("AWS_ENDPOINT_URL")]:
     del os.environ[_var]
 
 
-def build_estate(session: Any, resources: int) -> dict[str, int]:
-    """Create about `resources` resources: per unit of 20, a VPC with subnets and groups, keys, buckets, logs..."""
+MIXES = ("ec2-heavy", "s3-heavy")
+
+
+def build_estate(session: Any, resources: int, mix: str = "ec2-heavy") -> dict[str, int]:
+    """Create about `resources` resources in units of 20.
+
+    ec2-heavy (a typical application account): per unit a VPC, 3 subnets, 4 security groups with a rule each,
+    3 instances, 3 EBS volumes, 2 log groups, a KMS key, an S3 bucket, a DynamoDB table and a secret.
+    s3-heavy (a data account, the worst case: S3 has no batch read of bucket settings, ~10 calls a bucket):
+    per unit a VPC, 3 subnets, 4 security groups, 3 buckets, 2 KMS keys, 3 log groups, a table, a secret and an
+    ECR repository.
+    """
     counts: dict[str, int] = {}
 
     def add(kind: str, n: int = 1) -> None:
@@ -32,44 +42,57 @@ def build_estate(session: Any, resources: int) -> dict[str, int]:
 
     ec2, kms, s3, logs = (session.client(s) for s in ("ec2", "kms", "s3", "logs"))
     ddb, sm, ecr = (session.client(s) for s in ("dynamodb", "secretsmanager", "ecr"))
-    units = max(1, resources // 20)
-    for i in range(units):
+    heavy_s3 = mix == "s3-heavy"
+    for i in range(max(1, resources // 20)):
         vpc = ec2.create_vpc(CidrBlock=f"10.{i % 250}.0.0/16")["Vpc"]["VpcId"]
         add("vpc")
-        for j in range(3):
-            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{i % 250}.{j}.0/24")
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{i % 250}.{j}.0/24", AvailabilityZone="us-east-1a")
+                   ["Subnet"]["SubnetId"] for j in range(3)]
         add("subnet", 3)
+        groups = []
         for j in range(4):
             sg = ec2.create_security_group(GroupName=f"sg-{i}-{j}", Description="bench", VpcId=vpc)["GroupId"]
             ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
                 "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
                 "IpRanges": [{"CidrIp": "0.0.0.0/0" if j == 0 else "10.0.0.0/8"}]}])
+            groups.append(sg)
         add("security_group", 4)
-        for j in range(2):
+        keys = []
+        for j in range(2 if heavy_s3 else 1):
             key = kms.create_key(Description=f"bench {i}-{j}")["KeyMetadata"]["KeyId"]
             if j == 0:
                 kms.enable_key_rotation(KeyId=key)
-        add("kms_key", 2)
-        for j in range(3):
+            keys.append(key)
+        add("kms_key", len(keys))
+        for j in range(3 if heavy_s3 else 1):
             bucket = f"bench-{i}-{j}"
             s3.create_bucket(Bucket=bucket)
             if j == 0:
                 s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
-                    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}]})
-        add("bucket", 3)
-        for j in range(3):
+                    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": keys[0]}}]})
+        add("bucket", 3 if heavy_s3 else 1)
+        for j in range(3 if heavy_s3 else 2):
             logs.create_log_group(logGroupName=f"/bench/{i}/{j}")
             if j:
                 logs.put_retention_policy(logGroupName=f"/bench/{i}/{j}", retentionInDays=365)
-        add("log_group", 3)
+        add("log_group", 3 if heavy_s3 else 2)
+        if not heavy_s3:
+            ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=3, MaxCount=3,
+                              SubnetId=subnets[1], SecurityGroupIds=groups[1:2],
+                              MetadataOptions={"HttpTokens": "required" if i % 2 else "optional"})
+            add("instance", 3)
+            for _ in range(3):
+                ec2.create_volume(AvailabilityZone="us-east-1a", Size=10, Encrypted=True)
+            add("volume", 3)
         ddb.create_table(TableName=f"bench-{i}", BillingMode="PAY_PER_REQUEST",
                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
         add("dynamodb_table")
         sm.create_secret(Name=f"bench/{i}", SecretString="x")
         add("secret")
-        ecr.create_repository(repositoryName=f"bench-{i}", imageScanningConfiguration={"scanOnPush": i % 2 == 0})
-        add("ecr_repository")
+        if heavy_s3:
+            ecr.create_repository(repositoryName=f"bench-{i}", imageScanningConfiguration={"scanOnPush": i % 2 == 0})
+            add("ecr_repository")
     return counts
 
 
@@ -81,13 +104,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--resources", type=int, default=2000)
     parser.add_argument("--max-workers", type=int, default=8)
+    parser.add_argument("--mix", choices=MIXES, default="ec2-heavy")
     args = parser.parse_args()
     tune_gc()
     with tempfile.TemporaryDirectory() as tmp:
         info = start_sandbox(Path(tmp))
         try:
             t0 = time.perf_counter()
-            counts = build_estate(info.session(), args.resources)
+            counts = build_estate(info.session(), args.resources, args.mix)
             built = time.perf_counter() - t0
             t1 = time.perf_counter()
             report = run_scan(ScanRequest(session=info.session(), endpoint_url=info.endpoint,
@@ -96,8 +120,8 @@ def main() -> None:
         finally:
             stop_sandbox(Path(tmp))
     calls = next((w for w in report.warnings if "API calls" in w), "")
-    print(f"estate: {sum(counts.values())} resources ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}), "
-          f"built in {built:.1f} s")
+    mix = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    print(f"estate ({args.mix}): {sum(counts.values())} resources ({mix}), built in {built:.1f} s")
     print(f"scan: {report.asset_count} assets, {len(report.findings)} findings, {len(report.controls)} controls, "
           f"{calls}; end to end {scanned:.1f} s with {args.max_workers} workers")
 

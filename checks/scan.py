@@ -58,6 +58,7 @@ class ScanStats:
     api_calls: int = 0
     seconds: float = 0.0
     by_service: Counter[str] = field(default_factory=Counter)
+    collector_seconds: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, event_name: str, **_: Any) -> None:
@@ -102,9 +103,15 @@ def resolve_regions(session: boto3.Session, req: ScanRequest, settings: ClientSe
     return sorted(r["RegionName"] for r in answer["Regions"])
 
 
+def _timed(c: Collector, scope: Scope) -> tuple[CollectResult, float]:
+    started = time.perf_counter()
+    return c.collect(scope), time.perf_counter() - started
+
+
 def collect(session: boto3.Session, account: str, regions: list[str], collectors: Iterable[Collector], *,
             endpoint_url: str | None, max_workers: int, settings: ClientSettings,
-            on_done: Callable[[str], None] | None = None) -> tuple[list[RawResource], list[str]]:
+            on_done: Callable[[str], None] | None = None,
+            timings: dict[str, float] | None = None) -> tuple[list[RawResource], list[str]]:
     """Run every collector in every region (global collectors once) on a bounded pool."""
     scopes = {r: Scope(session=session, region=r, account=account, endpoint_url=endpoint_url, settings=settings)
               for r in regions}
@@ -114,10 +121,12 @@ def collect(session: boto3.Session, account: str, regions: list[str], collectors
     resources: list[RawResource] = []
     errors: list[str] = []
     with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="clearance-scan") as pool:
-        futures = {pool.submit(c.collect, scope): (c, scope) for c, scope in tasks}
+        futures = {pool.submit(_timed, c, scope): (c, scope) for c, scope in tasks}
         for future in as_completed(futures):
             c, scope = futures[future]
-            result: CollectResult = future.result()
+            result, seconds = future.result()
+            if timings is not None:
+                timings[f"{c.name} {scope.region}"] = seconds
             resources.extend(result.resources)
             errors.extend(result.errors)
             if on_done is not None:
@@ -166,14 +175,18 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
     total = sum(1 if c.global_scope else len(regions) for c in chosen)
     resources, scan_errors = collect(session, account, regions, chosen, endpoint_url=req.endpoint_url,
                                      max_workers=req.max_workers, settings=client_settings,
-                                     on_done=progress(total) if progress else None)
+                                     on_done=progress(total) if progress else None,
+                                     timings=stats.collector_seconds)
     stats.seconds = time.perf_counter() - started
     normalized = normalize(resources, reviewed=frozenset(r.fingerprint for r in reviews))
     now = req.now or dt.datetime.now(dt.UTC)
     result = evaluate(catalog.controls.values(), normalized.assets, now=now, templates=catalog.templates,
                       waivers=waivers)
     where = f"account {account} ({', '.join(regions)})" + (f" at {req.endpoint_url}" if req.endpoint_url else "")
-    notes = [f"{stats.api_calls} API calls in {stats.seconds:.1f} s"] + read_problems(resources, scan_errors)
+    slowest = sorted(stats.collector_seconds.items(), key=lambda kv: -kv[1])[:3]
+    notes = [f"{stats.api_calls} API calls in {stats.seconds:.1f} s (slowest: "
+             + ", ".join(f"{name} {secs:.1f} s" for name, secs in slowest) + ")"]
+    notes += read_problems(resources, scan_errors)
     return Report(
         findings=tuple(result.findings), controls=catalog.controls, view=SourceKind.LIVE, target=where,
         asset_count=len(normalized.assets), generated_at=now, tool_version=tool_version(),
