@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.collectors.base import CollectResult, Outcome, Scope, call, collector, paginate
+from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.collectors.keys import KeyManagers
 from checks.model import SourceKind
-from checks.normalize.live_kms import is_aws_managed
 from checks.normalize.live_s3 import LIVE_BUCKET
 from checks.sources.raw import RawResource
 
@@ -45,12 +45,12 @@ def collect(scope: Scope) -> CollectResult:
     s3 = scope.client("s3")
     buckets, list_error = paginate(s3, "list_buckets", "Buckets")
     errors = [f"s3 ListBuckets: {list_error}"] if list_error else []
-    key_managers: dict[str, Outcome] = {}
-    resources = tuple(scope.map(lambda b: _bucket(scope, s3, b["Name"], key_managers), buckets))
+    keys = KeyManagers(scope)
+    resources = tuple(scope.map(lambda b: _bucket(scope, s3, b["Name"], keys), buckets))
     return CollectResult(resources, tuple(errors))
 
 
-def _bucket(scope: Scope, s3: Any, name: str, key_managers: dict[str, Outcome]) -> RawResource:
+def _bucket(scope: Scope, s3: Any, name: str, keys: KeyManagers) -> RawResource:
     errors: dict[str, str] = {}
     location = call(s3, "get_bucket_location", Bucket=name)
     region: str | None = scope.region
@@ -76,8 +76,7 @@ def _bucket(scope: Scope, s3: Any, name: str, key_managers: dict[str, Outcome]) 
     props["keyManager"] = None
     key_id = _kms_key(props["encryption"])
     if key_id is not None:
-        outcome = key_managers.get(key_id) or key_manager(scope, key_id, region)
-        key_managers[key_id] = outcome
+        outcome = keys.outcome(key_id, region)
         if outcome.error:
             errors["DescribeKey"] = outcome.error
         elif outcome.result is not None:
@@ -91,26 +90,3 @@ def _kms_key(encryption: Any) -> str | None:
     rules = (encryption or {}).get("Rules") or [{}]
     key = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID")
     return key or None
-
-
-def key_manager(scope: Scope, key_id: str, bucket_region: str | None) -> Outcome:
-    """Outcome({"manager": "customer" | "aws"}) of a key named by id, ARN or alias (other collectors use it for
-    the customer_managed_key facts of their resources; errors are keyed "DescribeKey")."""
-    if key_id.startswith("alias/aws/") or ":alias/aws/" in key_id:
-        return Outcome({"manager": "aws"}, None)
-    key_region = key_id.split(":")[3] if key_id.startswith("arn:") else bucket_region
-    kms = scope.client("kms", key_region)
-    described = call(kms, "describe_key", KeyId=key_id)
-    if described.error or described.result is None:
-        return Outcome(None, described.error)
-    meta = described.result["KeyMetadata"]
-    aliases: list[str] = []
-    if meta.get("KeyManager") == "CUSTOMER":  # moto reports AWS-managed keys as CUSTOMER: check their aliases
-        listed = call(kms, "list_aliases", KeyId=meta["KeyId"])
-        if listed.error:
-            return Outcome(None, listed.error)
-        aliases = [a["AliasName"] for a in (listed.result or {}).get("Aliases", [])]
-    return Outcome({"manager": "aws" if is_aws_managed(meta.get("KeyManager"), aliases) else "customer"}, None)
-
-
-_key_manager = key_manager  # the name collectors/rds.py imports
