@@ -16,6 +16,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from checks.controls import Control
@@ -116,15 +117,29 @@ def _judge(control: Control, asset: Asset, doc: dict[str, Any], evaluator: Evalu
 def _missing(asset: Asset, reads: tuple[str, ...]) -> tuple[Status, str] | None:
     """error when a read attribute could not be read, unknown when it is not known; None when all are known."""
     if asset.errors:
-        failed = [(p, why) for p, why in asset.errors.items() if any(paths_overlap(r, p) for r in reads)]
-        if failed:
-            return Status.ERROR, "; ".join(f"{p}: {why}" for p, why in sorted(failed))
+        roots = _roots(asset.errors)
+        if any(path_segments(r)[0] in roots for r in reads):
+            failed = [(p, why) for p, why in asset.errors.items() if any(paths_overlap(r, p) for r in reads)]
+            if failed:
+                return Status.ERROR, "; ".join(f"{p}: {why}" for p, why in sorted(failed))
     if asset.unknown:
-        unknown = sorted(p for p in asset.unknown if any(paths_overlap(r, p) for r in reads))
-        if unknown:
-            view = "at plan time" if asset.source.value == "planned" else "in this view"
-            return Status.UNKNOWN, f"not known {view}: {', '.join(unknown)}"
+        roots = _roots(asset.unknown)
+        if any(path_segments(r)[0] in roots for r in reads):  # cheap test first: most reads share no root
+            unknown = sorted(p for p in asset.unknown if any(paths_overlap(r, p) for r in reads))
+            if unknown:
+                view = "at plan time" if asset.source.value == "planned" else "in this view"
+                return Status.UNKNOWN, f"not known {view}: {', '.join(unknown)}"
     return None
+
+
+@lru_cache(maxsize=65536)
+def _roots_of(paths: frozenset[str]) -> frozenset[str]:
+    return frozenset(path_segments(p)[0] for p in paths)
+
+
+def _roots(paths: Any) -> frozenset[str]:
+    """First segments of an asset's unknown or error paths (many assets share the same sets: cached)."""
+    return _roots_of(paths if isinstance(paths, frozenset) else frozenset(paths))
 
 
 def _boolean(expr: Expression, doc: dict[str, Any], evaluator: Evaluator, field: str) -> bool | str:
