@@ -30,7 +30,9 @@ def build_estate(session: Any, resources: int, mix: str = "ec2-heavy") -> dict[s
     """Create about `resources` resources in units of 20.
 
     ec2-heavy (a typical application account): per unit a VPC, 3 subnets, 4 security groups with a rule each,
-    3 instances, 3 EBS volumes, 2 log groups, a KMS key, an S3 bucket, a DynamoDB table and a secret.
+    3 instances, 2 EBS volumes, 2 log groups, a KMS key, an S3 bucket, a DynamoDB table, a secret, and in turn one
+    of: a load balancer with a listener, an RDS instance, an IAM user with an access key, an ECR repository, a backup
+    vault with a plan; plus an ECS service every 10 units and a CloudTrail trail every 25.
     s3-heavy (a data account, the worst case: S3 has no batch read of bucket settings, ~10 calls a bucket):
     per unit a VPC, 3 subnets, 4 security groups, 3 buckets, 2 KMS keys, 3 log groups, a table, a secret and an
     ECR repository.
@@ -46,7 +48,8 @@ def build_estate(session: Any, resources: int, mix: str = "ec2-heavy") -> dict[s
     for i in range(max(1, resources // 20)):
         vpc = ec2.create_vpc(CidrBlock=f"10.{i % 250}.0.0/16")["Vpc"]["VpcId"]
         add("vpc")
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{i % 250}.{j}.0/24", AvailabilityZone="us-east-1a")
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{i % 250}.{j}.0/24",
+                                     AvailabilityZone="us-east-1a" if j % 2 == 0 else "us-east-1b")
                    ["Subnet"]["SubnetId"] for j in range(3)]
         add("subnet", 3)
         groups = []
@@ -81,9 +84,10 @@ def build_estate(session: Any, resources: int, mix: str = "ec2-heavy") -> dict[s
                               SubnetId=subnets[1], SecurityGroupIds=groups[1:2],
                               MetadataOptions={"HttpTokens": "required" if i % 2 else "optional"})
             add("instance", 3)
-            for _ in range(3):
+            for _ in range(2):
                 ec2.create_volume(AvailabilityZone="us-east-1a", Size=10, Encrypted=True)
-            add("volume", 3)
+            add("volume", 2)
+            add(_rotating_extra(session, i, subnets, groups, f"bench-{i}-0"))
         ddb.create_table(TableName=f"bench-{i}", BillingMode="PAY_PER_REQUEST",
                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
@@ -94,6 +98,52 @@ def build_estate(session: Any, resources: int, mix: str = "ec2-heavy") -> dict[s
             ecr.create_repository(repositoryName=f"bench-{i}", imageScanningConfiguration={"scanOnPush": i % 2 == 0})
             add("ecr_repository")
     return counts
+
+
+def _rotating_extra(session: Any, i: int, subnets: list[str], groups: list[str], bucket: str) -> str:
+    """One resource of the remaining services, in turn; an ECS service every 10 units, a trail every 25."""
+    if i % 10 == 5:
+        ecs = session.client("ecs")
+        ecs.create_cluster(clusterName=f"bench-{i}")
+        ecs.register_task_definition(family=f"bench-{i}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                                     cpu="256", memory="512",
+                                     containerDefinitions=[{"name": "app", "image": "nginx", "memory": 512}])
+        ecs.create_service(cluster=f"bench-{i}", serviceName="app", taskDefinition=f"bench-{i}", desiredCount=1,
+                           launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
+                               "subnets": subnets[1:2], "securityGroups": groups[1:2], "assignPublicIp": "DISABLED"}})
+        return "ecs_service"
+    if i % 25 == 0:
+        session.client("cloudtrail").create_trail(Name=f"bench-{i}", S3BucketName=bucket, IsMultiRegionTrail=True)
+        return "cloudtrail_trail"
+    kind = i % 5
+    if kind == 0:
+        elb = session.client("elbv2")
+        lb = elb.create_load_balancer(Name=f"bench-{i}", Subnets=subnets[:2], SecurityGroups=groups[:1])
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                            DefaultActions=[{"Type": "redirect", "RedirectConfig": {
+                                "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}])
+        return "load_balancer"
+    if kind == 1:
+        session.client("rds").create_db_instance(
+            DBInstanceIdentifier=f"bench-{i}", Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+            MasterUsername="app", MasterUserPassword="not-a-secret-1", StorageEncrypted=True,
+            BackupRetentionPeriod=7, PubliclyAccessible=False)
+        return "rds_instance"
+    if kind == 2:
+        iam = session.client("iam")
+        iam.create_user(UserName=f"bench-{i}")
+        iam.create_access_key(UserName=f"bench-{i}")
+        return "iam_user"
+    if kind == 3:
+        session.client("ecr").create_repository(repositoryName=f"bench-{i}",
+                                                imageScanningConfiguration={"scanOnPush": True})
+        return "ecr_repository"
+    backup = session.client("backup")
+    backup.create_backup_vault(BackupVaultName=f"bench-{i}")
+    backup.create_backup_plan(BackupPlan={"BackupPlanName": f"bench-{i}", "Rules": [{
+        "RuleName": "nightly", "TargetBackupVaultName": f"bench-{i}", "ScheduleExpression": "cron(0 3 * * ? *)",
+        "Lifecycle": {"DeleteAfterDays": 35}}]})
+    return "backup_vault"
 
 
 def main() -> None:
