@@ -11,6 +11,7 @@ to the attribute paths they would have filled. A failed account-wide list is a s
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -188,8 +189,26 @@ def classify(err: ClientError, action: str) -> str:
     return f"{code or status} {action}{detail}"
 
 
+# per client: operations the endpoint answered "not implemented" for; asked again, they fail at once instead of
+# spending the adaptive retries on an HTTP 500 that will not change (the moto sandbox's answer for missing APIs)
+_UNAVAILABLE: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+_UNAVAILABLE_LOCK = threading.Lock()
+
+
 def guarded(client: Any, method: str, run: Callable[[], Any], absent: Collection[str] = ()) -> tuple[Any, str | None]:
     """run() with the failures a scan survives turned into a reason; an `absent` code gives (None, None)."""
+    with _UNAVAILABLE_LOCK:
+        known = _UNAVAILABLE.get(client, {}).get(method)
+    if known is not None:
+        return None, known
+    result, reason = _attempt(client, method, run, absent)
+    if reason is not None and reason.startswith(("NotImplemented", "InvalidResponse")):
+        with _UNAVAILABLE_LOCK:
+            _UNAVAILABLE.setdefault(client, {})[method] = reason
+    return result, reason
+
+
+def _attempt(client: Any, method: str, run: Callable[[], Any], absent: Collection[str]) -> tuple[Any, str | None]:
     action = action_of(client, method)
     try:
         return run(), None
