@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 
 from checks.errors import ClearanceError, InputError
-from checks.frameworks import display_path
 from checks.model import Asset
+from checks.paths import display_path
 from checks.register import Review, load_register, rule_text, write_register
 
 sg_app = typer.Typer(no_args_is_help=True, help="Security-group rule reviews (control FW-01).")

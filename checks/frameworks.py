@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from checks.errors import InputError
-from checks.paths import policies_dir
+from checks.paths import display_path, policies_dir
 from checks.yamlfile import LinedDocument, load_yaml
 
 
@@ -49,13 +49,6 @@ def _validator(name: str) -> Draft202012Validator:
 def schema_validator(name: str) -> Draft202012Validator:
     return _validator(name)
 
-
-def display_path(path: Path) -> str:
-    """A path relative to the working directory when inside it (what users typed), else absolute."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def load_frameworks(folder: Path | None = None) -> tuple[dict[str, Framework], list[str]]:

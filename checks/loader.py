@@ -14,10 +14,10 @@ from typing import Any
 from checks.controls import Control, Remediation
 from checks.errors import ClearanceError, InputError
 from checks.expressions import Expression, ExpressionError
-from checks.frameworks import Framework, display_path, load_frameworks, schema_validator
+from checks.frameworks import Framework, load_frameworks, schema_validator
 from checks.messages import MessageTemplate
 from checks.model import IDENTITY_FIELDS, path_segments
-from checks.paths import policies_dir
+from checks.paths import display_path, policies_dir
 from checks.schemas import kind_schemas, path_exists
 from checks.yamlfile import LinedDocument, load_yaml
 

@@ -16,3 +16,11 @@ def policies_dir() -> Path:
 
 def asset_schema_dir() -> Path:
     return policies_dir() / "schema" / "assets"
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the working directory when inside it (what users typed), else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

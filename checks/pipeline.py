@@ -12,10 +12,10 @@ from pathlib import Path
 from checks import tool_version
 from checks.engine import evaluate
 from checks.errors import InputError
-from checks.frameworks import display_path
 from checks.loader import Catalog, load_catalog
 from checks.model import Severity, SourceKind
 from checks.normalize import normalize
+from checks.paths import display_path
 from checks.register import REGISTER_NAME, load_register
 from checks.report import Report
 from checks.settings import Settings, apply_params, find_settings, load_settings

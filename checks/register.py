@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from checks.errors import InputError
-from checks.frameworks import display_path
+from checks.paths import display_path
 from checks.yamlfile import load_yaml
 
 REGISTER_NAME = "security-group-reviews.yaml"

@@ -16,8 +16,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from checks.errors import InputError
-from checks.frameworks import display_path
 from checks.model import Asset, WaiverRef
+from checks.paths import display_path
 from checks.yamlfile import load_yaml
 
 FIELDS = ("control", "asset", "reason", "approver", "expires")

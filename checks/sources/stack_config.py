@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from checks.errors import InputError
+from checks.paths import display_path
 
 DEFAULT_REGION = "us-east-1"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -41,14 +42,6 @@ class StackConfig:
     secret_keys: frozenset[str]
     warnings: tuple[str, ...] = ()
 
-
-def display_path(path: Path) -> str:
-    """The path relative to the working directory when it is inside it, else absolute."""
-    path = path.absolute()
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def full_key(key: str, project: str) -> str:
