@@ -30,10 +30,10 @@ import jsonschema
 import pytest
 
 from checks.loader import load_catalog
+from tests.paths import SARIF_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEARANCE = str(Path(sys.executable).parent / "clearance")
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 PROGRAM = "examples/noncompliant"
 MAIN = f"{PROGRAM}/__main__.py"
 STATE = f"{PROGRAM}/state.json"
