@@ -31,8 +31,8 @@ def measure_estate(size: int) -> dict[str, float]:
     from estate import make_estate
 
     from checks import tune_gc
+    from checks.catalog.loader import load_catalog
     from checks.engine import evaluate
-    from checks.loader import load_catalog
     from checks.normalize import load_normalizers, normalize
 
     catalog = load_catalog()

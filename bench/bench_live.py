@@ -148,8 +148,8 @@ def _rotating_extra(session: Any, i: int, subnets: list[str], groups: list[str],
 
 def main() -> None:
     from checks import tune_gc
+    from checks.flows.scan import ScanRequest, run_scan
     from checks.sandbox import start_sandbox, stop_sandbox
-    from checks.scan import ScanRequest, run_scan
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--resources", type=int, default=2000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.model import UNKNOWN, Location, SourceKind
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 
 def _raw(type_: str, name: str, props: dict[str, Any], deps: dict[str, list[str]] | None = None) -> RawResource:

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from checks.controls import Control
-from checks.frameworks import Framework
+from checks.catalog.controls import Control
+from checks.catalog.frameworks import Framework
 from checks.model import Finding, Status
 
 

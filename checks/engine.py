@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from checks.controls import Control
-from checks.expressions import EvaluationError, Evaluator, Expression, search
-from checks.messages import MessageTemplate
+from checks.catalog.controls import Control
+from checks.catalog.expressions import EvaluationError, Evaluator, Expression, search
+from checks.catalog.messages import MessageTemplate
 from checks.model import Asset, Finding, Status, path_segments, paths_overlap
 from checks.waivers import Waiver
 

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit codes of every command (README, docs/architecture.md)."""
+
+    OK = 0            # nothing failed at or above the threshold
+    FINDINGS = 1      # findings at or above the threshold (or `sandbox apply`: some resources failed)
+    USAGE = 2         # bad input or usage: one line on stderr
+    DRIFT = 3         # `drift` found drift; `sandbox status`: not running (as LSB init scripts)
+    INCOMPLETE = 4    # something controls need could not be read, or (--strict) results are unknown
+
+
 
 class ClearanceError(Exception):
     """Bad input or usage. The CLI prints `str(err)` on one line and exits with code 2."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
     def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
         self.where = where

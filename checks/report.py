@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from checks.controls import Control
+from checks.catalog.controls import Control
+from checks.catalog.frameworks import Framework
 from checks.coverage import FrameworkCoverage, coverage
-from checks.frameworks import Framework
 from checks.model import Finding, Severity, SourceKind, Status
 
 REPORT_SCHEMA_VERSION = "1.1"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checks.controls import Control
+from checks.catalog.controls import Control
 from checks.errors import InputError
 from checks.model import Severity
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from checks.controls import Control
+from checks.catalog.controls import Control
 from checks.coverage import COVERAGE_ORDER, FrameworkCoverage
 from checks.model import Finding
 from checks.paths import policies_dir

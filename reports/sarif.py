@@ -22,7 +22,7 @@ from importlib import metadata
 from typing import Any
 from urllib.parse import quote
 
-from checks.controls import Control
+from checks.catalog.controls import Control
 from checks.model import Finding, Severity, Status
 from checks.report import Report
 from reports.base import finding_sort_key, plural, register

@@ -26,7 +26,7 @@ from checks.normalize.live_data import (
     LIVE_SELECTION,
     LIVE_VAULT,
 )
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 OPERATIONS = (
     "backup:ListBackupVaults", "backup:ListBackupPlans", "backup:GetBackupPlan", "backup:ListBackupSelections",

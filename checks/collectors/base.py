@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -14,7 +14,7 @@ from checks.collectors.base import CollectResult, Scope, call, collector, pagina
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.model import UNKNOWN, SourceKind
 from checks.normalize.live_data import LIVE_TABLE
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 OPERATIONS = ("dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups",
               "dynamodb:ListTagsOfResource", *KEY_OPERATIONS)

@@ -19,9 +19,9 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.model import SourceKind
-from checks.normalize.live_ec2_compute import LIVE_DEFAULT, LIVE_INSTANCE, LIVE_TEMPLATE, LIVE_VOLUME
-from checks.normalize.live_kms import is_aws_managed
-from checks.sources.raw import RawResource
+from checks.normalize.ec2.live_compute import LIVE_DEFAULT, LIVE_INSTANCE, LIVE_TEMPLATE, LIVE_VOLUME
+from checks.normalize.kms.live import is_aws_managed
+from checks.raw import RawResource
 
 OPERATIONS = (
     "ec2:DescribeInstances", "ec2:DescribeVolumes", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups",

@@ -19,9 +19,9 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, collector, operation_name, paginate
 from checks.model import SourceKind
-from checks.normalize.live_ec2_network import LIVE_SUBNET, LIVE_VPC, tag_map
-from checks.normalize.live_ec2_sg import LIVE_SG
-from checks.sources.raw import RawResource
+from checks.normalize.ec2.live_network import LIVE_SUBNET, LIVE_VPC, tag_map
+from checks.normalize.ec2.live_sg import LIVE_SG
+from checks.raw import RawResource
 
 OPERATIONS = (
     "ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:DescribeSubnets", "ec2:DescribeRouteTables",

@@ -10,7 +10,7 @@ from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.model import SourceKind
 from checks.normalize.live_data import LIVE_REPOSITORY
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 OPERATIONS = ("ecr:DescribeRepositories", *KEY_OPERATIONS)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.model import SourceKind
-from checks.normalize.live_ecs import LIVE_SERVICE
-from checks.sources.raw import RawResource
+from checks.normalize.ecs.live import LIVE_SERVICE
+from checks.raw import RawResource
 
 OPERATIONS = ("ecs:ListClusters", "ecs:ListServices", "ecs:DescribeServices", "ec2:DescribeSubnets",
               "ec2:DescribeRouteTables")

@@ -13,8 +13,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.model import SourceKind
-from checks.normalize.live_elbv2 import LIVE_LB, LIVE_LISTENER
-from checks.sources.raw import RawResource
+from checks.normalize.elbv2.live import LIVE_LB, LIVE_LISTENER
+from checks.raw import RawResource
 
 OPERATIONS = (
     "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",

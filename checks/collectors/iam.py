@@ -10,8 +10,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.model import SourceKind
-from checks.normalize.live_iam import LIVE_PASSWORD_POLICY, LIVE_USER, password_policy_id
-from checks.sources.raw import RawResource
+from checks.normalize.iam.live import LIVE_PASSWORD_POLICY, LIVE_USER, password_policy_id
+from checks.raw import RawResource
 
 OPERATIONS = ("iam:GetAccountPasswordPolicy", "iam:ListUsers", "iam:GetLoginProfile", "iam:ListAccessKeys",
               "iam:ListMFADevices")

@@ -8,8 +8,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.model import SourceKind
-from checks.normalize.live_kms import LIVE_KEY, is_aws_managed
-from checks.sources.raw import RawResource
+from checks.normalize.kms.live import LIVE_KEY, is_aws_managed
+from checks.raw import RawResource
 
 OPERATIONS = ("kms:ListKeys", "kms:ListAliases", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy")
 

@@ -9,8 +9,8 @@ from typing import Any
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.model import SourceKind
-from checks.normalize.live_audit import LIVE_LOG_GROUP
-from checks.sources.raw import RawResource
+from checks.normalize.logging.live import LIVE_LOG_GROUP
+from checks.raw import RawResource
 
 OPERATIONS = ("logs:DescribeLogGroups", *KEY_OPERATIONS)
 

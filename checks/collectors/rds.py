@@ -13,8 +13,8 @@ from typing import Any
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.model import SourceKind
-from checks.normalize.live_rds import LIVE_CLUSTER, LIVE_INSTANCE
-from checks.sources.raw import RawResource
+from checks.normalize.rds.live import LIVE_CLUSTER, LIVE_INSTANCE
+from checks.raw import RawResource
 
 OPERATIONS = ("rds:DescribeDBInstances", "rds:DescribeDBClusters", *KEY_OPERATIONS)
 COMMON_KEYS = ("Engine", "EngineVersion", "StorageEncrypted", "KmsKeyId", "PubliclyAccessible",

@@ -15,8 +15,8 @@ from typing import Any
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.keys import KeyManagers
 from checks.model import SourceKind
-from checks.normalize.live_s3 import LIVE_BUCKET
-from checks.sources.raw import RawResource
+from checks.normalize.s3.live import LIVE_BUCKET
+from checks.raw import RawResource
 
 OPERATIONS = (
     "s3:ListBuckets", "s3:GetBucketLocation", "s3:GetBucketEncryption", "s3:GetPublicAccessBlock",

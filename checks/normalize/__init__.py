@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from checks.model import Asset
 from checks.normalize.base import FOLDED, NORMALIZERS, Index
-from checks.sources.raw import RawResource
-
-MODULES = (
-    "kms", "s3", "ec2_network", "ec2_sg", "ec2_compute", "elbv2", "rds", "dynamodb",
-    "backup", "logging", "iam", "secretsmanager", "ecr", "ecs",
-    "live_kms", "live_s3", "live_ec2_compute", "live_ec2_network", "live_ec2_sg", "live_elbv2", "live_rds",
-    "live_ecs", "live_data", "live_audit", "live_iam",
-)
-
-_loaded = False
+from checks.plugins import import_package
+from checks.raw import RawResource
 
 
 def load_normalizers() -> None:
-    """Import every normalizer module once so that their tokens are registered."""
-    global _loaded
-    if not _loaded:
-        for name in MODULES:
-            importlib.import_module(f"checks.normalize.{name}")
-        _loaded = True
+    """Import every module of this package once: each registers the type tokens it normalizes or folds."""
+    import_package(__name__)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from checks.model import UNKNOWN, Asset, Secret
-from checks.sources.raw import RawResource, urn_name
+from checks.raw import RawResource, urn_name
 
 Normalizer = Callable[[RawResource, "Index"], Iterable[Asset]]
 

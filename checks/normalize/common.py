@@ -10,7 +10,7 @@ from typing import Any
 
 from checks.model import UNKNOWN, SourceKind
 from checks.normalize.base import KMS_ALIAS_TOKEN, KMS_KEY_TOKENS, Index, customer_managed_key, unwrap
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 # ---------------------------------------------------------------- wildcards (IAM / AWS Backup style)
 

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from checks.model import UNKNOWN, Asset
-from checks.normalize.backup_selection import backup_covered
+from checks.normalize.backup.selection import backup_covered
 from checks.normalize.base import AssetBuilder, Index, first_set, register, tri_map, unwrap
 from checks.normalize.common import blank, customer_managed_key_value
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 TABLE = "aws:dynamodb/table:Table"
 AWS_OWNED = "AWS_OWNED_KEY"  # DynamoDB's default: a key owned by the service, not shown in the account

@@ -8,7 +8,7 @@ from typing import Any
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, as_list, first_set, register, tri_map, unwrap
 from checks.normalize.common import blank, customer_managed_key_value
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 REPOSITORY = "aws:ecr/repository:Repository"
 

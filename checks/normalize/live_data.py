@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from checks.model import UNKNOWN, Asset
-from checks.normalize import backup_selection as selection
-from checks.normalize.backup import Family, plan_attributes
+from checks.normalize.backup import selection
+from checks.normalize.backup.plan import Family, plan_attributes
 from checks.normalize.base import AssetBuilder, Index, folded, register
 from checks.normalize.dynamodb import AWS_OWNED, PITR_DEFAULT_DAYS
-from checks.normalize.live_kms import apply_call_errors, build_live
+from checks.normalize.kms.live import apply_call_errors, build_live
 from checks.normalize.secretsmanager import rotation_days
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 LIVE_TABLE = "live:dynamodb:table"
 LIVE_VAULT = "live:backup:vault"

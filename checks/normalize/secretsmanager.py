@@ -10,7 +10,7 @@ from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_map, unwrap
 from checks.normalize.common import blank, customer_managed_key_value
 from checks.normalize.schedule import ScheduleError, interval_hours
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 SECRET = "aws:secretsmanager/secret:Secret"
 ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"

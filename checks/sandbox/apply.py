@@ -30,22 +30,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from checks.errors import ProgramError
 from checks.model import UNKNOWN, Secret
-from checks.sandbox import (
-    appliers_compute,
-    appliers_data,
-    appliers_ec2,
-    appliers_identity,
-    appliers_logging,
-    appliers_s3,
-)
-from checks.sandbox.apply_context import Applier, ApplyContext, ApplyFailed, Sandbox, Unsupported
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
+from checks.sandbox.appliers import appliers, unsupported
+from checks.sandbox.context import ApplyContext, ApplyFailed, Outcome, Sandbox, Unsupported
 
-REGISTRY: dict[str, Applier] = {
-    **appliers_ec2.APPLIERS, **appliers_s3.APPLIERS, **appliers_identity.APPLIERS, **appliers_data.APPLIERS,
-    **appliers_compute.APPLIERS, **appliers_logging.APPLIERS,
-}
-UNSUPPORTED: dict[str, str] = {**appliers_data.UNSUPPORTED}
 MAX_REPLAYS = 3
 REPLAY_CHILD = Path(__file__).with_name("_replay_child.py")
 # created first among resources that are ready together (moto checks a logging target's bucket policy)
@@ -69,24 +57,6 @@ REFERENCE_TYPES = {
     "vpcId": "ec2/vpc:", "gatewayId": "ateway:", "natGatewayId": "ec2/natGateway:", "targetGroupArn": "argetGroup:",
     "kmsKeyId": "kms/", "kmsMasterKeyId": "kms/", "kmsKeyArn": "kms/", "kmsKey": "kms/", "keyArn": "kms/",
 }
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one resource of the program."""
-
-    urn: str
-    type: str
-    name: str
-    status: str  # applied | component | unsupported | failed | skipped
-    id: str | None = None
-    reason: str = ""
-    props: Mapping[str, Any] = field(default_factory=dict)  # resolved inputs (secrets kept as Secret)
-    outputs: Mapping[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0  # time spent creating it
-
-    def describe(self) -> str:
-        return f"{self.type} {self.name}"
 
 
 @dataclass
@@ -214,9 +184,9 @@ class _Deployer:
         if not res.custom:
             self._record(res, "component", props=res.props)
             return
-        applier = REGISTRY.get(res.type)
+        applier = appliers().get(res.type)
         if applier is None:
-            reason = UNSUPPORTED.get(res.type, "clearance sandbox has no applier for this type")
+            reason = unsupported().get(res.type, "clearance sandbox has no applier for this type")
             self._record(res, "unsupported", reason=reason, props=self._best_effort(res))
             return
         blocker = self._blocker(res, waiting)

@@ -16,13 +16,11 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from checks.model import UNKNOWN, Secret
-from checks.sources.raw import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, RawResource
-
-if TYPE_CHECKING:
-    from checks.sandbox.apply import Outcome
+from checks.raw import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, RawResource
+from checks.sandbox.context import Outcome
 
 REDACTED = "clearance-sandbox:redacted"  # secret placeholder: the plaintext is never written
 IN_STATE = ("applied", "component", "unsupported")

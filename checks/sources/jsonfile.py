@@ -16,7 +16,7 @@ from typing import Any
 
 from checks.errors import InputError
 from checks.model import SourceKind
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 
 class FileKind(StrEnum):

@@ -13,8 +13,8 @@ from typing import Any
 
 from checks.errors import InputError
 from checks.model import UNKNOWN, Secret, SourceKind
+from checks.raw import RawResource, normalize_urn
 from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
-from checks.sources.raw import RawResource, normalize_urn
 from checks.sources.state import (
     PROVIDER_PREFIX,
     Urn,

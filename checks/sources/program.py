@@ -23,7 +23,7 @@ from typing import Any
 
 from checks.errors import ClearanceError, InputError, ProgramError
 from checks.model import Location, SourceKind
-from checks.sources.raw import RawResource, convert_value, normalize_urn
+from checks.raw import RawResource, convert_value, normalize_urn
 from checks.sources.stack_config import (
     DEFAULT_REGION,
     PulumiProject,

@@ -15,8 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 from checks.errors import InputError
 from checks.model import UNKNOWN, Location, SourceKind
+from checks.raw import UNKNOWN_SENTINEL, RawResource, convert_value, normalize_urn
 from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
-from checks.sources.raw import UNKNOWN_SENTINEL, RawResource, convert_value, normalize_urn
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"

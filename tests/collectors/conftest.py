@@ -14,13 +14,13 @@ from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
+from checks.catalog.loader import load_catalog
+from checks.catalog.schemas import validate_assets
 from checks.collectors import load_collectors
 from checks.collectors.base import ClientSettings, CollectResult, Scope
 from checks.engine import evaluate
-from checks.loader import load_catalog
 from checks.model import Asset, Status
-from checks.normalize import live_kms, live_s3, normalize  # noqa: F401  (registers the live normalizers)
-from checks.schemas import validate_assets
+from checks.normalize import normalize
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account

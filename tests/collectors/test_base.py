@@ -142,7 +142,8 @@ def test_registry_rejects_duplicates_and_derives_the_iam_policy() -> None:
 
 def test_every_call_error_maps_to_attribute_paths() -> None:
     """Each API operation a collector records on a resource has a mapping in its live normalizer."""
-    from checks.normalize import live_kms, live_s3
+    from checks.normalize.kms import live as live_kms
+    from checks.normalize.s3 import live as live_s3
 
     kms_ops = {op.split(":")[1] for op in load_collectors()["kms"].operations} - {"ListKeys"}
     assert kms_ops == set(live_kms.ERROR_PATHS)

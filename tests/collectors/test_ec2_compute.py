@@ -20,7 +20,6 @@ from moto.ec2.responses.elastic_block_store import ElasticBlockStore
 
 from checks.collectors import ec2_compute  # noqa: F401  (registers the collector until MODULES lists it)
 from checks.model import Asset, SourceKind, Status
-from checks.normalize import live_ec2_compute  # noqa: F401  (registers the live normalizers)
 from tests.collectors.conftest import (
     ACCOUNT,
     REGION,

@@ -10,7 +10,7 @@ import pytest
 
 import checks.collectors.ecs as ecs_collector
 from checks.model import Status
-from checks.normalize import live_ecs  # noqa: F401  (registers the live normalizer)
+from checks.normalize.ecs import live as live_ecs
 from tests.collectors.conftest import (
     ACCOUNT,
     REGION,

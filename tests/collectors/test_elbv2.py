@@ -9,10 +9,9 @@ import boto3
 import pytest
 
 import checks.collectors.elbv2 as elbv2_collector
+from checks.catalog.loader import load_catalog
 from checks.engine import evaluate
-from checks.loader import load_catalog
 from checks.model import Asset, Status
-from checks.normalize import live_elbv2  # noqa: F401  (registers the live normalizers)
 from tests.collectors.conftest import (
     ACCOUNT,
     REGION,

@@ -6,9 +6,9 @@ import datetime as dt
 
 import boto3
 
+from checks.catalog.loader import load_catalog
 from checks.collectors import iam as iam_collector  # noqa: F401  (registers the collector)
 from checks.engine import evaluate
-from checks.loader import load_catalog
 from checks.model import Asset, Status
 from tests.collectors.conftest import (
     ACCOUNT,

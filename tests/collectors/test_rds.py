@@ -11,11 +11,10 @@ import boto3
 import pytest
 
 import checks.collectors.rds as rds_collector
+from checks.catalog.loader import load_catalog
 from checks.collectors.base import CollectResult, Scope
 from checks.engine import evaluate
-from checks.loader import load_catalog
 from checks.model import Asset, Status
-from checks.normalize import live_rds  # noqa: F401  (registers the live normalizers)
 from tests.collectors.conftest import (
     ACCOUNT,
     REGION,

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
+from checks.catalog.loader import Catalog, load_catalog
+from checks.catalog.schemas import validation_errors
 from checks.engine import evaluate
-from checks.loader import Catalog, load_catalog
 from checks.model import Asset, Location, SourceKind, Status
-from checks.schemas import validation_errors
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PREFIXES = {"pass": Status.PASS, "fail": Status.FAIL, "unknown": Status.UNKNOWN, "error": Status.ERROR,

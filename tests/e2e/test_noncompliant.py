@@ -29,7 +29,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from checks.loader import load_catalog
+from checks.catalog.loader import load_catalog
 from tests.paths import SARIF_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,9 +13,9 @@ import requests
 
 from checks.collectors import load_collectors
 from checks.collectors.base import iam_policy
+from checks.flows.scan import ScanRequest, run_scan
 from checks.model import Status
 from checks.sandbox import SandboxInfo, running_sandbox
-from checks.scan import ScanRequest, run_scan
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from checks.catalog.schemas import validate_assets
 from checks.model import Asset, Location, SourceKind
 from checks.normalize import normalize
-from checks.schemas import validate_assets
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 
 
 def make_raw(type_: str, name: str, props: dict[str, Any] | None = None, *, source: SourceKind = SourceKind.PLANNED,

@@ -8,7 +8,7 @@ import pytest
 
 from checks.model import UNKNOWN, Asset, SourceKind
 from checks.normalize.schedule import ScheduleError, interval_hours, merged_interval_hours
-from checks.sources.raw import RawResource
+from checks.raw import RawResource
 from tests.normalize.conftest import make_raw, one, run_normalize, urn
 
 VAULT = "aws:backup/vault:Vault"

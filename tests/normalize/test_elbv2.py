@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checks.model import UNKNOWN, SourceKind
-from checks.normalize.elbv2 import tls_min_version
+from checks.normalize.elbv2.planned import tls_min_version
 from tests.normalize.conftest import make_raw, one, run_normalize
 
 LB = "aws:lb/loadBalancer:LoadBalancer"

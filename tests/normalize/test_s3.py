@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from checks.model import UNKNOWN, SourceKind
-from checks.normalize import s3_facts as facts
+from checks.normalize.s3 import facts
 from tests.normalize.conftest import make_raw, one, run_normalize, urn
 
 BUCKET = "aws:s3/bucket:Bucket"

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from checks.controls import Control, Remediation
-from checks.expressions import Expression
-from checks.frameworks import Framework, Requirement
+from checks.catalog.controls import Control, Remediation
+from checks.catalog.expressions import Expression
+from checks.catalog.frameworks import Framework, Requirement
 from checks.model import Finding, Location, Severity, SourceKind, Status, WaiverRef
 from checks.report import Report
 

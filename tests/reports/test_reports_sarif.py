@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator
 
-from checks.controls import Control
+from checks.catalog.controls import Control
 from checks.model import Finding, Location, Severity, Status
 from checks.report import Report
 from reports import sarif

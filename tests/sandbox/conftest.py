@@ -74,17 +74,7 @@ def out(tmp_path: Path) -> Iterator[Path]:
     assert not survivors, f"sandbox server(s) {survivors} survived the test"
 
 
-def _wired() -> bool:
-    done = subprocess.run([CLEARANCE, "sandbox", "--help"], capture_output=True, text=True, timeout=60,
-                          env=clean_env(), check=False)
-    return done.returncode == 0
-
-
-WIRED = _wired()
-
-
 def clearance(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `clearance sandbox ARGS` through the installed entry point (`python -m checks.cli_sandbox`, the same
-    Typer app, until `sandbox` is registered in checks/cli.py)."""
-    cmd = [CLEARANCE, "sandbox", *args] if WIRED else [sys.executable, "-m", "checks.cli_sandbox", *args]
+    """Run `clearance sandbox ARGS` through the installed entry point."""
+    cmd = [CLEARANCE, "sandbox", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=cwd, env=clean_env(), check=False)

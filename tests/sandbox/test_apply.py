@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 
 from checks.model import UNKNOWN, SourceKind
+from checks.raw import RawResource
 from checks.sandbox import running_sandbox
 from checks.sandbox.apply import ApplyResult, Outcome, _Deployer, _Picker, apply_program
-from checks.sandbox.apply_context import Sandbox
+from checks.sandbox.context import Sandbox
 from checks.sandbox.state import reset
-from checks.sources.raw import RawResource
 from checks.sources.state import load_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,7 +149,7 @@ def test_infra_keys_buckets_and_account(infra: ApplyResult, sandbox: Any) -> Non
     assert s3.get_bucket_acl(Bucket=logs)["Grants"] == [g for g in s3.get_bucket_acl(Bucket=logs)["Grants"]
                                                        if "URI" not in g["Grantee"]]  # no log-delivery grant left
     control = sandbox.session(REGION).client("s3control")
-    from checks.sandbox.apply_context import _drop_account_host_prefix
+    from checks.sandbox.context import _drop_account_host_prefix
 
     control.meta.events.register("before-send.s3-control", _drop_account_host_prefix)
     assert all(control.get_public_access_block(AccountId=ACCOUNT)["PublicAccessBlockConfiguration"].values())

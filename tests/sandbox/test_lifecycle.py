@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -14,13 +15,18 @@ import pytest
 
 from checks.sandbox import SandboxError, read_sandbox, start_sandbox, stop_sandbox
 from checks.sandbox.state import is_sandbox_process, pid_alive, probe
-from tests.sandbox.conftest import WIRED, clearance, server_pids
+from tests.sandbox.conftest import CLEARANCE, clearance, server_pids
 
 
 def test_entry_point_has_sandbox() -> None:
-    if not WIRED:
-        pytest.skip("`clearance sandbox` is not registered yet: checks/cli.py needs "
-                    "app.add_typer(sandbox_app, name='sandbox'); the CLI tests run `python -m checks.cli_sandbox`")
+    """`clearance sandbox --help` lists the four subcommands, and `--version` names the installed version."""
+    done = clearance("--help")
+    assert done.returncode == 0, done.stderr
+    for command in ("up", "status", "down", "apply"):
+        assert command in done.stdout
+    version = subprocess.run([CLEARANCE, "--version"], capture_output=True, text=True, timeout=60, check=False)
+    assert version.returncode == 0, version.stderr
+    assert re.fullmatch(r"clearance \d+\.\d+\.\d+\S*\n", version.stdout)
 
 
 def test_up_status_down_cycle(out: Path) -> None:

@@ -11,9 +11,9 @@ import pytest
 
 from checks.errors import InputError
 from checks.model import UNKNOWN, Location, Secret, SourceKind
+from checks.raw import RawResource
 from checks.sources.jsonfile import FileSource
 from checks.sources.preview import load_preview
-from checks.sources.raw import RawResource
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "preview"
 STATE_FIXTURES = Path(__file__).parent.parent / "fixtures" / "state"

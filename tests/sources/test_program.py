@@ -12,8 +12,8 @@ import pytest
 
 from checks.errors import ClearanceError, InputError, ProgramError
 from checks.model import UNKNOWN, Location, Secret, SourceKind
+from checks.raw import RawResource
 from checks.sources.program import ProgramRun, load_program
-from checks.sources.raw import RawResource
 from checks.sources.stack_config import choose_stack, read_project, read_stack_config
 
 PROGRAMS = Path(__file__).parent.parent / "fixtures" / "programs"

@@ -10,8 +10,8 @@ import pytest
 
 from checks.errors import InputError
 from checks.model import UNKNOWN, Location, Secret, SourceKind
+from checks.raw import RawResource
 from checks.sources.jsonfile import FileSource
-from checks.sources.raw import RawResource
 from checks.sources.state import load_state
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "state"

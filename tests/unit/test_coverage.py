@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from checks.catalog.controls import Control, Remediation
+from checks.catalog.expressions import Expression
+from checks.catalog.frameworks import Framework, Requirement
 from checks.cli import app
-from checks.controls import Control, Remediation
 from checks.coverage import (
     CoverageStatus,
     control_map,
@@ -18,8 +20,6 @@ from checks.coverage import (
     status_of,
     summary_text,
 )
-from checks.expressions import Expression
-from checks.frameworks import Framework, Requirement
 from checks.model import Finding, Severity, SourceKind, Status
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from checks.catalog.loader import load_catalog
 from checks.engine import evaluate, fingerprint
-from checks.loader import load_catalog
 from checks.model import Secret, Status
 from checks.settings import Settings, apply_params
 from checks.waivers import Waiver

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from checks.expressions import EvaluationError, Evaluator, Expression, ExpressionError, search
+from checks.catalog.expressions import EvaluationError, Evaluator, Expression, ExpressionError, search
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.frameworks import load_frameworks
-from checks.loader import Catalog, ControlLoadError, load_catalog
+from checks.catalog.frameworks import load_frameworks
+from checks.catalog.loader import Catalog, ControlLoadError, load_catalog
 from checks.paths import policies_dir
 from tests.unit.conftest import CONTROL
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from checks.catalog.loader import ControlLoadError, load_catalog
 from checks.errors import InputError
-from checks.loader import ControlLoadError, load_catalog
 from tests.unit.conftest import CONTROL
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from checks.catalog.loader import load_catalog
 from checks.errors import InputError
-from checks.loader import load_catalog
 from checks.model import Severity
 from checks.settings import apply_params, find_settings, load_settings
 from checks.waivers import load_waivers

@@ -1,0 +1,66 @@
+"""What several commands share: their common options, the format list, and how a report is printed and written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from checks.errors import ExitCode, InputError
+from checks.model import Severity
+from checks.report import Report
+
+# a test checks that every registered renderer is named here (importing reports/ at start-up costs ~0.2 s)
+FORMATS_HELP = "Report formats: console, json, sarif, markdown, junit (repeat or comma-separate)."
+
+FormatOption = Annotated[list[str], typer.Option("--format", "-f", help=FORMATS_HELP)]
+OutOption = Annotated[Path, typer.Option(help="Folder for report files.")]
+FailOnOption = Annotated[Severity | None, typer.Option(case_sensitive=False,
+                                                       help="Exit 1 on failures at or above this severity.")]
+WaiversOption = Annotated[Path | None, typer.Option(help="Waivers YAML file.")]
+SettingsOption = Annotated[Path | None, typer.Option(help="clearance.toml or pyproject.toml with [tool.clearance].")]
+RegisterOption = Annotated[Path | None, typer.Option(help="Security-group review register (FW-01).")]
+StrictOption = Annotated[bool, typer.Option(help="Exit 4 when some results are unknown or error.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
+
+
+def split_values(values: list[str]) -> tuple[str, ...]:
+    """Values of a repeatable, comma-separable option."""
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def parse_formats(values: list[str]) -> list[str]:
+    """The chosen formats, lower-cased; an unknown one is a usage error (checked before any slow work)."""
+    from reports.base import RENDERERS
+
+    formats = [f.lower() for f in split_values(values)]
+    unknown = [f for f in formats if f not in RENDERERS]
+    if unknown:
+        raise InputError(f"unknown format '{unknown[0]}' (known: {', '.join(sorted(RENDERERS))})", where="--format")
+    return formats
+
+
+def emit(report: Report, formats: list[str], out: Path, console: Console, *, quiet: bool, strict: bool,
+         coverage: bool = False) -> None:
+    """Write the report files, print the console report (or the verdict line) and exit with the verdict's code."""
+    from reports.base import write_reports
+    from reports.console import print_report, verdict_line
+
+    files = [f for f in formats if f != "console"]
+    try:
+        written = write_reports(report, files, out) if files else []
+    except OSError as err:
+        raise InputError(f"cannot write the reports: {err.strerror or err}", where=str(out),
+                         hint="choose another --out folder") from None
+    if quiet:
+        console.print(verdict_line(report))
+    else:
+        print_report(report, console, coverage=coverage)
+    for path in written:
+        console.print(f"wrote {path}")
+    if report.failing():
+        raise typer.Exit(ExitCode.FINDINGS)
+    if strict and report.incomplete:
+        raise typer.Exit(ExitCode.INCOMPLETE)

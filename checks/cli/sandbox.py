@@ -1,0 +1,122 @@
+"""`clearance sandbox up | status | down`: the local moto server that stands in for an AWS account."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from checks.errors import ExitCode
+
+if TYPE_CHECKING:
+    from checks.sandbox import SandboxInfo
+
+sandbox_app = typer.Typer(no_args_is_help=True,
+                          help="The local sandbox: a moto server on 127.0.0.1 standing in for an AWS account.")
+
+OutOption = Annotated[Path, typer.Option(help="Folder holding the sandbox state file (sandbox.json) and log.")]
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _uptime(delta: dt.timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def _describe(info: SandboxInfo) -> list[str]:
+    return [f"endpoint: {info.endpoint}",
+            f"pid: {info.pid}  account: {info.account_id}  region: {info.region}",
+            f"started: {info.started_at.isoformat(timespec='seconds')}  uptime: {_uptime(info.uptime())}",
+            f"log: {info.log_file or '-'}"]
+
+
+@sandbox_app.command("up")
+def up(
+    out: OutOption = Path("clearance-out"),
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: a free one).")] = 0,
+    region: Annotated[str, typer.Option(help="Region clients should use.")] = "us-east-1",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer.")] = 15.0,
+) -> None:
+    """Start the sandbox server in the background (or reuse the one already running) and print how to use it."""
+    from checks.sandbox import start_sandbox
+
+    info = start_sandbox(out, port=port, region=region, timeout=timeout)
+    console = _console()
+    console.print(f"sandbox {'already running' if info.reused else 'started'} at {info.endpoint} "
+                  f"(pid {info.pid}, state {out / 'sandbox.json'})", markup=False)
+    console.print("point AWS SDKs and the AWS CLI at it with:", markup=False)
+    for key, value in info.env().items():
+        console.print(f"  export {key}={shlex.quote(value)}", markup=False)
+    console.print("stop it with: clearance sandbox down" + (f" --out {shlex.quote(str(out))}"
+                                                             if out != Path("clearance-out") else ""), markup=False)
+
+
+@sandbox_app.command("status")
+def status(out: OutOption = Path("clearance-out")) -> None:
+    """Whether the sandbox runs: exit 0 when it answers, 3 when it does not."""
+    from checks.sandbox.state import is_alive, load_state, state_path
+
+    recorded = load_state(state_path(out))
+    info = recorded if recorded is not None and is_alive(recorded) else None
+    console = _console()
+    if info is None:
+        stale = f" (stale state file {state_path(out)}: pid {recorded.pid} gone or not answering)" if recorded else ""
+        console.print(f"sandbox is not running{stale}", markup=False)
+        raise typer.Exit(ExitCode.DRIFT)  # 3: "program is not running", as LSB init scripts say
+    console.print("sandbox is running", markup=False)
+    for line in _describe(info):
+        console.print(f"  {line}", markup=False)
+
+
+@sandbox_app.command("down")
+def down(out: OutOption = Path("clearance-out")) -> None:
+    """Stop the sandbox server (SIGTERM, then SIGKILL) and remove its state file; fine when none runs."""
+    from checks.sandbox import stop_sandbox
+
+    info = stop_sandbox(out)
+    if info is None:
+        _console().print("no sandbox was running", markup=False)
+    else:
+        _console().print(f"sandbox stopped (pid {info.pid}, {info.endpoint}, up {_uptime(info.uptime())})",
+                         markup=False)
+
+
+@sandbox_app.command("apply")
+def apply(
+    program_dir: Annotated[Path, typer.Argument(help="Folder of the Pulumi program (holds Pulumi.yaml).")],
+    out: OutOption = Path("clearance-out"),
+    stack: Annotated[str | None, typer.Option(help="Stack whose Pulumi.<stack>.yaml config to use.")] = None,
+    state_file: Annotated[Path | None, typer.Option(help="Where to write the stack export "
+                                                         "(default: OUT/sandbox-state.json).")] = None,
+) -> None:
+    """Deploy the program's planned resources into the running sandbox and write the resulting state
+    (`pulumi stack export` format, real sandbox ids and ARNs)."""
+    from checks.errors import InputError
+    from checks.sandbox import read_sandbox
+    from checks.sandbox.apply import apply_program
+
+    console = _console()
+    info = read_sandbox(out)
+    if info is None:
+        raise InputError(f"no sandbox is running in {out}",
+                         hint=f"start one with 'clearance sandbox up --out {out}'")
+    target = state_file or out / "sandbox-state.json"
+    result = apply_program(program_dir, info.session(), info.endpoint, target, stack=stack)
+    console.print(f"applied {len(result.applied)} resource(s) of {program_dir} to the sandbox at {info.endpoint} "
+                  f"in {result.duration_s:.1f} s", markup=False)
+    for line in result.unsupported:
+        console.print(f"not applied (the sandbox cannot emulate it): {line}", markup=False)
+    for line in result.problems():
+        console.print(f"failed: {line}", markup=False)
+    console.print(f"state written to {result.state_file}", markup=False)
+    if result.failed:
+        raise typer.Exit(ExitCode.FINDINGS)

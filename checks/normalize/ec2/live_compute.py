@@ -1,0 +1,200 @@
+"""ec2.instance, ec2.launch_template, ec2.volume and ec2.ebs_encryption_default from the live collector's raw
+resources (boto3 answers, see collectors/ec2_compute.py).
+
+Same attributes as the planned normalizer (ec2_compute.py), with its metadata, IMDSv2, public-IP and all-encrypted
+helpers. The live view reads what AWS applied: a volume is encrypted or not (the account default and the snapshot
+are already applied), an instance's public IP is the address it has now (a stopped instance has none), its subnet's
+routes are those of the route table associated with the subnet, else the VPC's main table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from checks.model import UNKNOWN, Asset
+from checks.normalize.base import AssetBuilder, Index, register, tri_and
+from checks.normalize.ec2.compute import imdsv2_required, interfaces_public_ip, metadata
+from checks.normalize.ec2.ebs import all_encrypted
+from checks.normalize.ec2.routes import DEFAULT_DESTINATIONS
+from checks.normalize.ec2.sg_rules import INTERNET
+from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.raw import RawResource
+
+LIVE_INSTANCE = "live:ec2:instance"
+LIVE_TEMPLATE = "live:ec2:launch_template"
+LIVE_VOLUME = "live:ec2:volume"
+LIVE_DEFAULT = "live:ec2:ebs_encryption_default"
+
+DEVICE_KEY = ("block_devices[].encryption.customer_managed_key",)
+DEVICE_KEY_ID = ("block_devices[].encryption.kms_key_id", *DEVICE_KEY)
+INSTANCE_ERRORS: dict[str, tuple[str, ...]] = {
+    "DescribeVolumes": ("block_devices", "root_volume_encrypted", "all_volumes_encrypted"),
+    "DescribeKey": DEVICE_KEY,
+    "ListAliases": DEVICE_KEY,
+    "DescribeRouteTables": ("subnet_routes_to_internet_gateway",),
+    "DescribeSecurityGroups": ("security_groups_allow_internet_ingress",),
+}
+TEMPLATE_ERRORS: dict[str, tuple[str, ...]] = {
+    "DescribeLaunchTemplateVersions": ("associate_public_ip", "metadata", "imdsv2_required", "block_devices",
+                                       "all_volumes_encrypted", "security_groups", "iam_instance_profile"),
+    "DescribeKey": DEVICE_KEY,
+    "ListAliases": DEVICE_KEY,
+    # devices that name no key take the account's default: its setting and its key
+    "DefaultGetEbsEncryptionByDefault": ("block_devices[].encryption.enabled", "all_volumes_encrypted"),
+    "DefaultGetEbsDefaultKmsKeyId": DEVICE_KEY_ID,
+    "DefaultDescribeKey": DEVICE_KEY,
+    "DefaultListAliases": DEVICE_KEY,
+}
+VOLUME_ERRORS: dict[str, tuple[str, ...]] = {
+    "DescribeKey": ("encryption.customer_managed_key",),
+    "ListAliases": ("encryption.customer_managed_key",),
+}
+DEFAULT_ERRORS: dict[str, tuple[str, ...]] = {
+    "GetEbsEncryptionByDefault": ("enabled",),
+    "GetEbsDefaultKmsKeyId": ("kms_key_id", "customer_managed_key"),
+    "DescribeKey": ("customer_managed_key",),
+    "ListAliases": ("customer_managed_key",),
+}
+
+
+def encryption(enabled: Any, key_id: str | None, manager: str | None) -> dict[str, Any]:
+    """{enabled, algorithm, kms_key_id, customer_managed_key} of a volume as EBS answers (manager None: not read)."""
+    if enabled is False:
+        return {"enabled": False, "algorithm": None, "kms_key_id": None, "customer_managed_key": False}
+    if enabled is not True:  # not read (an error says why) or not known
+        return {"enabled": enabled, "algorithm": enabled, "kms_key_id": key_id, "customer_managed_key": enabled}
+    cmk = None if manager is None else manager == "customer"
+    return {"enabled": True, "algorithm": "aws:kms", "kms_key_id": key_id, "customer_managed_key": cmk}
+
+
+def _default_key_id(key_id: str | None, manager: str | None) -> str | None:
+    """The account's default key as the schema names it: null for the AWS-managed aws/ebs key."""
+    if key_id is None or manager == "aws" or "alias/aws/" in key_id:
+        return None
+    return key_id
+
+
+def _metadata(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    options = options or {}
+    return metadata({"httpTokens": options.get("HttpTokens"), "httpEndpoint": options.get("HttpEndpoint")})
+
+
+def routes_to_internet_gateway(table: Mapping[str, Any]) -> bool:
+    """Does an active default route (0.0.0.0/0 or ::/0) of the table go to an internet gateway?"""
+    return any((r.get("DestinationCidrBlock") in DEFAULT_DESTINATIONS
+                or r.get("DestinationIpv6CidrBlock") in DEFAULT_DESTINATIONS)
+               and str(r.get("GatewayId") or "").startswith("igw-") and r.get("State") != "blackhole"
+               for r in table.get("Routes") or [])
+
+
+def admits_internet(groups: Iterable[Mapping[str, Any]]) -> bool:
+    """Does an ingress rule of any of the groups admit 0.0.0.0/0 or ::/0 (any protocol and port)?"""
+    return any(any(r.get("CidrIp") in INTERNET for r in p.get("IpRanges") or [])
+               or any(r.get("CidrIpv6") in INTERNET for r in p.get("Ipv6Ranges") or [])
+               for g in groups for p in g.get("IpPermissions") or [])
+
+
+@register(LIVE_INSTANCE)
+def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    b = AssetBuilder("ec2.instance", raw)
+    b.set("subnet_id", p.get("subnetId"))
+    b.set("security_groups", list(p.get("securityGroups") or []))
+    b.set("launch_template", p.get("launchTemplate"))
+    public_ip = bool(p.get("publicIps"))
+    b.set("public_ip", public_ip)
+    meta = _metadata(p.get("metadataOptions"))
+    b.set("metadata", meta)
+    b.set("imdsv2_required", imdsv2_required(meta))
+    devices = [{"device_name": d.get("deviceName"), "root": bool(d.get("root")),
+                "encryption": encryption(d.get("encrypted"), d.get("kmsKeyId"), d.get("keyManager"))}
+               for d in p.get("blockDevices") or []]
+    b.set("block_devices", devices)
+    roots = [d for d in devices if d["root"]]
+    b.set("root_volume_encrypted", roots[0]["encryption"]["enabled"] if roots else None)
+    b.set("all_volumes_encrypted", all_encrypted(devices))
+    table, ingress = p.get("routeTable"), p.get("securityGroupIngress")
+    igw = None if table is None else routes_to_internet_gateway(table)
+    admits = None if ingress is None else admits_internet(ingress)
+    b.set("subnet_routes_to_internet_gateway", igw)
+    b.set("security_groups_allow_internet_ingress", admits)
+    b.set("iam_instance_profile", p.get("iamInstanceProfile"))
+    apply_call_errors(b, raw, INSTANCE_ERRORS)
+    # what was not read counts as unknown: reachable is false as soon as one known part is false
+    reachable = tri_and(public_ip, UNKNOWN if igw is None else igw, UNKNOWN if admits is None else admits)
+    if reachable is UNKNOWN:
+        why = [raw.errors[op] for op in ("DescribeRouteTables", "DescribeSecurityGroups") if op in raw.errors]
+        b.errors["reachable_from_internet"] = "; ".join(why) or "the subnet's routes or the groups were not read"
+        reachable = None
+    b.set("reachable_from_internet", reachable)
+    return [build_live(b, raw, tags=p.get("tags") or {})]
+
+
+@register(LIVE_TEMPLATE)
+def live_launch_template(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    data: Mapping[str, Any] = p.get("data") or {}
+    account = p.get("accountDefault") or {}
+    b = AssetBuilder("ec2.launch_template", raw)
+    interfaces = data.get("NetworkInterfaces") or []
+    b.set("associate_public_ip", interfaces_public_ip(interfaces, "AssociatePublicIpAddress"))
+    meta = _metadata(data.get("MetadataOptions"))
+    b.set("metadata", meta)
+    b.set("imdsv2_required", imdsv2_required(meta))
+    devices = [{"device_name": d.get("deviceName"), "root": False, "encryption": _template_encryption(d, account)}
+               for d in p.get("blockDevices") or []]
+    b.set("block_devices", devices)
+    b.set("all_volumes_encrypted", all_encrypted(devices))
+    groups = [*(data.get("SecurityGroupIds") or []), *(data.get("SecurityGroups") or []),
+              *(g for n in interfaces for g in n.get("Groups") or [])]
+    b.set("security_groups", list(dict.fromkeys(groups)))
+    profile = data.get("IamInstanceProfile") or {}
+    b.set("iam_instance_profile", profile.get("Arn") or profile.get("Name"))
+    apply_call_errors(b, raw, TEMPLATE_ERRORS)
+    return [build_live(b, raw, tags=p.get("tags") or {})]
+
+
+def _template_encryption(device: Mapping[str, Any], account: Mapping[str, Any]) -> dict[str, Any]:
+    """A template's EBS mapping: encrypted when it says so or when the account encrypts new volumes by default;
+    a volume from a snapshot that says nothing keeps the snapshot's encryption (not read here: unknown)."""
+    explicit = device.get("encrypted")
+    default_on = account.get("enabled")
+    if explicit is True or default_on is True:
+        enabled: Any = True
+    elif default_on is None:
+        enabled = None  # the account default was not read (an error says why)
+    elif explicit is None and device.get("snapshotId"):
+        enabled = UNKNOWN
+    else:
+        enabled = False
+    if device.get("kmsKeyId"):
+        return encryption(enabled, device["kmsKeyId"], device.get("keyManager"))
+    manager = account.get("keyManager")
+    return encryption(enabled, _default_key_id(account.get("kmsKeyId"), manager), manager)
+
+
+@register(LIVE_VOLUME)
+def live_volume(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    b = AssetBuilder("ec2.volume", raw)
+    b.set("encryption", encryption(bool(p.get("encrypted")), p.get("kmsKeyId"), p.get("keyManager")))
+    b.set("size", p.get("size"))
+    b.set("type", p.get("volumeType"))
+    b.set("availability_zone", p.get("availabilityZone"))
+    apply_call_errors(b, raw, VOLUME_ERRORS)
+    return [build_live(b, raw, tags=p.get("tags") or {})]
+
+
+@register(LIVE_DEFAULT)
+def live_encryption_default(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    b = AssetBuilder("ec2.ebs_encryption_default", raw)
+    b.set("enabled", p.get("enabled"))
+    key_id, manager = p.get("kmsKeyId"), p.get("keyManager")
+    b.set("kms_key_id", _default_key_id(key_id, manager))
+    aws_alias = key_id is None or "alias/aws/" in key_id  # no key named: AWS uses its aws/ebs key
+    b.set("customer_managed_key", False if aws_alias else None if manager is None else manager == "customer")
+    apply_call_errors(b, raw, DEFAULT_ERRORS)
+    return [build_live(b, raw)]
+

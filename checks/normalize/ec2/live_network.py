@@ -1,0 +1,107 @@
+"""ec2.vpc and ec2.subnet from the live collector's `live:ec2:vpc` / `live:ec2:subnet` raw resources
+(collectors/ec2_network.py), with the same attributes and meaning as the planned normalizer (ec2_network.py).
+
+A VPC's flow logs are those attached to the VPC itself (not to a subnet or an interface). Its default security
+group allows traffic when it has any rule (the group is the live `default` group of the VPC in the same scan).
+A subnet's route table is its explicitly associated table, else its VPC's main table; a default route
+(0.0.0.0/0 or ::/0) to an `igw-` gateway makes it public, one to a NAT gateway is recorded too. Blackhole
+routes (their target was deleted) route nothing and are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from checks.model import UNKNOWN, Asset
+from checks.normalize.base import AssetBuilder, Index, register, tri_map
+from checks.normalize.ec2.live_sg import LIVE_SG, group_rules, tag_map
+from checks.normalize.ec2.routes import DEFAULT_DESTINATIONS
+from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.raw import RawResource
+
+__all__ = ["LIVE_SUBNET", "LIVE_VPC", "tag_map"]
+
+LIVE_VPC = "live:ec2:vpc"
+LIVE_SUBNET = "live:ec2:subnet"
+ROUTING = ("routes_to_internet_gateway", "routes_to_nat_gateway", "tier", "route_table_id")
+VPC_ERROR_PATHS: dict[str, tuple[str, ...]] = {
+    "DescribeFlowLogs": ("flow_logs", "flow_logs_enabled"),
+    "DescribeSecurityGroups": ("default_security_group_allows_traffic",),
+}
+SUBNET_ERROR_PATHS: dict[str, tuple[str, ...]] = {"DescribeRouteTables": ROUTING}
+
+
+def _default_groups(index: Index) -> dict[str, RawResource]:
+    """VPC id -> its live `default` security group (built once)."""
+    key = "live_ec2_network.default_groups"
+    found = index.memo.get(key)
+    if not isinstance(found, dict):
+        found = {}
+        for raw in index.of_type(LIVE_SG):
+            group = raw.props["group"]
+            if group.get("GroupName") == "default" and group.get("VpcId"):
+                found.setdefault(group["VpcId"], raw)
+        index.memo[key] = found
+    return found
+
+
+def _flow_log(log: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "traffic_type": log.get("TrafficType"),
+        "destination_type": log.get("LogDestinationType") or "cloud-watch-logs",
+        "destination": log.get("LogDestination"),
+    }
+
+
+@register(LIVE_VPC)
+def live_vpc(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    vpc = p["vpc"]
+    b = AssetBuilder("ec2.vpc", raw)
+    b.set("cidr_block", vpc.get("CidrBlock"))
+    b.set("is_default", bool(vpc.get("IsDefault")))
+    logs = [_flow_log(log) for log in p.get("flowLogs") or []]
+    b.set("flow_logs", logs)
+    b.set("flow_logs_enabled", bool(logs))
+    group = _default_groups(index).get(p["id"])
+    # every VPC has a default group; not finding it in the scan (a group list that failed) leaves the fact unknown
+    b.set("default_security_group_allows_traffic", UNKNOWN if group is None else bool(group_rules(index, group)))
+    apply_call_errors(b, raw, VPC_ERROR_PATHS)
+    return [build_live(b, raw, tags=tag_map(vpc.get("Tags")))]
+
+
+def routing(table: dict[str, Any] | None) -> tuple[Any, Any]:
+    """(routes to an internet gateway, routes to a NAT gateway) of a route table; UNKNOWN without a table."""
+    if table is None:
+        return UNKNOWN, UNKNOWN
+    igw = nat = False
+    for route in table.get("Routes") or []:
+        if route.get("State") == "blackhole":
+            continue
+        if route.get("DestinationCidrBlock") not in DEFAULT_DESTINATIONS and \
+                route.get("DestinationIpv6CidrBlock") not in DEFAULT_DESTINATIONS:
+            continue
+        igw = igw or str(route.get("GatewayId") or "").startswith("igw-")
+        nat = nat or bool(route.get("NatGatewayId"))
+    return igw, nat
+
+
+@register(LIVE_SUBNET)
+def live_subnet(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    subnet = p["subnet"]
+    table = p.get("routeTable")
+    b = AssetBuilder("ec2.subnet", raw)
+    b.set("vpc_id", subnet.get("VpcId"))
+    b.set("cidr_block", subnet.get("CidrBlock"))
+    b.set("availability_zone", subnet.get("AvailabilityZone"))
+    b.set("is_default", bool(subnet.get("DefaultForAz")))
+    b.set("map_public_ip_on_launch", bool(subnet.get("MapPublicIpOnLaunch")))
+    igw, nat = routing(table)
+    b.set("routes_to_internet_gateway", igw)
+    b.set("routes_to_nat_gateway", nat)
+    b.set("tier", tri_map(igw, lambda public: "public" if public else "private"))
+    b.set("route_table_id", table["RouteTableId"] if table is not None and table.get("Explicit") else None)
+    apply_call_errors(b, raw, SUBNET_ERROR_PATHS)
+    return [build_live(b, raw, tags=tag_map(subnet.get("Tags")))]

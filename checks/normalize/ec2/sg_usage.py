@@ -1,0 +1,130 @@
+"""Which security groups a resource uses, and which resources use a group (built once for the whole index)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.model import UNKNOWN
+from checks.normalize.base import Index, tri_all, tri_any, unwrap
+from checks.normalize.ec2.sg_rules import DEFAULT_SECURITY_GROUP, GROUP_TOKENS, group_facts
+from checks.normalize.refs import LB_TOKENS, Refs, lb_scheme, path_value, resolve_refs
+from checks.raw import RawResource
+
+# Pulumi token -> (asset kind, properties naming its security groups)
+CONSUMERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "aws:ec2/instance:Instance": ("ec2.instance", ("vpcSecurityGroupIds", "securityGroups")),
+    "aws:ec2/launchTemplate:LaunchTemplate": (
+        "ec2.launch_template", ("vpcSecurityGroupIds", "securityGroupNames", "networkInterfaces[].securityGroups")),
+    "aws:lb/loadBalancer:LoadBalancer": ("elbv2.load_balancer", ("securityGroups",)),
+    "aws:alb/loadBalancer:LoadBalancer": ("elbv2.load_balancer", ("securityGroups",)),
+    "aws:rds/instance:Instance": ("rds.db_instance", ("vpcSecurityGroupIds",)),
+    "aws:rds/cluster:Cluster": ("rds.db_cluster", ("vpcSecurityGroupIds",)),
+    "aws:ecs/service:Service": ("ecs.service", ("networkConfiguration.securityGroups",)),
+}
+
+
+def merge(refs: list[Refs]) -> Refs:
+    targets = {t.urn: t for r in refs for t in r.targets}
+    external = dict.fromkeys(e for r in refs for e in r.external)
+    return Refs(tuple(targets.values()), tuple(external), any(r.unknown for r in refs))
+
+
+def group_refs(index: Index, raw: RawResource) -> Refs:
+    """The security groups a consumer names (memoized)."""
+    key = ("ec2_sg_usage.refs", raw.urn)
+    found = index.memo.get(key)
+    if isinstance(found, Refs):
+        return found
+    spec = CONSUMERS.get(raw.type)
+    parts: list[Refs] = []
+    for path in spec[1] if spec else ():
+        value = path_value(raw.props, path)
+        if value is None:
+            continue
+        top = path.split(".", 1)[0].removesuffix("[]")
+        parts.append(resolve_refs(index, raw, top, GROUP_TOKENS, value=value))
+    result = merge(parts)
+    index.memo[key] = result
+    return result
+
+
+def consumers(index: Index) -> dict[str, list[tuple[str, RawResource]]]:
+    """Group URN -> [(asset kind, consumer)], built once."""
+    key = "ec2_sg_usage.consumers"
+    found = index.memo.get(key)
+    if isinstance(found, dict):
+        return found
+    result: dict[str, list[tuple[str, RawResource]]] = {}
+    for token, (kind, _) in CONSUMERS.items():
+        for raw in index.of_type(token):
+            for group in group_refs(index, raw).targets:
+                result.setdefault(group.urn, []).append((kind, raw))
+    index.memo[key] = result
+    return result
+
+
+def attached_to(index: Index, group: RawResource) -> list[str]:
+    return sorted({kind for kind, _ in consumers(index).get(group.urn, [])})
+
+
+def used_by_load_balancer(index: Index, group: RawResource, *, internet_facing: bool) -> Any:
+    """Is the group used by a load balancer (only internet-facing ones when asked)? True, False or UNKNOWN."""
+    lbs = [raw for _, raw in consumers(index).get(group.urn, []) if raw.type in LB_TOKENS]
+    if not internet_facing:
+        return bool(lbs)
+    return tri_any(_eq(lb_scheme(lb), "internet-facing") for lb in lbs)
+
+
+def _eq(value: Any, expected: str) -> Any:
+    return UNKNOWN if value is UNKNOWN else value == expected
+
+
+def ingress_only_from_load_balancers(index: Index, group: RawResource) -> Any:
+    """True when every ingress rule admits only security groups that load balancers use."""
+    checks: list[Any] = []
+    for peer_type, peer, peer_group in group_facts(index, group).ingress_peers:
+        if peer_type in ("cidr_ipv4", "cidr_ipv6", "prefix_list"):
+            checks.append(False)
+        elif peer_group is not None and peer is not UNKNOWN:
+            checks.append(used_by_load_balancer(index, peer_group, internet_facing=False))
+        else:
+            checks.append(UNKNOWN)  # an undeclared or unknown peer group: whether an LB uses it is not known here
+    return tri_all(checks)
+
+
+def default_group(index: Index, vpc: RawResource | None) -> RawResource | None:
+    """The declared `DefaultSecurityGroup` of a declared VPC (None: the default VPC's, when vpc is None)."""
+    key = "ec2_sg_usage.default_groups"
+    by_vpc = index.memo.get(key)
+    if not isinstance(by_vpc, dict):
+        by_vpc = {}
+        for group in index.of_type(DEFAULT_SECURITY_GROUP):
+            vpc_id = unwrap(group.props.get("vpcId"))
+            if vpc_id is None:
+                by_vpc.setdefault("", group)
+            for dep in group.property_dependencies.get("vpcId", ()):
+                by_vpc.setdefault(dep, group)
+            if isinstance(vpc_id, str):
+                by_vpc.setdefault(vpc_id, group)
+        index.memo[key] = by_vpc
+    if vpc is None:
+        return by_vpc.get("")
+    for ident in (vpc.urn, *Index.identities(vpc)):
+        if ident in by_vpc:
+            return by_vpc[ident]
+    if vpc.type == "aws:ec2/defaultVpc:DefaultVpc":
+        return by_vpc.get("")
+    return None
+
+
+def default_group_allows_traffic(index: Index, vpc: RawResource | None) -> Any:
+    """Does the VPC's default security group have any rule? A group not declared keeps the AWS default rules
+    (all inbound from itself, all outbound), so it allows traffic."""
+    group = default_group(index, vpc)
+    if group is None:
+        return True
+    rules = group_facts(index, group).rules
+    if not rules:
+        return False
+    # a rule list that is itself unknown (peer_type unknown) may turn out empty
+    return True if any(r["peer_type"] is not UNKNOWN for r in rules) else UNKNOWN

@@ -1,0 +1,100 @@
+"""rds.db_instance and rds.db_cluster from the live collector's raw resources (boto3 answers, see
+collectors/rds.py). Same attributes as the planned normalizer (rds.py).
+
+What AWS reports is taken as is; where the answer leaves a field out (moto omits PubliclyAccessible when it
+was not given at creation; real AWS always reports it), the attribute is an error with that reason, never a
+guessed default. `backup_covered` applies the AWS Backup selections the backup collector read in the same
+account and region (live_data.live_backup_covered). An Aurora instance takes its deletion protection and
+backup coverage from its cluster, as in the planned view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from checks.model import Asset
+from checks.normalize.base import AssetBuilder, Index, register
+from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.normalize.live_data import key_encryption, live_backup_covered
+from checks.normalize.rds.planned import is_aurora
+from checks.raw import RawResource
+
+LIVE_INSTANCE = "live:rds:db_instance"
+LIVE_CLUSTER = "live:rds:db_cluster"
+ERROR_PATHS: dict[str, tuple[str, ...]] = {"DescribeKey": ("encryption.customer_managed_key",)}
+NOT_ENCRYPTED = {"enabled": False, "algorithm": None, "kms_key_id": None, "customer_managed_key": False}
+
+
+def encryption(db: Mapping[str, Any], key_manager: str | None) -> dict[str, Any]:
+    """{enabled, algorithm, kms_key_id, customer_managed_key} from StorageEncrypted, KmsKeyId and the key's
+    manager; the AWS-managed aws/rds key is "the default key" (kms_key_id null), as in the planned view."""
+    if not db.get("StorageEncrypted"):  # moto names a KmsKeyId ("default_kms_key_id") on unencrypted clusters too
+        return dict(NOT_ENCRYPTED)
+    return key_encryption("aws:kms", db.get("KmsKeyId"), key_manager)
+
+
+def _common(b: AssetBuilder, raw: RawResource, db: Mapping[str, Any]) -> None:
+    b.set("engine", db.get("Engine"))
+    b.set("engine_version", db.get("EngineVersion"))
+    b.set("encryption", encryption(db, raw.props.get("keyManager")))
+    b.set("backup_retention_days", db.get("BackupRetentionPeriod"))
+    b.set("deletion_protection", db.get("DeletionProtection"))
+    b.set("iam_database_authentication", db.get("IAMDatabaseAuthenticationEnabled"))
+    b.set("security_groups", [g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups") or []
+                              if g.get("VpcSecurityGroupId")])
+
+
+def _public(b: AssetBuilder, db: Mapping[str, Any], operation: str) -> None:
+    value = db.get("PubliclyAccessible")
+    b.set("publicly_accessible", value)
+    if value is None:
+        b.errors["publicly_accessible"] = f"PubliclyAccessible not reported by rds:{operation}"
+
+
+def _cluster_raw(index: Index, identifier: str) -> RawResource | None:
+    for r in index.of_type(LIVE_CLUSTER):
+        if r.props.get("identifier") == identifier:
+            return r
+    return None
+
+
+@register(LIVE_INSTANCE)
+def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    db: Mapping[str, Any] = p.get("database") or {}
+    b = AssetBuilder("rds.db_instance", raw)
+    _common(b, raw, db)
+    cluster_id = db.get("DBClusterIdentifier")
+    b.set("cluster", cluster_id)
+    _public(b, db, "DescribeDBInstances")
+    b.set("multi_az", False if cluster_id else db.get("MultiAZ"))  # an Aurora instance lives in one AZ
+    b.set("db_subnet_group", (db.get("DBSubnetGroup") or {}).get("DBSubnetGroupName") or "default")
+    cluster = _cluster_raw(index, cluster_id) if cluster_id else None
+    live_backup_covered(b, cluster or raw, index)  # a cluster member is backed up with its cluster
+    if cluster is not None:
+        b.set("deletion_protection", (cluster.props.get("database") or {}).get("DeletionProtection"))
+    elif cluster_id:
+        for path in ("deletion_protection", "backup_covered"):
+            b.set(path, None)
+            b.errors[path] = f"its cluster {cluster_id} was not read (rds:DescribeDBClusters)"
+    apply_call_errors(b, raw, ERROR_PATHS)
+    return [build_live(b, raw, tags=p.get("tags") or {})]
+
+
+@register(LIVE_CLUSTER)
+def live_cluster(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    db: Mapping[str, Any] = p.get("database") or {}
+    b = AssetBuilder("rds.db_cluster", raw)
+    _common(b, raw, db)
+    b.set("engine_mode", db.get("EngineMode") or "provisioned")
+    if is_aurora(db.get("Engine")):
+        b.set("publicly_accessible", None)  # Aurora: each instance has its own setting
+    else:
+        _public(b, db, "DescribeDBClusters")
+    b.set("multi_az", db.get("MultiAZ"))
+    b.set("db_subnet_group", db.get("DBSubnetGroup") or "default")
+    live_backup_covered(b, raw, index)
+    apply_call_errors(b, raw, ERROR_PATHS)
+    return [build_live(b, raw, tags=p.get("tags") or {})]

@@ -1,0 +1,121 @@
+"""s3.bucket from the live collector's `live:s3:bucket` raw resources (boto3 answers, see collectors/s3.py).
+
+Same attributes as the planned normalizer (s3.py), the derived facts from s3_facts. Where a setting is
+not configured the value is what S3 then does for this bucket, which is not always the planned default:
+no encryption configuration is SSE-S3 (AES256, since January 2023); no bucket public access block means
+the four bucket-level settings are off (S3 creates one with all four on for new buckets, so its absence
+means it was removed); no ownership controls means ACLs are in force (ObjectWriter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from checks.model import Asset
+from checks.normalize.base import AssetBuilder, Index, register, tri_and
+from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.normalize.s3 import facts
+from checks.raw import RawResource
+
+LIVE_BUCKET = "live:s3:bucket"
+PAB = (("block_public_acls", "BlockPublicAcls"), ("ignore_public_acls", "IgnorePublicAcls"),
+       ("block_public_policy", "BlockPublicPolicy"), ("restrict_public_buckets", "RestrictPublicBuckets"))
+POLICY_PATHS = ("policy", "policy_denies_insecure_transport", "policy_allows_public")
+ERROR_PATHS: dict[str, tuple[str, ...]] = {
+    "GetBucketLocation": ("region",),
+    "GetBucketEncryption": ("encryption", "bucket_key_enabled"),
+    "DescribeKey": ("encryption.customer_managed_key",),
+    "GetPublicAccessBlock": ("public_access_block", "public_access_blocked"),
+    "GetBucketPolicy": POLICY_PATHS,
+    "GetBucketVersioning": ("versioning",),
+    "GetBucketLogging": ("logging",),
+    "GetBucketLifecycleConfiguration": ("lifecycle",),
+    "GetBucketOwnershipControls": ("object_ownership", "acl_allows_public"),
+    "GetBucketAcl": ("acl_allows_public",),
+    "GetBucketTagging": ("tags",),
+}
+
+
+@register(LIVE_BUCKET)
+def live_bucket(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    b = AssetBuilder("s3.bucket", raw)
+    name = p["bucket"]
+    b.set("bucket_name", name)
+    _encryption(b, p)
+    versioning = p.get("versioning") or {}
+    b.set("versioning", {"enabled": versioning.get("Status") == "Enabled",
+                         "mfa_delete": versioning.get("MFADelete") == "Enabled"})
+    pab = p.get("publicAccessBlock") or {}
+    values = [bool(pab.get(key, False)) for _, key in PAB]
+    b.set("public_access_block", {attr: v for (attr, _), v in zip(PAB, values, strict=True)})
+    b.set("public_access_blocked", all(values))
+    rules = (p.get("ownership") or {}).get("Rules") or [{}]
+    ownership = rules[0].get("ObjectOwnership") or "ObjectWriter"
+    b.set("object_ownership", ownership)
+    b.set("acl", None)  # S3 answers with grants, never with the canned ACL that set them
+    grants = [_grant(g) for g in p.get("grants") or []]
+    b.set("acl_allows_public", tri_and(facts.acl_allows_public(None, grants), ownership != "BucketOwnerEnforced"))
+    doc = facts.policy_document(p.get("policy"))
+    b.set("policy", doc)
+    b.set("policy_denies_insecure_transport", False if doc is None else facts.denies_insecure_transport(doc, name))
+    b.set("policy_allows_public", False if doc is None else facts.allows_public(doc))
+    target = (p.get("logging") or {}).get("TargetBucket") or None
+    b.set("logging", {"enabled": target is not None, "target_bucket": target})
+    _lifecycle(b, p.get("lifecycleRules") or [])
+    apply_call_errors(b, raw, ERROR_PATHS)
+    return [build_live(b, raw, tags=p.get("tags") or {})]
+
+
+def _encryption(b: AssetBuilder, p: Mapping[str, Any]) -> None:
+    rules = (p.get("encryption") or {}).get("Rules") or [{}]
+    rule = rules[0]
+    default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+    algorithm = default.get("SSEAlgorithm") or "AES256"  # no configuration: SSE-S3 since January 2023
+    key = default.get("KMSMasterKeyID") or None
+    b.set("encryption", {
+        "enabled": True,
+        "algorithm": algorithm,
+        "kms_key_id": key,  # null with aws:kms means the AWS-managed key aws/s3
+        "customer_managed_key": key is not None and algorithm != "AES256" and p.get("keyManager") == "customer",
+    })
+    b.set("bucket_key_enabled", bool(rule.get("BucketKeyEnabled", False)))
+
+
+def _grant(grant: dict[str, Any]) -> dict[str, Any]:
+    """A boto3 ACL grant in the shape s3_facts reads ({"grantee": {"uri": ...}})."""
+    grantee = grant.get("Grantee") or {}
+    return {"grantee": {"uri": grantee.get("URI"), "type": grantee.get("Type")}, "permission": grant.get("Permission")}
+
+
+def _lifecycle(b: AssetBuilder, raw_rules: list[dict[str, Any]]) -> None:
+    rules = [_rule(r) for r in raw_rules]
+    b.set("lifecycle", {
+        "rules": rules,
+        "expires_objects_within_days": facts.min_days(rules, "expiration_days"),
+        "expires_noncurrent_within_days": facts.min_days(rules, "noncurrent_expiration_days"),
+    })
+
+
+def _rule(r: dict[str, Any]) -> dict[str, Any]:
+    flt = _camel(r.get("Filter"))
+    prefix = r.get("Prefix") or (flt or {}).get("prefix") or None
+    return {
+        "id": r.get("ID"),
+        "enabled": r.get("Status") == "Enabled",
+        "prefix": prefix,
+        "whole_bucket": facts.applies_to_whole_bucket(r.get("Prefix"), flt, None),
+        "expiration_days": (r.get("Expiration") or {}).get("Days"),
+        "noncurrent_expiration_days": (r.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays"),
+        "abort_incomplete_days": (r.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation"),
+    }
+
+
+def _camel(value: Any) -> Any:
+    """boto3's PascalCase filter keys (Prefix, Tag, And, ObjectSizeGreaterThan) in the Pulumi spelling."""
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value

@@ -1,0 +1,234 @@
+"""s3.bucket from aws:s3/bucket:Bucket (v6 legacy inline shape, v7 singular shape) and aws:s3/bucketV2:BucketV2
+(plural list shape), with every bucket side resource folded in. The shape is read from the props present.
+
+A side resource (`bucket` names the bucket) replaces the matching inline setting. Defaults are those S3
+applies to a new bucket: SSE-S3 encryption (every bucket since January 2023), Block Public Access on and
+ACLs disabled (BucketOwnerEnforced, every new bucket since April 2023), versioning and logging off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from checks.model import UNKNOWN, Asset
+from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_all, tri_and, tri_map, unwrap
+from checks.normalize.common import blank, customer_managed_key_value
+from checks.normalize.s3 import facts
+from checks.raw import RawResource
+
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
+
+
+def _with_v2(camel: str) -> tuple[str, str]:
+    pascal = camel[0].upper() + camel[1:]
+    return f"aws:s3/{camel}:{pascal}", f"aws:s3/{camel}V2:{pascal}V2"
+
+
+SSE = _with_v2("bucketServerSideEncryptionConfiguration")
+VERSIONING = _with_v2("bucketVersioning")
+LOGGING = _with_v2("bucketLogging")
+LIFECYCLE = _with_v2("bucketLifecycleConfiguration")
+ACL = _with_v2("bucketAcl")
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+
+folded("s3.bucket", *SSE, *VERSIONING, *LOGGING, *LIFECYCLE, *ACL, PUBLIC_ACCESS_BLOCK, POLICY, OWNERSHIP)
+
+PAB_FIELDS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
+PAB_PROPS = ("blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets")
+
+
+def pick(obj: Any, *names: str) -> Any:
+    """The first present `names` field of obj; a list (BucketV2 / Terraform block) gives its first item."""
+    obj = unwrap(obj)
+    if obj is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(obj, Mapping):
+        return None
+    for name in names:
+        value = unwrap(obj.get(name))
+        if value is None:
+            continue
+        if isinstance(value, list):
+            return unwrap(value[0]) if value else None
+        return value
+    return None
+
+
+def _side(raw: RawResource, index: Index, *tokens: str) -> RawResource | None:
+    found = index.referencing(raw, tokens, "bucket")
+    return found[-1] if found else None
+
+
+@register(BUCKET, BUCKET_V2)
+def bucket(raw: RawResource, index: Index) -> Iterable[Asset]:
+    b = AssetBuilder("s3.bucket", raw)
+    # absent: Pulumi auto-names the bucket; the name is known only once the provider has checked it
+    name = first_set(raw.props.get("bucket"), UNKNOWN)
+    b.set("bucket_name", name)
+    _encryption(b, raw, index)
+    _versioning(b, raw, index)
+    _public_access_block(b, raw, index)
+    ownership = _ownership(b, raw, index)
+    _acl(b, raw, index, ownership)
+    _policy(b, raw, index, name)
+    _logging(b, raw, index)
+    _lifecycle(b, raw, index)
+    return [b.build()]
+
+
+def _encryption(b: AssetBuilder, raw: RawResource, index: Index) -> None:
+    side = _side(raw, index, *SSE)
+    if side is not None:
+        src, dep_prop = side, "rules"
+        rule = pick(side.props, "rules", "rule")
+    else:
+        src = raw
+        dep_prop = next((k for k in ("serverSideEncryptionConfiguration", "serverSideEncryptionConfigurations")
+                         if k in raw.props), "serverSideEncryptionConfiguration")
+        config = pick(raw.props, "serverSideEncryptionConfiguration", "serverSideEncryptionConfigurations")
+        rule = tri_map(config, lambda c: pick(c, "rule", "rules"))
+    by_default = tri_map(rule, lambda r: pick(r, "applyServerSideEncryptionByDefault",
+                                              "applyServerSideEncryptionByDefaults"))
+    # no configuration: S3 encrypts every bucket with SSE-S3 (AES256) by default since January 2023
+    algorithm = tri_map(by_default, lambda d: first_set(blank(pick(d, "sseAlgorithm")), "AES256"))
+    key = tri_map(by_default, lambda d: blank(pick(d, "kmsMasterKeyId")))
+    b.set("encryption", {
+        "enabled": True,
+        "algorithm": algorithm,
+        "kms_key_id": key,  # null with aws:kms means the AWS-managed key aws/s3
+        "customer_managed_key": customer_managed_key_value(src, key, dep_prop, index),
+    })
+    b.set("bucket_key_enabled", tri_map(rule, lambda r: first_set(pick(r, "bucketKeyEnabled"), False)))
+
+
+def _versioning(b: AssetBuilder, raw: RawResource, index: Index) -> None:
+    side = _side(raw, index, *VERSIONING)
+    if side is not None:
+        config = pick(side.props, "versioningConfiguration", "versioningConfigurations")
+        status = tri_map(config, lambda c: pick(c, "status"))
+        mfa = tri_map(config, lambda c: first_set(pick(c, "mfaDelete"), "Disabled"))
+        b.set("versioning", {"enabled": tri_map(status, lambda s: s == "Enabled"),
+                             "mfa_delete": tri_map(mfa, lambda m: m == "Enabled")})
+        return
+    inline = pick(raw.props, "versioning", "versionings")  # absent: S3 buckets start unversioned
+    b.set("versioning", {
+        "enabled": tri_map(inline, lambda v: first_set(pick(v, "enabled"), False)),
+        "mfa_delete": tri_map(inline, lambda v: first_set(pick(v, "mfaDelete"), False)),
+    })
+
+
+def _public_access_block(b: AssetBuilder, raw: RawResource, index: Index) -> None:
+    side = _side(raw, index, PUBLIC_ACCESS_BLOCK)
+    if side is None:
+        # no BucketPublicAccessBlock: S3 turns all four settings on for every bucket created since April 2023
+        values = [True] * 4
+    else:
+        values = [first_set(side.props.get(prop), False) for prop in PAB_PROPS]  # provider default: false
+    b.set("public_access_block", dict(zip(PAB_FIELDS, values, strict=True)))
+    b.set("public_access_blocked", tri_all(values))
+
+
+def _ownership(b: AssetBuilder, raw: RawResource, index: Index) -> Any:
+    side = _side(raw, index, OWNERSHIP)
+    if side is None:
+        value = "BucketOwnerEnforced"  # ACLs are disabled on every bucket created since April 2023
+    else:
+        value = tri_map(pick(side.props, "rule", "rules"), lambda r: pick(r, "objectOwnership"))
+    b.set("object_ownership", value)
+    return value
+
+
+def _acl(b: AssetBuilder, raw: RawResource, index: Index, ownership: Any) -> None:
+    side = _side(raw, index, *ACL)
+    if side is not None:
+        canned = side.props.get("acl")
+        policy = pick(side.props, "accessControlPolicy", "accessControlPolicies")
+        grants = tri_map(policy, lambda p: first_set(unwrap(p.get("grants")), []) if isinstance(p, dict) else [])
+    else:
+        canned = first_set(blank(raw.props.get("acl")), "private")  # S3 default canned ACL
+        grants = first_set(unwrap(raw.props.get("grants")), [])
+    b.set("acl", canned)
+    public = UNKNOWN if grants is UNKNOWN else facts.acl_allows_public(canned, grants)
+    enforced = tri_map(ownership, lambda o: o == "BucketOwnerEnforced")  # ACLs are ignored when enforced
+    b.set("acl_allows_public", tri_and(public, tri_map(enforced, lambda e: not e)))
+
+
+def _policy(b: AssetBuilder, raw: RawResource, index: Index, name: Any) -> None:
+    side = _side(raw, index, POLICY)
+    doc = facts.policy_document(side.props.get("policy") if side is not None else raw.props.get("policy"))
+    b.set("policy", doc)
+    b.set("policy_denies_insecure_transport", False if doc is None else facts.denies_insecure_transport(doc, name))
+    b.set("policy_allows_public", False if doc is None else facts.allows_public(doc))
+
+
+def _logging(b: AssetBuilder, raw: RawResource, index: Index) -> None:
+    side = _side(raw, index, *LOGGING)
+    config = side.props if side is not None else pick(raw.props, "logging", "loggings")  # absent: logging off
+    target = tri_map(config, lambda c: blank(pick(c, "targetBucket")))
+    b.set("logging", {
+        "enabled": tri_map(target, lambda t: t is not None),
+        "target_bucket": target,
+    })
+
+
+def _lifecycle(b: AssetBuilder, raw: RawResource, index: Index) -> None:
+    side = _side(raw, index, *LIFECYCLE)
+    if side is not None:
+        rules = tri_map(side.props.get("rules"), lambda rs: [_side_rule(r) for r in rs])
+    else:
+        rules = tri_map(first_set(raw.props.get("lifecycleRules"), []), lambda rs: [_inline_rule(r) for r in rs])
+    if rules is UNKNOWN:
+        b.set("lifecycle", {"rules": UNKNOWN, "expires_objects_within_days": UNKNOWN,
+                            "expires_noncurrent_within_days": UNKNOWN})
+        return
+    b.set("lifecycle", {
+        "rules": rules,
+        "expires_objects_within_days": facts.min_days(rules, "expiration_days"),
+        "expires_noncurrent_within_days": facts.min_days(rules, "noncurrent_expiration_days"),
+    })
+
+
+def _rule(rule_id: Any, enabled: Any, prefix: Any, whole: Any, expiration: Any, noncurrent: Any,
+          abort: Any) -> dict[str, Any]:
+    return {"id": rule_id, "enabled": enabled, "prefix": prefix, "whole_bucket": whole,
+            "expiration_days": expiration, "noncurrent_expiration_days": noncurrent, "abort_incomplete_days": abort}
+
+
+def _side_rule(r: Any) -> dict[str, Any]:
+    """A rule of BucketLifecycleConfiguration[V2]: status, filter, expiration.days, noncurrentDays."""
+    r = unwrap(r)
+    if r is UNKNOWN or not isinstance(r, dict):
+        return _rule(*([UNKNOWN] * 7))
+    flt = unwrap(r.get("filter"))
+    prefix = first_set(blank(r.get("prefix")), tri_map(flt, lambda f: blank(pick(f, "prefix"))))
+    return _rule(
+        r.get("id"),
+        tri_map(r.get("status"), lambda s: s == "Enabled"),
+        prefix,
+        facts.applies_to_whole_bucket(r.get("prefix"), flt, None),
+        tri_map(pick(r, "expiration", "expirations"), lambda e: pick(e, "days")),
+        tri_map(pick(r, "noncurrentVersionExpiration", "noncurrentVersionExpirations"),
+                lambda e: pick(e, "noncurrentDays", "days")),
+        tri_map(pick(r, "abortIncompleteMultipartUpload", "abortIncompleteMultipartUploads"),
+                lambda e: pick(e, "daysAfterInitiation")),
+    )
+
+
+def _inline_rule(r: Any) -> dict[str, Any]:
+    """An inline `lifecycleRules` item of Bucket / BucketV2: enabled, prefix, tags, expiration.days."""
+    r = unwrap(r)
+    if r is UNKNOWN or not isinstance(r, dict):
+        return _rule(*([UNKNOWN] * 7))
+    return _rule(
+        r.get("id"),
+        first_set(r.get("enabled"), False),
+        blank(r.get("prefix")),
+        facts.applies_to_whole_bucket(r.get("prefix"), None, r.get("tags")),
+        tri_map(pick(r, "expiration", "expirations"), lambda e: pick(e, "days")),
+        tri_map(pick(r, "noncurrentVersionExpiration", "noncurrentVersionExpirations"), lambda e: pick(e, "days")),
+        blank(r.get("abortIncompleteMultipartUploadDays")),
+    )
