@@ -17,15 +17,15 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
-from checks.model import SourceKind
-from checks.normalize.live_data import (
-    LIVE_BACKUP_REGION,
-    LIVE_PLAN,
-    LIVE_RESTORE_PLAN,
-    LIVE_RESTORE_SELECTION,
-    LIVE_SELECTION,
-    LIVE_VAULT,
+from checks.live_types import (
+    BACKUP_PLAN,
+    BACKUP_REGION,
+    BACKUP_RESTORE_TESTING_PLAN,
+    BACKUP_RESTORE_TESTING_SELECTION,
+    BACKUP_SELECTION,
+    BACKUP_VAULT,
 )
+from checks.model import SourceKind
 from checks.raw import RawResource
 
 OPERATIONS = (
@@ -62,7 +62,7 @@ def collect(scope: Scope) -> CollectResult:
             if op in plan.errors:
                 coverage_errors.setdefault(op, plan.errors[op])
     marker = f"backup:{scope.account}:{scope.region}"
-    resources.append(RawResource(type=LIVE_BACKUP_REGION, urn=marker, name=marker, props=place,
+    resources.append(RawResource(type=BACKUP_REGION, urn=marker, name=marker, props=place,
                                  source=SourceKind.LIVE, id=marker, errors=coverage_errors))
     return CollectResult(tuple(resources), tuple(errors))
 
@@ -73,7 +73,7 @@ def _vault(v: dict[str, Any], place: dict[str, str], keys: KeyManagers) -> RawRe
     props = {**place, "arn": v["BackupVaultArn"], "name": v["BackupVaultName"], "encryptionKeyArn": key,
              "keyManager": manager, "locked": v.get("Locked"), "minRetentionDays": v.get("MinRetentionDays"),
              "maxRetentionDays": v.get("MaxRetentionDays"), "lockDate": _iso(v.get("LockDate"))}
-    return RawResource(type=LIVE_VAULT, urn=props["arn"], name=props["name"], props=props, source=SourceKind.LIVE,
+    return RawResource(type=BACKUP_VAULT, urn=props["arn"], name=props["name"], props=props, source=SourceKind.LIVE,
                        id=props["arn"], errors={"DescribeKey": key_error} if key_error else {})
 
 
@@ -97,7 +97,7 @@ def _plan(backup: Any, entry: dict[str, Any], place: dict[str, str],
             errors.setdefault("GetBackupSelection", sel.error)
         elif sel.result is not None:
             selections.append(_selection(sel.result["BackupSelection"], plan_id, item["SelectionId"], place))
-    plan = RawResource(type=LIVE_PLAN, urn=arn, name=str(props["name"] or plan_id), props=props,
+    plan = RawResource(type=BACKUP_PLAN, urn=arn, name=str(props["name"] or plan_id), props=props,
                        source=SourceKind.LIVE, id=arn, errors=errors)
     return plan, selections
 
@@ -126,7 +126,7 @@ def _selection(sel: dict[str, Any], plan_id: str, selection_id: str, place: dict
                                for c in conditions.get(op) or []] for op, prop in CONDITIONS}],
     }
     urn = f"backup-selection:{plan_id}:{selection_id}"
-    return RawResource(type=LIVE_SELECTION, urn=urn, name=str(props["name"] or selection_id), props=props,
+    return RawResource(type=BACKUP_SELECTION, urn=urn, name=str(props["name"] or selection_id), props=props,
                        source=SourceKind.LIVE, id=selection_id)
 
 
@@ -150,8 +150,8 @@ def _restore_testing(backup: Any, place: dict[str, str]) -> tuple[list[RawResour
         props = {**place, "arn": arn, "name": name, "scheduleExpression": body.get("ScheduleExpression"),
                  "recoveryPointSelection": {"includeVaults": rps.get("IncludeVaults") or [],
                                             "excludeVaults": rps.get("ExcludeVaults") or []}}
-        out.append(RawResource(type=LIVE_RESTORE_PLAN, urn=arn, name=name, props=props, source=SourceKind.LIVE,
-                               id=arn))
+        out.append(RawResource(type=BACKUP_RESTORE_TESTING_PLAN, urn=arn, name=name, props=props,
+                               source=SourceKind.LIVE, id=arn))
         selections, sel_error = paginate(backup, "list_restore_testing_selections", "RestoreTestingSelections",
                                          RestoreTestingPlanName=name)
         if sel_error:
@@ -160,8 +160,9 @@ def _restore_testing(backup: Any, place: dict[str, str]) -> tuple[list[RawResour
             sel_name = s.get("RestoreTestingSelectionName")
             sprops = {**place, "name": sel_name, "restoreTestingPlanName": name,
                       "protectedResourceType": s.get("ProtectedResourceType")}
-            out.append(RawResource(type=LIVE_RESTORE_SELECTION, urn=f"{arn}/selection/{sel_name}", name=str(sel_name),
-                                   props=sprops, source=SourceKind.LIVE, id=f"{arn}/selection/{sel_name}"))
+            out.append(RawResource(type=BACKUP_RESTORE_TESTING_SELECTION, urn=f"{arn}/selection/{sel_name}",
+                                   name=str(sel_name), props=sprops, source=SourceKind.LIVE,
+                                   id=f"{arn}/selection/{sel_name}"))
     return out, errors
 
 

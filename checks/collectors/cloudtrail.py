@@ -8,8 +8,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
+from checks.live_types import CLOUDTRAIL_TRAIL
 from checks.model import SourceKind
-from checks.normalize.logging.live import LIVE_TRAIL
 from checks.raw import RawResource
 
 OPERATIONS = ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", *KEY_OPERATIONS)
@@ -36,5 +36,5 @@ def _trail(scope: Scope, ct: Any, t: dict[str, Any], keys: KeyManagers) -> RawRe
         errors["DescribeKey"] = key_error
     props = {**t, "arn": arn, "name": t["Name"], "region": scope.region, "account": scope.account,
              "isLogging": (status.result or {}).get("IsLogging"), "keyManager": manager}
-    return RawResource(type=LIVE_TRAIL, urn=arn, name=t["Name"], props=props, source=SourceKind.LIVE, id=arn,
+    return RawResource(type=CLOUDTRAIL_TRAIL, urn=arn, name=t["Name"], props=props, source=SourceKind.LIVE, id=arn,
                        errors=errors)

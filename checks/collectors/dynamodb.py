@@ -3,7 +3,7 @@ no batch for: describe_table, describe_continuous_backups (point-in-time recover
 (tags, which AWS Backup selections may match); and who manages the table's KMS key (once per key).
 
 No SSEDescription means the AWS-owned key (DynamoDB's default). Whether AWS Backup covers the table is
-decided by the normalizer from the backup collector's selections (live_data.live_backup_covered).
+decided by the normalizer from the backup collector's selections (normalize/backup/live.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
+from checks.live_types import DYNAMODB_TABLE
 from checks.model import UNKNOWN, SourceKind
-from checks.normalize.live_data import LIVE_TABLE
 from checks.raw import RawResource
 
 OPERATIONS = ("dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups",
@@ -59,5 +59,5 @@ def _table(scope: Scope, ddb: Any, name: str, keys: KeyManagers) -> RawResource:
         "replicas": [r.get("RegionName") for r in table.get("Replicas") or []],
         "tags": tags,
     }
-    return RawResource(type=LIVE_TABLE, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
+    return RawResource(type=DYNAMODB_TABLE, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
                        errors=errors)

@@ -18,9 +18,8 @@ from collections import defaultdict
 from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.live_types import EC2_EBS_ENCRYPTION_DEFAULT, EC2_INSTANCE, EC2_LAUNCH_TEMPLATE, EC2_VOLUME, is_aws_managed
 from checks.model import SourceKind
-from checks.normalize.ec2.live_compute import LIVE_DEFAULT, LIVE_INSTANCE, LIVE_TEMPLATE, LIVE_VOLUME
-from checks.normalize.kms.live import is_aws_managed
 from checks.raw import RawResource
 
 OPERATIONS = (
@@ -127,8 +126,8 @@ def _encryption_default(scope: Scope, ec2: Any, keys: Keys) -> tuple[RawResource
              "enabled": None if enabled.result is None else enabled.result.get("EbsEncryptionByDefault"),
              "kmsKeyId": key_id, "keyManager": manager}
     ident = f"{scope.account}:{scope.region}:ebs-encryption-by-default"  # an account setting has no ARN
-    raw = RawResource(type=LIVE_DEFAULT, urn=ident, name=f"ebs-encryption-by-default ({scope.region})", props=props,
-                      source=SourceKind.LIVE, id=ident, errors=errors)
+    raw = RawResource(type=EC2_EBS_ENCRYPTION_DEFAULT, urn=ident, name=f"ebs-encryption-by-default ({scope.region})",
+                      props=props, source=SourceKind.LIVE, id=ident, errors=errors)
     return raw, props
 
 
@@ -160,7 +159,7 @@ def _volume(scope: Scope, v: dict[str, Any], encryption: dict[str, Any]) -> RawR
              "size": v.get("Size"), "volumeType": v.get("VolumeType"), "availabilityZone": v.get("AvailabilityZone"),
              "snapshotId": v.get("SnapshotId") or None, "state": v.get("State"),
              "attachedTo": sorted({a["InstanceId"] for a in v.get("Attachments") or [] if a.get("InstanceId")})}
-    return _raw(LIVE_VOLUME, arn, tags.get("Name") or v["VolumeId"], props, dict(encryption["errors"]))
+    return _raw(EC2_VOLUME, arn, tags.get("Name") or v["VolumeId"], props, dict(encryption["errors"]))
 
 
 class _Network:
@@ -231,7 +230,7 @@ def _instance(scope: Scope, i: dict[str, Any], volumes: dict[str, dict[str, Any]
              "iamInstanceProfile": (i.get("IamInstanceProfile") or {}).get("Arn"),
              "blockDevices": sorted(devices, key=lambda d: not d["root"]),
              "routeTable": table, "securityGroupIngress": ingress}
-    return _raw(LIVE_INSTANCE, arn, tags.get("Name") or i["InstanceId"], props, errors)
+    return _raw(EC2_INSTANCE, arn, tags.get("Name") or i["InstanceId"], props, errors)
 
 
 def _template(scope: Scope, t: dict[str, Any], version: dict[str, Any] | None, version_error: dict[str, str],
@@ -258,4 +257,4 @@ def _template(scope: Scope, t: dict[str, Any], version: dict[str, Any] | None, v
     props = {"arn": arn, "launchTemplateId": t["LaunchTemplateId"], "region": scope.region, "account": scope.account,
              "tags": tags, "defaultVersion": t.get("DefaultVersionNumber"), "data": data, "blockDevices": devices,
              "accountDefault": {k: default.props[k] for k in ("enabled", "kmsKeyId", "keyManager")}}
-    return _raw(LIVE_TEMPLATE, arn, tags.get("Name") or t["LaunchTemplateName"], props, errors)
+    return _raw(EC2_LAUNCH_TEMPLATE, arn, tags.get("Name") or t["LaunchTemplateName"], props, errors)

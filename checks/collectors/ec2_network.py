@@ -18,9 +18,8 @@ from collections import defaultdict
 from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, collector, operation_name, paginate
+from checks.live_types import EC2_SECURITY_GROUP, EC2_SUBNET, EC2_VPC, tag_map
 from checks.model import SourceKind
-from checks.normalize.ec2.live_network import LIVE_SUBNET, LIVE_VPC, tag_map
-from checks.normalize.ec2.live_sg import LIVE_SG
 from checks.raw import RawResource
 
 OPERATIONS = (
@@ -93,7 +92,7 @@ def _vpc(scope: Scope, vpc: dict[str, Any], logs: list[dict[str, Any]], errors: 
     arn = f"arn:aws:ec2:{scope.region}:{account}:vpc/{vpc['VpcId']}"
     props = {"arn": arn, "id": vpc["VpcId"], "region": scope.region, "account": account, "vpc": _plain(vpc),
              "flowLogs": logs}
-    return RawResource(type=LIVE_VPC, urn=arn, name=tag_map(vpc.get("Tags")).get("Name") or vpc["VpcId"],
+    return RawResource(type=EC2_VPC, urn=arn, name=tag_map(vpc.get("Tags")).get("Name") or vpc["VpcId"],
                        props=props, source=SourceKind.LIVE, id=arn, errors=dict(errors))
 
 
@@ -133,7 +132,7 @@ def _subnet(scope: Scope, subnet: dict[str, Any], table: dict[str, Any] | None,
     arn = subnet.get("SubnetArn") or f"arn:aws:ec2:{scope.region}:{account}:subnet/{subnet['SubnetId']}"
     props = {"arn": arn, "id": subnet["SubnetId"], "region": scope.region, "account": account,
              "subnet": _plain(subnet), "routeTable": table}
-    return RawResource(type=LIVE_SUBNET, urn=arn, name=tag_map(subnet.get("Tags")).get("Name") or subnet["SubnetId"],
+    return RawResource(type=EC2_SUBNET, urn=arn, name=tag_map(subnet.get("Tags")).get("Name") or subnet["SubnetId"],
                        props=props, source=SourceKind.LIVE, id=arn, errors=dict(errors))
 
 
@@ -150,7 +149,7 @@ def _group(scope: Scope, group: dict[str, Any], rules: list[dict[str, Any]] | No
              "group": {k: _plain(v) for k, v in group.items() if k not in ("IpPermissions", "IpPermissionsEgress")},
              "rules": rules, "rulesSource": source, "usage": usage}
     name = tag_map(group.get("Tags")).get("Name") or group.get("GroupName") or group["GroupId"]
-    return RawResource(type=LIVE_SG, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
+    return RawResource(type=EC2_SECURITY_GROUP, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
                        errors=dict(errors))
 
 

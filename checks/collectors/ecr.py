@@ -8,8 +8,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
+from checks.live_types import ECR_REPOSITORY
 from checks.model import SourceKind
-from checks.normalize.live_data import LIVE_REPOSITORY
 from checks.raw import RawResource
 
 OPERATIONS = ("ecr:DescribeRepositories", *KEY_OPERATIONS)
@@ -35,5 +35,5 @@ def _repository(scope: Scope, r: dict[str, Any], keys: KeyManagers) -> RawResour
         "imageTagMutability": r.get("imageTagMutability"), "encryptionConfiguration": config,
         "keyManager": manager,
     }
-    return RawResource(type=LIVE_REPOSITORY, urn=arn, name=r["repositoryName"], props=props,
+    return RawResource(type=ECR_REPOSITORY, urn=arn, name=r["repositoryName"], props=props,
                        source=SourceKind.LIVE, id=arn, errors={"DescribeKey": key_error} if key_error else {})

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.live_types import ECS_SERVICE
 from checks.model import SourceKind
-from checks.normalize.ecs.live import LIVE_SERVICE
 from checks.raw import RawResource
 
 OPERATIONS = ("ecs:ListClusters", "ecs:ListServices", "ecs:DescribeServices", "ec2:DescribeSubnets",
@@ -94,5 +94,5 @@ def _raw(scope: Scope, service: dict[str, Any], errors: dict[str, str], network:
     props = {"arn": arn, "region": scope.region, "account": scope.account, "service": _pick(service, SERVICE_KEYS),
              "subnetVpcs": {s: network["subnetVpcs"].get(s) for s in subnets}, "routeTables": tables, "tags": tags}
     name = tags.get("Name") or service.get("serviceName") or arn
-    return RawResource(type=LIVE_SERVICE, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
+    return RawResource(type=ECS_SERVICE, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
                        errors=errors)

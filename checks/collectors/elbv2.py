@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.live_types import ELBV2_LISTENER, ELBV2_LOAD_BALANCER
 from checks.model import SourceKind
-from checks.normalize.elbv2.live import LIVE_LB, LIVE_LISTENER
 from checks.raw import RawResource
 
 OPERATIONS = (
@@ -43,10 +43,11 @@ def collect(scope: Scope) -> CollectResult:
     tags, tag_errors = _tags(elb, arns)
     resources: list[RawResource] = []
     for props, raw_errors, listeners in found:
-        resources.append(_raw(LIVE_LB, props, raw_errors, tags, tag_errors, props["loadBalancer"]["LoadBalancerName"]))
+        name = props["loadBalancer"]["LoadBalancerName"]
+        resources.append(_raw(ELBV2_LOAD_BALANCER, props, raw_errors, tags, tag_errors, name))
         for listener in listeners:
             default_name = f"{props['loadBalancer']['LoadBalancerName']}:{listener['listener'].get('Port')}"
-            resources.append(_raw(LIVE_LISTENER, listener, {}, tags, tag_errors, default_name))
+            resources.append(_raw(ELBV2_LISTENER, listener, {}, tags, tag_errors, default_name))
     return CollectResult(tuple(resources), tuple(errors))
 
 

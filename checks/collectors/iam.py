@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.live_types import IAM_PASSWORD_POLICY, IAM_USER, password_policy_id
 from checks.model import SourceKind
-from checks.normalize.iam.live import LIVE_PASSWORD_POLICY, LIVE_USER, password_policy_id
 from checks.raw import RawResource
 
 OPERATIONS = ("iam:GetAccountPasswordPolicy", "iam:ListUsers", "iam:GetLoginProfile", "iam:ListAccessKeys",
@@ -33,7 +33,7 @@ def _password_policy(scope: Scope, iam: Any) -> RawResource:
     ident = password_policy_id(scope.account)
     props = {"account": scope.account, "region": None,
              "policy": (got.result or {}).get("PasswordPolicy") if got.error is None else None}
-    return RawResource(type=LIVE_PASSWORD_POLICY, urn=ident, name="account-password-policy", props=props,
+    return RawResource(type=IAM_PASSWORD_POLICY, urn=ident, name="account-password-policy", props=props,
                        source=SourceKind.LIVE, id=ident,
                        errors={"GetAccountPasswordPolicy": got.error} if got.error else {})
 
@@ -60,7 +60,7 @@ def _user(scope: Scope, iam: Any, u: dict[str, Any]) -> RawResource:
                        for k in keys],
         "mfaDevices": None if mfa is None else [d.get("SerialNumber") for d in mfa],
     }
-    return RawResource(type=LIVE_USER, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
+    return RawResource(type=IAM_USER, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
                        errors=errors)
 
 

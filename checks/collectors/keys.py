@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from checks.collectors.base import Outcome, Scope, call
-from checks.normalize.kms.live import is_aws_managed
+from checks.live_types import is_aws_managed
 
 KEY_OPERATIONS = ("kms:DescribeKey", "kms:ListAliases")
 

@@ -7,8 +7,8 @@ from collections import defaultdict
 from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.live_types import KMS_KEY, is_aws_managed
 from checks.model import SourceKind
-from checks.normalize.kms.live import LIVE_KEY, is_aws_managed
 from checks.raw import RawResource
 
 OPERATIONS = ("kms:ListKeys", "kms:ListAliases", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy")
@@ -56,7 +56,7 @@ def _key(scope: Scope, kms: Any, entry: dict[str, Any], aliases: list[str], alia
         "policy": (policy.result or {}).get("Policy"),
         "aliases": aliases,
     }
-    return RawResource(type=LIVE_KEY, urn=arn, name=aliases[0] if aliases else key_id, props=props,
+    return RawResource(type=KMS_KEY, urn=arn, name=aliases[0] if aliases else key_id, props=props,
                        source=SourceKind.LIVE, id=arn, errors=errors)
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
+from checks.live_types import LOGS_LOG_GROUP
 from checks.model import SourceKind
-from checks.normalize.logging.live import LIVE_LOG_GROUP
 from checks.raw import RawResource
 
 OPERATIONS = ("logs:DescribeLogGroups", *KEY_OPERATIONS)
@@ -33,5 +33,5 @@ def _group(scope: Scope, g: dict[str, Any], keys: KeyManagers) -> RawResource:
         "retentionInDays": g.get("retentionInDays"), "kmsKeyId": g.get("kmsKeyId"), "keyManager": manager,
         "logGroupClass": g.get("logGroupClass"), "deletionProtectionEnabled": g.get("deletionProtectionEnabled"),
     }
-    return RawResource(type=LIVE_LOG_GROUP, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
+    return RawResource(type=LOGS_LOG_GROUP, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
                        errors={"DescribeKey": key_error} if key_error else {})

@@ -2,7 +2,7 @@
 (batch, paginated), and who manages each encryption key (kms describe_key, once per key: keys.KeyManagers).
 
 `backup_covered` is decided by the live normalizer from the backup collector's selections of the same
-account and region (live_data.live_backup_covered): AWS Backup is read once per region, not per database.
+account and region (normalize/backup/live.py): AWS Backup is read once per region, not per database.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
+from checks.live_types import RDS_DB_CLUSTER, RDS_DB_INSTANCE
 from checks.model import SourceKind
-from checks.normalize.rds.live import LIVE_CLUSTER, LIVE_INSTANCE
 from checks.raw import RawResource
 
 OPERATIONS = ("rds:DescribeDBInstances", "rds:DescribeDBClusters", *KEY_OPERATIONS)
@@ -32,9 +32,9 @@ def collect(scope: Scope) -> CollectResult:
     errors = [f"rds {op} ({scope.region}): {reason}" for op, reason in
               (("DescribeDBInstances", instance_error), ("DescribeDBClusters", cluster_error)) if reason]
     keys = KeyManagers(scope)
-    resources = [_raw(scope, LIVE_INSTANCE, i, i["DBInstanceArn"], i["DBInstanceIdentifier"], INSTANCE_KEYS, keys)
+    resources = [_raw(scope, RDS_DB_INSTANCE, i, i["DBInstanceArn"], i["DBInstanceIdentifier"], INSTANCE_KEYS, keys)
                  for i in instances]
-    resources += [_raw(scope, LIVE_CLUSTER, c, c["DBClusterArn"], c["DBClusterIdentifier"], CLUSTER_KEYS, keys)
+    resources += [_raw(scope, RDS_DB_CLUSTER, c, c["DBClusterArn"], c["DBClusterIdentifier"], CLUSTER_KEYS, keys)
                   for c in clusters]
     return CollectResult(tuple(resources), tuple(errors))
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.keys import KeyManagers
+from checks.live_types import S3_BUCKET
 from checks.model import SourceKind
-from checks.normalize.s3.live import LIVE_BUCKET
 from checks.raw import RawResource
 
 OPERATIONS = (
@@ -81,7 +81,7 @@ def _bucket(scope: Scope, s3: Any, name: str, keys: KeyManagers) -> RawResource:
             errors["DescribeKey"] = outcome.error
         elif outcome.result is not None:
             props["keyManager"] = outcome.result["manager"]
-    return RawResource(type=LIVE_BUCKET, urn=props["arn"], name=name, props=props, source=SourceKind.LIVE,
+    return RawResource(type=S3_BUCKET, urn=props["arn"], name=name, props=props, source=SourceKind.LIVE,
                        id=props["arn"], errors=errors)
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
+from checks.live_types import SECRETSMANAGER_SECRET
 from checks.model import SourceKind
-from checks.normalize.live_data import LIVE_SECRET
 from checks.raw import RawResource
 
 OPERATIONS = ("secretsmanager:ListSecrets", *KEY_OPERATIONS)
@@ -32,5 +32,5 @@ def _secret(scope: Scope, s: dict[str, Any], keys: KeyManagers) -> RawResource:
         "kmsKeyId": key, "keyManager": manager, "rotationEnabled": s.get("RotationEnabled"),
         "rotationRules": s.get("RotationRules"), "tags": {t["Key"]: t["Value"] for t in s.get("Tags") or []},
     }
-    return RawResource(type=LIVE_SECRET, urn=s["ARN"], name=s["Name"], props=props, source=SourceKind.LIVE,
+    return RawResource(type=SECRETSMANAGER_SECRET, urn=s["ARN"], name=s["Name"], props=props, source=SourceKind.LIVE,
                        id=s["ARN"], errors={"DescribeKey": key_error} if key_error else {})

@@ -298,32 +298,9 @@ def _known_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-# ---------------------------------------------------------------- shared derived facts
-
-KMS_KEY_TOKENS = ("aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey", "aws:kms/externalKey:ExternalKey")
-KMS_ALIAS_TOKEN = "aws:kms/alias:Alias"
 
 
-def customer_managed_key(raw: RawResource, prop: str, index: Index) -> Any:
-    """Is `raw.props[prop]` a customer-managed KMS key? True, False or UNKNOWN.
-
-    True when the property names a key (or an alias of a key) declared in the same program, or any
-    key id/ARN the program set that is not an AWS-managed alias (`alias/aws/...`); False when it is
-    unset, an AWS-managed alias, or filled in by AWS (a state file's output the program did not set);
-    UNKNOWN when the value is unknown and no declared key explains it.
-    """
-    if index.resolve(raw, prop, KMS_KEY_TOKENS):
-        return True
-    for alias in index.resolve(raw, prop, [KMS_ALIAS_TOKEN]):
-        if index.resolve(alias, "targetKeyId", KMS_KEY_TOKENS):
-            return True
-    value = unwrap(raw.props.get(prop))
-    if value is UNKNOWN:
-        return UNKNOWN
-    if not value:
-        return False
-    if isinstance(value, str) and ("alias/aws/" in value):
-        return False
-    if not raw.is_input(prop):
-        return False  # the program named no key: AWS filled in the ARN of its own managed key (state view)
-    return True
+def blank(value: Any) -> Any:
+    """Terraform state writes "" or 0 for unset strings and numbers: those become None."""
+    value = unwrap(value)
+    return None if value is not UNKNOWN and value in ("", 0) and value is not False else value

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from checks.live_types import DYNAMODB_TABLE
 from checks.model import UNKNOWN, Asset
+from checks.normalize.backup.live import live_backup_covered
 from checks.normalize.backup.selection import backup_covered
-from checks.normalize.base import AssetBuilder, Index, first_set, register, tri_map, unwrap
-from checks.normalize.common import blank, customer_managed_key_value
+from checks.normalize.base import AssetBuilder, Index, blank, first_set, register, tri_map, unwrap
+from checks.normalize.keys import customer_managed_key_value
+from checks.normalize.live import KEY, apply_call_errors, build_live, key_encryption
 from checks.raw import RawResource
 
 TABLE = "aws:dynamodb/table:Table"
@@ -57,3 +60,35 @@ def _encryption(raw: RawResource, index: Index) -> dict[str, Any]:
             kms_enabled, lambda on: customer_managed_key_value(raw, key, "serverSideEncryption", index) if on
             else False),
     }
+
+
+TABLE_ERRORS: dict[str, tuple[str, ...]] = {
+    "DescribeTable": ("encryption", "deletion_protection", "billing_mode", "stream_enabled", "replica_regions"),
+    "DescribeContinuousBackups": ("point_in_time_recovery",),
+    "ListTagsOfResource": ("tags",),  # backup_covered is decided without tags where it can be
+    "DescribeKey": KEY,
+}
+
+
+@register(DYNAMODB_TABLE)
+def live_table(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    b = AssetBuilder("dynamodb.table", raw)
+    b.set("table_name", p["name"])
+    sse = p.get("sse") or {}
+    kms = sse.get("SSEType") == "KMS" and sse.get("Status") != "DISABLED"  # none: the AWS-owned key
+    b.set("encryption", key_encryption("KMS", sse.get("KMSMasterKeyArn"), p.get("keyManager")) if kms
+          else key_encryption(AWS_OWNED, None, None))
+    pitr = p.get("pointInTimeRecovery") or {}
+    enabled = pitr.get("PointInTimeRecoveryStatus") == "ENABLED"
+    b.set("point_in_time_recovery", {
+        "enabled": enabled,
+        "recovery_period_days": (pitr.get("RecoveryPeriodInDays") or PITR_DEFAULT_DAYS) if enabled else None})
+    b.set("deletion_protection", bool(p.get("deletionProtectionEnabled")))
+    live_backup_covered(b, raw, index)
+    b.set("billing_mode", p.get("billingMode") or "PROVISIONED")  # no BillingModeSummary: provisioned
+    b.set("stream_enabled", bool(p.get("streamEnabled")))
+    b.set("replica_regions", list(p.get("replicas") or []))
+    apply_call_errors(b, raw, TABLE_ERRORS)
+    tags = p.get("tags")
+    return [build_live(b, raw, tags=tags if isinstance(tags, dict) else {})]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from checks.live_types import ECR_REPOSITORY
 from checks.model import UNKNOWN, Asset
-from checks.normalize.base import AssetBuilder, Index, as_list, first_set, register, tri_map, unwrap
-from checks.normalize.common import blank, customer_managed_key_value
+from checks.normalize.base import AssetBuilder, Index, as_list, blank, first_set, register, tri_map, unwrap
+from checks.normalize.keys import customer_managed_key_value
+from checks.normalize.live import KEY, apply_call_errors, build_live, key_encryption
 from checks.raw import RawResource
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -45,3 +47,18 @@ def _encryption(raw: RawResource, index: Index) -> dict[str, Any]:
         "customer_managed_key": customer_managed_key_value(raw, key, "encryptionConfigurations", index,
                                                            computed=True),
     }
+
+
+@register(ECR_REPOSITORY)
+def live_repository(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    b = AssetBuilder("ecr.repository", raw)
+    b.set("repository_name", p["name"])
+    b.set("scan_on_push", bool((p.get("imageScanningConfiguration") or {}).get("scanOnPush")))
+    b.set("image_tag_mutability", p.get("imageTagMutability") or "MUTABLE")
+    config = p.get("encryptionConfiguration") or {}
+    algorithm = config.get("encryptionType") or "AES256"
+    key = config.get("kmsKey") if algorithm != "AES256" else None  # KMS without a key given: aws/ecr's ARN
+    b.set("encryption", key_encryption(algorithm, key, p.get("keyManager")))
+    apply_call_errors(b, raw, {"DescribeKey": KEY})
+    return [build_live(b, raw, tags=p.get("tags") or {})]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checks.model import UNKNOWN
-from checks.normalize.base import KMS_ALIAS_TOKEN, KMS_KEY_TOKENS, Index, unwrap
+from checks.normalize.base import Index, unwrap
 from checks.raw import RawResource
 
 LB_TOKENS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
@@ -187,18 +187,3 @@ def lb_scheme(raw: RawResource) -> Any:
     if internal is UNKNOWN:
         return UNKNOWN
     return "internal" if internal else "internet-facing"
-
-
-def kms_is_customer_managed(index: Index, r: RawResource, prop: str, value: Any, *, use_deps: bool = True) -> Any:
-    """`base.customer_managed_key` for a KMS key reference nested inside `r.props[prop]` (a block device's key)."""
-    if resolve_refs(index, r, prop, KMS_KEY_TOKENS, value=value, use_deps=use_deps).targets:
-        return True
-    for alias in resolve_refs(index, r, prop, [KMS_ALIAS_TOKEN], value=value, use_deps=use_deps).targets:
-        if resolve_refs(index, alias, "targetKeyId", KMS_KEY_TOKENS, scalar=True).targets:
-            return True
-    value = unwrap(value)
-    if value is UNKNOWN:
-        return UNKNOWN
-    if not value:
-        return False
-    return not (isinstance(value, str) and "alias/aws/" in value)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from checks.live_types import SECRETSMANAGER_SECRET
 from checks.model import UNKNOWN, Asset
-from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_map, unwrap
-from checks.normalize.common import blank, customer_managed_key_value
+from checks.normalize.base import AssetBuilder, Index, blank, first_set, folded, register, tri_map, unwrap
+from checks.normalize.keys import customer_managed_key_value
+from checks.normalize.live import KEY, apply_call_errors, build_live, key_encryption
 from checks.normalize.schedule import ScheduleError, interval_hours
 from checks.raw import RawResource
 
@@ -65,3 +67,19 @@ def rotation_days(b: AssetBuilder, expression: Any) -> Any:
         return None
     days = hours / 24
     return int(days) if days.is_integer() else round(days, 3)
+
+
+@register(SECRETSMANAGER_SECRET)
+def live_secret(raw: RawResource, index: Index) -> Iterable[Asset]:
+    p = raw.props
+    b = AssetBuilder("secretsmanager.secret", raw)
+    b.set("secret_name", p["name"])
+    # no KmsKeyId: the AWS-managed key aws/secretsmanager
+    b.set("encryption", key_encryption("aws:kms", p.get("kmsKeyId"), p.get("keyManager")))
+    b.set("recovery_window_days", UNKNOWN)  # chosen at deletion time; AWS does not report it
+    enabled = bool(p.get("rotationEnabled"))
+    rules = p.get("rotationRules") or {}
+    days = rules.get("AutomaticallyAfterDays") or rotation_days(b, rules.get("ScheduleExpression"))
+    b.set("rotation", {"enabled": enabled, "interval_days": days if enabled else None})
+    apply_call_errors(b, raw, {"DescribeKey": KEY})
+    return [build_live(b, raw, tags=p.get("tags") or {})]

@@ -10,12 +10,12 @@ from typing import Any
 import boto3
 import pytest
 
+from checks import live_types
 from checks.catalog.schemas import validate_assets
 from checks.collectors import ec2_network
 from checks.collectors.base import CollectResult
 from checks.model import Asset, SourceKind, Status
 from checks.normalize import normalize
-from checks.normalize.ec2 import live_network, live_sg
 from tests.collectors.conftest import by_name, restricted_session, scope, statuses, with_iam_enforced
 from tests.normalize.conftest import make_raw
 
@@ -272,7 +272,7 @@ def test_denied_load_balancers_errors_only_the_controls_reading_lb_usage(session
 def test_denied_rule_list_falls_back_to_the_groups_rules(session: boto3.Session, estate: Estate) -> None:
     result, changed = _difference(session, ["ec2:DescribeSecurityGroupRules"])
     assert changed == {}
-    assert {r.props["rulesSource"] for r in result.resources if r.type == live_sg.LIVE_SG} == {
+    assert {r.props["rulesSource"] for r in result.resources if r.type == live_types.EC2_SECURITY_GROUP} == {
         "DescribeSecurityGroups"}
     _, full = _scan(session)
     fallback = _assets(result)
@@ -284,8 +284,8 @@ def test_denied_vpc_list_is_a_scan_error(session: boto3.Session, estate: Estate)
     limited = restricted_session(session, ["ec2:DescribeVpcs"])
     result = with_iam_enforced(lambda: ec2_network.collect(scope(limited)))
     assert any("DescribeVpcs" in e and "AccessDenied" in e for e in result.errors)
-    assert not [r for r in result.resources if r.type == live_network.LIVE_VPC]
-    assert [r for r in result.resources if r.type == live_network.LIVE_SUBNET]
+    assert not [r for r in result.resources if r.type == live_types.EC2_VPC]
+    assert [r for r in result.resources if r.type == live_types.EC2_SUBNET]
 
 
 def test_flow_log_on_a_subnet_does_not_count_for_the_vpc(session: boto3.Session, estate: Estate) -> None:

@@ -13,6 +13,7 @@ from checks.normalize.base import (
     AssetBuilder,
     Index,
     as_list,
+    blank,
     first_set,
     folded,
     register,
@@ -22,7 +23,7 @@ from checks.normalize.base import (
     tri_not,
     unwrap,
 )
-from checks.normalize.common import blank, computed_key_cmk
+from checks.normalize.keys import computed_key_cmk
 from checks.normalize.schedule import ScheduleError, interval_hours, merged_interval_hours
 from checks.raw import RawResource
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from checks.model import UNKNOWN
 from checks.normalize.base import Index, as_list, first_set, tri_and, tri_any, tri_not, tri_or, unwrap
-from checks.normalize.common import wildcard_match
+from checks.normalize.patterns import wildcard_match
 from checks.raw import RawResource
 
 SELECTION = "aws:backup/selection:Selection"

@@ -11,17 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from checks.model import UNKNOWN
-from checks.normalize.base import (
-    KMS_ALIAS_TOKEN,
-    KMS_KEY_TOKENS,
-    Index,
-    customer_managed_key,
-    tri_all,
-    tri_any,
-    tri_or,
-    unwrap,
-)
-from checks.normalize.refs import as_bool, kms_is_customer_managed, resolve_refs
+from checks.normalize.base import Index, tri_all, tri_any, tri_or, unwrap
+from checks.normalize.keys import KMS_ALIAS_TOKEN, KMS_KEY_TOKENS, customer_managed_key, kms_is_customer_managed
+from checks.normalize.refs import as_bool, resolve_refs
 from checks.raw import RawResource
 
 ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"

@@ -12,19 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from checks.live_types import EC2_EBS_ENCRYPTION_DEFAULT, EC2_INSTANCE, EC2_LAUNCH_TEMPLATE, EC2_VOLUME
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_and
 from checks.normalize.ec2.compute import imdsv2_required, interfaces_public_ip, metadata
 from checks.normalize.ec2.ebs import all_encrypted
 from checks.normalize.ec2.routes import DEFAULT_DESTINATIONS
 from checks.normalize.ec2.sg_rules import INTERNET
-from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
-
-LIVE_INSTANCE = "live:ec2:instance"
-LIVE_TEMPLATE = "live:ec2:launch_template"
-LIVE_VOLUME = "live:ec2:volume"
-LIVE_DEFAULT = "live:ec2:ebs_encryption_default"
 
 DEVICE_KEY = ("block_devices[].encryption.customer_managed_key",)
 DEVICE_KEY_ID = ("block_devices[].encryption.kms_key_id", *DEVICE_KEY)
@@ -95,7 +91,7 @@ def admits_internet(groups: Iterable[Mapping[str, Any]]) -> bool:
                for g in groups for p in g.get("IpPermissions") or [])
 
 
-@register(LIVE_INSTANCE)
+@register(EC2_INSTANCE)
 def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     b = AssetBuilder("ec2.instance", raw)
@@ -131,7 +127,7 @@ def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     return [build_live(b, raw, tags=p.get("tags") or {})]
 
 
-@register(LIVE_TEMPLATE)
+@register(EC2_LAUNCH_TEMPLATE)
 def live_launch_template(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     data: Mapping[str, Any] = p.get("data") or {}
@@ -174,7 +170,7 @@ def _template_encryption(device: Mapping[str, Any], account: Mapping[str, Any]) 
     return encryption(enabled, _default_key_id(account.get("kmsKeyId"), manager), manager)
 
 
-@register(LIVE_VOLUME)
+@register(EC2_VOLUME)
 def live_volume(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     b = AssetBuilder("ec2.volume", raw)
@@ -186,7 +182,7 @@ def live_volume(raw: RawResource, index: Index) -> Iterable[Asset]:
     return [build_live(b, raw, tags=p.get("tags") or {})]
 
 
-@register(LIVE_DEFAULT)
+@register(EC2_EBS_ENCRYPTION_DEFAULT)
 def live_encryption_default(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     b = AssetBuilder("ec2.ebs_encryption_default", raw)

@@ -13,17 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from checks.live_types import EC2_SECURITY_GROUP, EC2_SUBNET, EC2_VPC, tag_map
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_map
-from checks.normalize.ec2.live_sg import LIVE_SG, group_rules, tag_map
+from checks.normalize.ec2.live_sg import group_rules
 from checks.normalize.ec2.routes import DEFAULT_DESTINATIONS
-from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
-__all__ = ["LIVE_SUBNET", "LIVE_VPC", "tag_map"]
-
-LIVE_VPC = "live:ec2:vpc"
-LIVE_SUBNET = "live:ec2:subnet"
 ROUTING = ("routes_to_internet_gateway", "routes_to_nat_gateway", "tier", "route_table_id")
 VPC_ERROR_PATHS: dict[str, tuple[str, ...]] = {
     "DescribeFlowLogs": ("flow_logs", "flow_logs_enabled"),
@@ -38,7 +35,7 @@ def _default_groups(index: Index) -> dict[str, RawResource]:
     found = index.memo.get(key)
     if not isinstance(found, dict):
         found = {}
-        for raw in index.of_type(LIVE_SG):
+        for raw in index.of_type(EC2_SECURITY_GROUP):
             group = raw.props["group"]
             if group.get("GroupName") == "default" and group.get("VpcId"):
                 found.setdefault(group["VpcId"], raw)
@@ -54,7 +51,7 @@ def _flow_log(log: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@register(LIVE_VPC)
+@register(EC2_VPC)
 def live_vpc(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     vpc = p["vpc"]
@@ -87,7 +84,7 @@ def routing(table: dict[str, Any] | None) -> tuple[Any, Any]:
     return igw, nat
 
 
-@register(LIVE_SUBNET)
+@register(EC2_SUBNET)
 def live_subnet(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     subnet = p["subnet"]

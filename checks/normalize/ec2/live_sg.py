@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from checks.live_types import EC2_SECURITY_GROUP, tag_map
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_all
 from checks.normalize.ec2.sg import review_status
 from checks.normalize.ec2.sg_rules import internet_ingress, normalize_ports, normalize_protocol, rule_entry
-from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
-LIVE_SG = "live:ec2:security_group"
 LB_KIND = "elbv2.load_balancer"
 SORT_KEYS = ("direction", "protocol", "from_port", "to_port", "peer_type", "peer")
 LB_PATHS = ("used_by_load_balancer", "used_by_internet_facing_load_balancer", "ingress_only_from_load_balancers")
@@ -39,7 +39,7 @@ def groups_by_id(index: Index) -> dict[str, RawResource]:
     key = "live_ec2_sg.groups_by_id"
     found = index.memo.get(key)
     if not isinstance(found, dict):
-        found = {r.props["id"]: r for r in index.of_type(LIVE_SG)}
+        found = {r.props["id"]: r for r in index.of_type(EC2_SECURITY_GROUP)}
         index.memo[key] = found
     return found
 
@@ -108,7 +108,7 @@ def _ingress_only_from_lbs(rules: list[tuple[dict[str, Any], RawResource | None]
     return tri_all(checks)
 
 
-@register(LIVE_SG)
+@register(EC2_SECURITY_GROUP)
 def live_security_group(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     group = p["group"]
@@ -132,6 +132,3 @@ def live_security_group(raw: RawResource, index: Index) -> Iterable[Asset]:
     return [build_live(b, raw, tags=tag_map(group.get("Tags")))]
 
 
-def tag_map(tags: Any) -> dict[str, str]:
-    """EC2's `[{Key, Value}]` tags as a mapping (moto answers `[]`, AWS leaves the key out)."""
-    return {t["Key"]: t.get("Value", "") for t in tags or [] if "Key" in t}

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from checks.live_types import ECS_SERVICE
 from checks.model import Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_and
 from checks.normalize.ec2.routes import DEFAULT_DESTINATIONS
-from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
-LIVE_SERVICE = "live:ecs:service"
 ATTRIBUTES = ("launch_type", "assign_public_ip", "subnets", "security_groups", "in_public_subnet",
               "publicly_reachable", "load_balancers", "desired_count", "cluster")
 ROUTING = ("in_public_subnet", "publicly_reachable")
@@ -61,7 +61,7 @@ def _in_public_subnet(b: AssetBuilder, p: Mapping[str, Any], subnets: list[str])
     return False
 
 
-@register(LIVE_SERVICE)
+@register(ECS_SERVICE)
 def live_service(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     svc: Mapping[str, Any] = p.get("service") or {}

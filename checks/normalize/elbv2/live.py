@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from checks.live_types import ELBV2_LISTENER, ELBV2_LOAD_BALANCER
 from checks.model import Asset
 from checks.normalize.base import AssetBuilder, Index, register
 from checks.normalize.elbv2.planned import TLS_PROTOCOLS, redirects_to_https, tls_min_version
-from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
-LIVE_LB = "live:elbv2:load_balancer"
-LIVE_LISTENER = "live:elbv2:listener"
 DEFAULT_SCHEME = "internet-facing"  # CreateLoadBalancer default (moto leaves Scheme out when it was not given)
 ATTRIBUTE_PATHS = ("access_logs", "drop_invalid_header_fields", "deletion_protection")
 LB_ERROR_PATHS: dict[str, tuple[str, ...]] = {
@@ -38,7 +37,7 @@ def _text(value: Any) -> Any:
     return None if value == "" else value
 
 
-@register(LIVE_LB)
+@register(ELBV2_LOAD_BALANCER)
 def live_load_balancer(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     lb: Mapping[str, Any] = p.get("loadBalancer") or {}
@@ -83,7 +82,7 @@ def _certificate(certificates: list[Mapping[str, Any]]) -> Any:
     return defaults[0].get("CertificateArn") if defaults else None
 
 
-@register(LIVE_LISTENER)
+@register(ELBV2_LISTENER)
 def live_listener(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     item: Mapping[str, Any] = p.get("listener") or {}

@@ -14,14 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from checks.live_types import IAM_PASSWORD_POLICY, IAM_USER
 from checks.model import Asset
 from checks.normalize.base import AssetBuilder, Index, register
 from checks.normalize.iam.planned import oldest_active
-from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
-LIVE_PASSWORD_POLICY = "live:iam:password_policy"
-LIVE_USER = "live:iam:user"
 AWS_DEFAULT_MIN_LENGTH = 8
 POLICY_FIELDS = (("minimum_length", "MinimumPasswordLength"), ("require_symbols", "RequireSymbols"),
                  ("require_numbers", "RequireNumbers"), ("require_uppercase", "RequireUppercaseCharacters"),
@@ -36,12 +35,7 @@ USER_ERRORS: dict[str, tuple[str, ...]] = {
 }
 
 
-def password_policy_id(account: str) -> str:
-    """The password policy has no ARN; one per account."""
-    return f"iam-account-password-policy:{account}"
-
-
-@register(LIVE_PASSWORD_POLICY)
+@register(IAM_PASSWORD_POLICY)
 def live_password_policy(raw: RawResource, index: Index) -> Iterable[Asset]:
     policy: Mapping[str, Any] = raw.props.get("policy") or AWS_DEFAULT_POLICY
     b = AssetBuilder("iam.password_policy", raw)
@@ -59,7 +53,7 @@ def live_password_policy(raw: RawResource, index: Index) -> Iterable[Asset]:
     return [build_live(b, raw)]
 
 
-@register(LIVE_USER)
+@register(IAM_USER)
 def live_user(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     b = AssetBuilder("iam.user", raw)

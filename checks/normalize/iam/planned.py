@@ -19,8 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from checks.model import UNKNOWN, Asset, SourceKind
-from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_map, unwrap
-from checks.normalize.common import blank
+from checks.normalize.base import AssetBuilder, Index, blank, first_set, folded, register, tri_map, unwrap
 from checks.raw import RawResource
 
 PASSWORD_POLICY = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"

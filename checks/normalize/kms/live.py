@@ -3,16 +3,16 @@ live normalizer shares: mapping failed API calls to the attribute paths they wou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Iterable
 from typing import Any
 
+from checks.live_types import KMS_KEY, is_aws_managed
 from checks.model import Asset
 from checks.normalize.base import AssetBuilder, Index, parse_json_doc, register
 from checks.normalize.kms.planned import policy_facts
+from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
-LIVE_KEY = "live:kms:key"
 PENDING_STATES = frozenset({"PendingDeletion", "PendingReplicaDeletion"})
 AWS_ROTATION_DAYS = 365  # AWS rotates the keys it manages every year
 
@@ -28,50 +28,7 @@ ERROR_PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
-def is_aws_managed(key_manager: Any, aliases: Iterable[str]) -> bool:
-    """KeyManager AWS, or an `alias/aws/...` alias: moto reports AWS-managed keys as CUSTOMER."""
-    return key_manager == "AWS" or any(a.startswith("alias/aws/") for a in aliases)
-
-
-def apply_call_errors(b: AssetBuilder, raw: RawResource, paths: Mapping[str, tuple[str, ...]]) -> None:
-    """Record each failed call of `raw` on the paths it would have filled, and null those values.
-
-    A call with no entry in `paths` taints every attribute: never pass or fail on data that was not read.
-    """
-    for call_name, reason in raw.errors.items():
-        for path in paths.get(call_name, tuple(b.attributes)):
-            b.errors.setdefault(path, reason)
-            _clear(b.attributes, path)
-
-
-def _clear(attributes: dict[str, Any], path: str) -> None:
-    """Null the value at `path`; an object keeps its shape with null leaves, a list becomes empty."""
-    *parents, leaf = path.split(".")
-    node = attributes
-    for part in parents:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            return
-        node = child
-    if leaf in node:
-        node[leaf] = _emptied(node[leaf])
-
-
-def _emptied(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _emptied(v) for k, v in value.items()}
-    return [] if isinstance(value, list) else None
-
-
-def build_live(b: AssetBuilder, raw: RawResource, *, tags: Mapping[str, Any] | None = None) -> Asset:
-    """The asset of a live raw resource: ARN id, region and account from the props, no Pulumi URN."""
-    p = raw.props
-    asset = b.build(id=raw.id, name=raw.name, tags=tags if tags is not None else {},
-                    region=p.get("region"), account=p.get("account"))
-    return replace(asset, urn=None)
-
-
-@register(LIVE_KEY)
+@register(KMS_KEY)
 def live_key(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     b = AssetBuilder("kms.key", raw)
@@ -108,4 +65,3 @@ def live_key(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("aliases", aliases)
     apply_call_errors(b, raw, ERROR_PATHS)
     return [build_live(b, raw)]
-

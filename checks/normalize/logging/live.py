@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from checks.live_types import CLOUDTRAIL_TRAIL, LOGS_LOG_GROUP
 from checks.model import Asset
 from checks.normalize.base import AssetBuilder, Index, register
-from checks.normalize.kms.live import apply_call_errors, build_live
-from checks.normalize.live_data import KEY, key_encryption
+from checks.normalize.live import KEY, apply_call_errors, build_live, key_encryption
 from checks.normalize.logging.planned import AWS_OWNED
 from checks.raw import RawResource
 
-LIVE_TRAIL = "live:cloudtrail:trail"
-LIVE_LOG_GROUP = "live:logs:log_group"
 DELIVERY_RETENTION_DAYS = 2  # the DELIVERY class keeps events two days, whatever is asked
 
 TRAIL_ERRORS: dict[str, tuple[str, ...]] = {"GetTrailStatus": ("logging_enabled",), "DescribeKey": KEY}
 
 
-@register(LIVE_TRAIL)
+@register(CLOUDTRAIL_TRAIL)
 def live_trail(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     b = AssetBuilder("cloudtrail.trail", raw)
@@ -42,7 +40,7 @@ def live_trail(raw: RawResource, index: Index) -> Iterable[Asset]:
     return [build_live(b, raw)]
 
 
-@register(LIVE_LOG_GROUP)
+@register(LOGS_LOG_GROUP)
 def live_log_group(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     b = AssetBuilder("logs.log_group", raw)

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from checks.model import UNKNOWN, Asset
-from checks.normalize.base import AssetBuilder, Index, first_set, register, tri_map
-from checks.normalize.common import blank, customer_managed_key_value
+from checks.normalize.base import AssetBuilder, Index, blank, first_set, register, tri_map
+from checks.normalize.keys import customer_managed_key_value
 from checks.raw import RawResource
 
 TRAIL = "aws:cloudtrail/trail:Trail"

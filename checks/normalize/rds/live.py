@@ -4,7 +4,7 @@ collectors/rds.py). Same attributes as the planned normalizer (rds.py).
 What AWS reports is taken as is; where the answer leaves a field out (moto omits PubliclyAccessible when it
 was not given at creation; real AWS always reports it), the attribute is an error with that reason, never a
 guessed default. `backup_covered` applies the AWS Backup selections the backup collector read in the same
-account and region (live_data.live_backup_covered). An Aurora instance takes its deletion protection and
+account and region (normalize/backup/live.py). An Aurora instance takes its deletion protection and
 backup coverage from its cluster, as in the planned view.
 """
 
@@ -13,15 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from checks.live_types import RDS_DB_CLUSTER, RDS_DB_INSTANCE
 from checks.model import Asset
+from checks.normalize.backup.live import live_backup_covered
 from checks.normalize.base import AssetBuilder, Index, register
-from checks.normalize.kms.live import apply_call_errors, build_live
-from checks.normalize.live_data import key_encryption, live_backup_covered
+from checks.normalize.live import apply_call_errors, build_live, key_encryption
 from checks.normalize.rds.planned import is_aurora
 from checks.raw import RawResource
 
-LIVE_INSTANCE = "live:rds:db_instance"
-LIVE_CLUSTER = "live:rds:db_cluster"
 ERROR_PATHS: dict[str, tuple[str, ...]] = {"DescribeKey": ("encryption.customer_managed_key",)}
 NOT_ENCRYPTED = {"enabled": False, "algorithm": None, "kms_key_id": None, "customer_managed_key": False}
 
@@ -53,13 +52,13 @@ def _public(b: AssetBuilder, db: Mapping[str, Any], operation: str) -> None:
 
 
 def _cluster_raw(index: Index, identifier: str) -> RawResource | None:
-    for r in index.of_type(LIVE_CLUSTER):
+    for r in index.of_type(RDS_DB_CLUSTER):
         if r.props.get("identifier") == identifier:
             return r
     return None
 
 
-@register(LIVE_INSTANCE)
+@register(RDS_DB_INSTANCE)
 def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     db: Mapping[str, Any] = p.get("database") or {}
@@ -82,7 +81,7 @@ def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     return [build_live(b, raw, tags=p.get("tags") or {})]
 
 
-@register(LIVE_CLUSTER)
+@register(RDS_DB_CLUSTER)
 def live_cluster(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     db: Mapping[str, Any] = p.get("database") or {}

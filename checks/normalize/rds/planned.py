@@ -10,9 +10,10 @@ from typing import Any
 
 from checks.model import UNKNOWN, Asset
 from checks.normalize.backup.selection import backup_covered
-from checks.normalize.base import AssetBuilder, Index, customer_managed_key, first_set, register, tri_map, unwrap
+from checks.normalize.base import AssetBuilder, Index, first_set, register, tri_map, unwrap
 from checks.normalize.ec2.ebs import KEY_TOKENS
 from checks.normalize.ec2.sg_usage import group_refs
+from checks.normalize.keys import customer_managed_key
 from checks.normalize.refs import as_bool, resolve_refs
 from checks.raw import RawResource
 

@@ -19,7 +19,7 @@ from checks.normalize.base import (
     tri_or,
     unwrap,
 )
-from checks.normalize.common import covers_every_suffix, wildcard_match
+from checks.normalize.patterns import covers_every_suffix, wildcard_match
 
 S3_ARN_PREFIX = "arn:aws:s3:::"
 PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})

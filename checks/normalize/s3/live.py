@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from checks.live_types import S3_BUCKET
 from checks.model import Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_and
-from checks.normalize.kms.live import apply_call_errors, build_live
+from checks.normalize.live import apply_call_errors, build_live
 from checks.normalize.s3 import facts
 from checks.raw import RawResource
 
-LIVE_BUCKET = "live:s3:bucket"
 PAB = (("block_public_acls", "BlockPublicAcls"), ("ignore_public_acls", "IgnorePublicAcls"),
        ("block_public_policy", "BlockPublicPolicy"), ("restrict_public_buckets", "RestrictPublicBuckets"))
 POLICY_PATHS = ("policy", "policy_denies_insecure_transport", "policy_allows_public")
@@ -37,7 +37,7 @@ ERROR_PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
-@register(LIVE_BUCKET)
+@register(S3_BUCKET)
 def live_bucket(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     b = AssetBuilder("s3.bucket", raw)

@@ -12,8 +12,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks.model import UNKNOWN, Asset
-from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_all, tri_and, tri_map, unwrap
-from checks.normalize.common import blank, customer_managed_key_value
+from checks.normalize.base import (
+    AssetBuilder,
+    Index,
+    blank,
+    first_set,
+    folded,
+    register,
+    tri_all,
+    tri_and,
+    tri_map,
+    unwrap,
+)
+from checks.normalize.keys import customer_managed_key_value
 from checks.normalize.s3 import facts
 from checks.raw import RawResource
 

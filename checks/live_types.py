@@ -1,0 +1,61 @@
+"""The contract between live collectors and live normalizers: the raw types a collector emits (by the
+`live:<service>:<kind>` convention) and the few facts both sides compute the same way.
+
+Collectors and normalizers never import each other; they meet here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+KMS_KEY = "live:kms:key"
+S3_BUCKET = "live:s3:bucket"
+
+EC2_INSTANCE = "live:ec2:instance"
+EC2_LAUNCH_TEMPLATE = "live:ec2:launch_template"
+EC2_VOLUME = "live:ec2:volume"
+EC2_EBS_ENCRYPTION_DEFAULT = "live:ec2:ebs_encryption_default"
+EC2_VPC = "live:ec2:vpc"
+EC2_SUBNET = "live:ec2:subnet"
+EC2_SECURITY_GROUP = "live:ec2:security_group"
+
+ELBV2_LOAD_BALANCER = "live:elbv2:load_balancer"
+ELBV2_LISTENER = "live:elbv2:listener"
+RDS_DB_INSTANCE = "live:rds:db_instance"
+RDS_DB_CLUSTER = "live:rds:db_cluster"
+ECS_SERVICE = "live:ecs:service"
+DYNAMODB_TABLE = "live:dynamodb:table"
+
+BACKUP_VAULT = "live:backup:vault"
+BACKUP_PLAN = "live:backup:plan"
+BACKUP_SELECTION = "live:backup:selection"
+BACKUP_RESTORE_TESTING_PLAN = "live:backup:restore_testing_plan"
+BACKUP_RESTORE_TESTING_SELECTION = "live:backup:restore_testing_selection"
+BACKUP_REGION = "live:backup:region"  # marker: were the region's selections read?
+
+CLOUDTRAIL_TRAIL = "live:cloudtrail:trail"
+LOGS_LOG_GROUP = "live:logs:log_group"
+IAM_PASSWORD_POLICY = "live:iam:password_policy"
+IAM_USER = "live:iam:user"
+SECRETSMANAGER_SECRET = "live:secretsmanager:secret"
+ECR_REPOSITORY = "live:ecr:repository"
+
+# the live raw types of the resources AWS Backup can protect that clearance collects; a backup selection's
+# `covered` lists those read in the plan's account and region
+BACKUP_CANDIDATES = (DYNAMODB_TABLE, RDS_DB_INSTANCE, RDS_DB_CLUSTER, EC2_VOLUME, EC2_INSTANCE, S3_BUCKET)
+
+
+def is_aws_managed(key_manager: Any, aliases: Iterable[str]) -> bool:
+    """KeyManager AWS, or an `alias/aws/...` alias: moto reports AWS-managed keys as CUSTOMER."""
+    return key_manager == "AWS" or any(a.startswith("alias/aws/") for a in aliases)
+
+
+def tag_map(tags: Any) -> dict[str, str]:
+    """EC2's `[{Key, Value}]` tags as a mapping (moto answers `[]`, AWS leaves the key out)."""
+    return {t["Key"]: t.get("Value", "") for t in tags or [] if "Key" in t}
+
+
+def password_policy_id(account: str) -> str:
+    """The password policy has no ARN; one per account."""
+    return f"iam-account-password-policy:{account}"
