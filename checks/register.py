@@ -16,21 +16,34 @@ on every rule that is not in the register.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict
 
-from checks.errors import InputError
+from checks.fsutil import atomic_write
 from checks.paths import display_path
+from checks.validation import Filled, OptionalText, TextOrEmpty, YamlDate, records, validate_entry
 from checks.yamlfile import load_yaml
 
 REGISTER_NAME = "security-group-reviews.yaml"
-FIELDS = ("fingerprint", "rule", "reviewer", "reviewed", "note")
-REQUIRED = ("fingerprint", "reviewer", "reviewed")
+
+
+class _Entry(BaseModel):
+    """One review as written in the register (and as `write_register` writes it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    fingerprint: Filled
+    rule: TextOrEmpty = ""
+    reviewer: Filled
+    reviewed: YamlDate
+    note: OptionalText = None
+
+
+FIELDS = tuple(_Entry.model_fields)
+REQUIRED = tuple(name for name, f in _Entry.model_fields.items() if f.is_required())
 
 
 @dataclass(frozen=True)
@@ -55,29 +68,12 @@ def load_register(path: Path) -> list[Review]:
         return []
     shown = display_path(path)
     doc = load_yaml(path, shown)
-    data = doc.data
-    if data is None:
+    if doc.data is None:
         return []
-    if not isinstance(data, dict) or set(data) != {"reviews"} or not isinstance(data["reviews"], list):
-        raise InputError("expected a mapping with one key 'reviews' holding a list", where=f"{shown}:1")
     out = []
-    for i, item in enumerate(data["reviews"]):
-        line = doc.line_of(("reviews", i))
-        if not isinstance(item, dict):
-            raise InputError("each review must be a mapping of " + ", ".join(FIELDS), where=f"{shown}:{line}")
-        unknown = sorted(set(item) - set(FIELDS))
-        if unknown:
-            raise InputError(f"review #{i + 1}: unknown field '{unknown[0]}' (allowed: {', '.join(FIELDS)})",
-                             where=f"{shown}:{doc.line_of(('reviews', i, unknown[0]))}")
-        for key in REQUIRED:
-            if item.get(key) in (None, ""):
-                raise InputError(f"review #{i + 1}: field '{key}' is missing or empty", where=f"{shown}:{line}")
-        reviewed = item["reviewed"]
-        if not isinstance(reviewed, dt.date) or isinstance(reviewed, dt.datetime):
-            raise InputError(f"review #{i + 1}: field 'reviewed' must be a date YYYY-MM-DD",
-                             where=f"{shown}:{doc.line_of(('reviews', i, 'reviewed'))}")
-        out.append(Review(str(item["fingerprint"]), str(item["reviewer"]), reviewed, str(item.get("rule") or ""),
-                          None if item.get("note") is None else str(item["note"])))
+    for i, item in enumerate(records(doc, "reviews")):
+        entry = validate_entry(_Entry, item, doc, ("reviews", i), "review")
+        out.append(Review(entry.fingerprint, entry.reviewer, entry.reviewed, entry.rule, entry.note))
     return out
 
 
@@ -93,13 +89,7 @@ def write_register(path: Path, reviews: list[Review]) -> None:
     body = {"reviews": [r.as_yaml() for r in sorted(reviews, key=lambda r: r.fingerprint)]}
     text = ("# Reviewed security-group rules (clearance control FW-01). Add entries with `clearance sg review`.\n"
             + yaml.dump(body, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=120))
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(path, text)
 
 
 def rule_text(group: str, rule: dict[str, Any]) -> str:

@@ -13,13 +13,48 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 from checks.catalog.controls import Control
 from checks.errors import InputError
 from checks.model import Severity
+from checks.validation import first_error
 
-KNOWN_KEYS = frozenset({"fail_on", "waivers", "params", "sg_register"})
+
+def _severity(value: Any) -> Severity | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value in {s.value for s in Severity}:
+        return Severity(value)
+    raise PydanticCustomError("fail_on", "fail_on must be one of critical, high, medium, low, not {value}",
+                              {"value": repr(value)})
+
+
+def _params(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise PydanticCustomError("params", "params must be tables [params.<CONTROL-ID>] of name = value")
+    return {k: dict(v) for k, v in value.items()}
+
+
+def _file_name(value: Any) -> str | None:
+    return value if isinstance(value, str) else None  # a value that is not text is ignored, as it always was
+
+
+class _Table(BaseModel):
+    """`[tool.clearance]` (or a clearance.toml): only these keys; `params` holds one table per control."""
+
+    model_config = ConfigDict(extra="forbid")
+    fail_on: Annotated[Severity | None, PlainValidator(_severity)] = None
+    waivers: Annotated[str | None, PlainValidator(_file_name)] = None
+    sg_register: Annotated[str | None, PlainValidator(_file_name)] = None
+    params: Annotated[dict[str, dict[str, Any]], PlainValidator(_params)] = Field(default_factory=dict)
+
+
+KNOWN_KEYS = frozenset(_Table.model_fields)
+TABLES = frozenset({"params"})  # errors in a table name the table, errors in a plain value name the file
 
 
 @dataclass(frozen=True)
@@ -64,25 +99,25 @@ def load_settings(path: Path | None) -> Settings:
         prefix = ""
 
     def where(key: str) -> str:
-        return f"{path}: [{prefix + '.' if prefix else ''}{key}]" if key else str(path)
+        return f"{path}: [{prefix + '.' if prefix else ''}{key}]" if key in TABLES else str(path)
 
-    unknown = sorted(set(data) - KNOWN_KEYS)
-    if unknown:
-        raise InputError(f"unknown setting '{unknown[0]}' (known: {', '.join(sorted(KNOWN_KEYS))})", where=str(path))
-    fail_on = data.get("fail_on")
-    if fail_on is not None and fail_on not in {s.value for s in Severity}:
-        raise InputError(f"fail_on must be one of critical, high, medium, low, not {fail_on!r}", where=str(path))
-    waivers = data.get("waivers")
-    register = data.get("sg_register")
-    params = data.get("params", {})
-    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
-        raise InputError("params must be tables [params.<CONTROL-ID>] of name = value", where=where("params"))
+    try:
+        table = _Table.model_validate(data)
+    except ValidationError as exc:
+        e = first_error(exc, tuple(_Table.model_fields))
+        name = str(e["loc"][0]) if e["loc"] else ""
+        if not name:
+            raise InputError(f"[{prefix or 'clearance'}] must be a table of settings", where=str(path)) from None
+        if e["type"] == "extra_forbidden":
+            raise InputError(f"unknown setting '{name}' (known: {', '.join(sorted(KNOWN_KEYS))})",
+                             where=str(path)) from None
+        raise InputError(e["msg"], where=where(name)) from None
     return Settings(
         file=str(path),
-        fail_on=Severity(fail_on) if fail_on else None,
-        waivers=(path.parent / waivers) if isinstance(waivers, str) else None,
-        sg_register=(path.parent / register) if isinstance(register, str) else None,
-        params={k: dict(v) for k, v in params.items()},
+        fail_on=table.fail_on,
+        waivers=(path.parent / table.waivers) if table.waivers is not None else None,
+        sg_register=(path.parent / table.sg_register) if table.sg_register is not None else None,
+        params=table.params,
     )
 
 

@@ -15,12 +15,27 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from checks.errors import InputError
 from checks.model import Asset, WaiverRef
 from checks.paths import display_path
+from checks.validation import Date, Text, records, validate_entry
 from checks.yamlfile import load_yaml
 
-FIELDS = ("control", "asset", "reason", "approver", "expires")
+
+class _Entry(BaseModel):
+    """One waiver as written in the file: every field required, nothing else allowed."""
+
+    model_config = ConfigDict(extra="forbid")
+    control: Text
+    asset: Text
+    reason: Text
+    approver: Text
+    expires: Date
+
+
+FIELDS = tuple(_Entry.model_fields)
 
 
 @dataclass(frozen=True)
@@ -49,39 +64,18 @@ class Waiver:
 
 
 def load_waivers(path: Path, known_controls: set[str]) -> list[Waiver]:
+    """The waivers of a file; the first problem raises a one-line InputError naming file, line and field."""
     shown = display_path(path)
     doc = load_yaml(path, shown)
-    data = doc.data
-    if data is None:
+    if doc.data is None:
         return []
-    if not isinstance(data, dict) or set(data) != {"waivers"} or not isinstance(data["waivers"], list):
-        raise InputError("expected a mapping with one key 'waivers' holding a list", where=f"{shown}:1")
     out = []
-    for i, item in enumerate(data["waivers"]):
-        line = doc.line_of(("waivers", i))
-        if not isinstance(item, dict):
-            raise InputError("each waiver must be a mapping of " + ", ".join(FIELDS), where=f"{shown}:{line}")
-        unknown = sorted(set(item) - set(FIELDS))
-        if unknown:
-            raise InputError(f"waiver #{i + 1}: unknown field '{unknown[0]}' (allowed: {', '.join(FIELDS)})",
-                             where=f"{shown}:{doc.line_of(('waivers', i, unknown[0]))}")
-        for key in FIELDS:
-            value = item.get(key)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                raise InputError(f"waiver #{i + 1}: field '{key}' is missing or empty", where=f"{shown}:{line}")
-        expires = item["expires"]
-        if isinstance(expires, str):
-            try:
-                expires = dt.date.fromisoformat(expires)
-            except ValueError:
-                expires = None
-        if not isinstance(expires, dt.date) or isinstance(expires, dt.datetime):
-            raise InputError(f"waiver #{i + 1}: field 'expires' must be a date YYYY-MM-DD",
-                             where=f"{shown}:{doc.line_of(('waivers', i, 'expires'))}")
-        if item["control"] not in known_controls:
-            raise InputError(f"waiver #{i + 1}: field 'control': unknown control '{item['control']}'",
+    for i, item in enumerate(records(doc, "waivers")):
+        entry = validate_entry(_Entry, item, doc, ("waivers", i), "waiver")
+        if entry.control not in known_controls:
+            raise InputError(f"waiver #{i + 1}: field 'control': unknown control '{entry.control}'",
                              where=f"{shown}:{doc.line_of(('waivers', i, 'control'))}",
                              hint="check the id with 'clearance controls list'")
-        out.append(Waiver(str(item["control"]), str(item["asset"]), str(item["reason"]), str(item["approver"]),
-                          expires, shown, line))
+        out.append(Waiver(entry.control, entry.asset, entry.reason, entry.approver, entry.expires, shown,
+                          doc.line_of(("waivers", i))))
     return out

@@ -1,18 +1,17 @@
 """The renderer protocol, the registry of formats, and the atomic writer of report files.
 
 A renderer turns a `Report` into one string; it does no I/O. `write_reports` renders every requested
-format in memory first, then writes each file through a temporary file in the same folder and
-`os.replace`, so a failure never leaves a half-written file over a good one.
+format in memory first, then writes each file with `checks.fsutil.atomic_write` (a temporary file in the
+same folder, fsync, `os.replace`), so a failure never leaves a half-written file over a good one.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Protocol
 
+from checks.fsutil import atomic_write
 from checks.model import Finding, Severity, Status
 from checks.report import Report
 
@@ -86,9 +85,9 @@ def write_reports(
 ) -> list[Path]:
     """Render every format, then write `clearance.<extension>` files atomically into `out_dir`.
 
-    Nothing is written unless every format rendered. Each file is written to a temporary file in
-    `out_dir` and moved over the old one with `os.replace`, so a reader sees the old file or the
-    new one, never a part of either.
+    Nothing is written unless every format rendered. Each file is written with `atomic_write` (a
+    temporary file in `out_dir` moved over the old one with `os.replace`), so a reader sees the old
+    file or the new one, never a part of either.
     """
     renderers: list[Renderer] = []
     for name in dict.fromkeys(formats):  # de-duplicate, keep order
@@ -98,24 +97,9 @@ def write_reports(
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for path, data in rendered:
-        _write_atomic(path, data)
+        atomic_write(path, data)
         written.append(path)
     return written
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # os.open with mode 0o666 honours the umask, unlike mkstemp's 0o600.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 # --- helpers shared by the renderers --------------------------------------------------------------

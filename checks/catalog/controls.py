@@ -1,4 +1,9 @@
-"""The control model: one YAML file per control, validated at load time (see loader.py)."""
+"""The control model: one YAML file per control, validated once, at load time (see loader.py).
+
+The structure of a control file is checked by its JSON Schema, `policies/schema/control.schema.json` (the published
+contract), and its references by the loader's second stage; the loader then builds these models with
+`model_construct`, without validating the same fields again. These types describe the result.
+"""
 
 from __future__ import annotations
 

@@ -7,17 +7,13 @@ A requirement marked `manual: true` is one that no control checks (process evide
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from checks.errors import InputError
 from checks.paths import display_path, policies_dir
+from checks.validation import schema_message, schema_validator
 from checks.yamlfile import LinedDocument, load_yaml
 
 
@@ -38,17 +34,6 @@ class Framework:
     version: str | None = None
     url: str | None = None
     description: str | None = None
-
-
-@cache
-def _validator(name: str) -> Draft202012Validator:
-    schema = json.loads((policies_dir() / "schema" / name).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
-
-
-def schema_validator(name: str) -> Draft202012Validator:
-    return _validator(name)
-
 
 
 def load_frameworks(folder: Path | None = None) -> tuple[dict[str, Framework], list[str]]:
@@ -89,8 +74,8 @@ def _load_one(path: Path, shown: str, doc: LinedDocument) -> tuple[Framework | N
 
     if not isinstance(data, dict):
         return None, [f"{shown}:1: framework {fid}: the file must hold one mapping (id, name, requirements)"]
-    problems = [_schema_message(e, err) for e in sorted(
-        _validator("framework.schema.json").iter_errors(data),
+    problems = [schema_message(e, err) for e in sorted(
+        schema_validator("framework.schema.json").iter_errors(data),
         key=lambda e: ([str(p) for p in e.absolute_path], e.message))]
     if isinstance(data.get("id"), str) and fid != path.stem:
         problems.append(err(("id",), f"must match the file name '{path.stem}' (rename the file to {fid}.yaml)"))
@@ -106,14 +91,3 @@ def _load_one(path: Path, shown: str, doc: LinedDocument) -> tuple[Framework | N
     name = data["name"] if isinstance(data.get("name"), str) else fid
     optional = {key: data[key] if isinstance(data.get(key), str) else None for key in ("version", "url", "description")}
     return Framework(fid, name, requirements, shown, **optional), problems
-
-
-def _schema_message(e: Any, err: Callable[[tuple[str | int, ...], str], str]) -> str:
-    path = tuple(e.absolute_path)
-    if e.validator == "additionalProperties":
-        extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
-        allowed = ", ".join(sorted(e.schema.get("properties", {})))
-        return err(path + (extra[0],) if extra else path, f"unknown field (allowed: {allowed})")
-    if e.validator == "required":
-        return err(path, e.message.replace("is a required property", "is missing"))
-    return err(path, e.message)

@@ -1,4 +1,4 @@
-"""Load controls: YAML -> JSON Schema (stage 1) -> references (stage 2).
+"""Load controls: YAML -> JSON Schema (stage 1) -> references (stage 2) -> the Control model.
 
 Every error names the file, the line, the control and the field. All errors of all files are
 collected, then raised together as one ControlLoadError (one line each).
@@ -13,12 +13,13 @@ from typing import Any
 
 from checks.catalog.controls import Control, Remediation
 from checks.catalog.expressions import Expression, ExpressionError
-from checks.catalog.frameworks import Framework, load_frameworks, schema_validator
+from checks.catalog.frameworks import Framework, load_frameworks
 from checks.catalog.messages import MessageTemplate
 from checks.catalog.schemas import kind_schemas, path_exists
 from checks.errors import ClearanceError, InputError
-from checks.model import IDENTITY_FIELDS, path_segments
+from checks.model import IDENTITY_FIELDS, Severity, path_segments
 from checks.paths import display_path, policies_dir
+from checks.validation import schema_message, schema_validator
 from checks.yamlfile import LinedDocument, load_yaml
 
 ALWAYS_READABLE = frozenset(IDENTITY_FIELDS) | {"params"}
@@ -81,7 +82,7 @@ def _load_one(path: Path, frameworks: dict[str, Framework]
 
     if not isinstance(data, dict):
         return None, None, [f"{shown}:1: control {cid}: the file must hold one mapping (id, title, severity, ...)"]
-    problems = [_schema_message(e, err) for e in sorted(
+    problems = [schema_message(e, err) for e in sorted(
         schema_validator("control.schema.json").iter_errors(data), key=lambda e: list(e.absolute_path))]
     if problems:
         return None, None, problems
@@ -101,12 +102,16 @@ def _load_one(path: Path, frameworks: dict[str, Framework]
     problems.extend(_check_references(data, compiled, template, frameworks, err))
     if problems:
         return None, None, problems
+    # Stages 1 and 2 have checked everything: build the model without validating the control a second time.
     remediation = data["remediation"]
-    control = Control.model_validate({
+    control = Control.model_construct(**{
         **data,
+        "severity": Severity(data["severity"]),
         "assert": compiled["assert"],
         "applies_if": compiled.get("applies_if"),
-        "remediation": Remediation(pulumi=remediation) if isinstance(remediation, str) else Remediation(**remediation),
+        "params": dict(data.get("params", {})),
+        "remediation": Remediation.model_construct(
+            **({"pulumi": remediation} if isinstance(remediation, str) else remediation)),
         "reads": tuple(data["reads"]),
         "frameworks": {k: tuple(v) for k, v in data.get("frameworks", {}).items()},
         "tags": tuple(data.get("tags", ())),
@@ -114,17 +119,6 @@ def _load_one(path: Path, frameworks: dict[str, Framework]
         "line": doc.line_of(("id",)),
     })
     return control, template, []
-
-
-def _schema_message(e: Any, err: Any) -> str:
-    path = tuple(e.absolute_path)
-    if e.validator == "additionalProperties":
-        extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
-        allowed = ", ".join(sorted(e.schema.get("properties", {})))
-        return err(path + (extra[0],) if extra else path, f"unknown field (allowed: {allowed})")
-    if e.validator == "required":
-        return err(path, e.message.replace("is a required property", "is missing"))
-    return err(path, e.message)
 
 
 def _check_references(data: dict[str, Any], compiled: dict[str, Expression], template: MessageTemplate,

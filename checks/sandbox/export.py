@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from checks.fsutil import atomic_write
 from checks.model import UNKNOWN, Secret
 from checks.raw import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, RawResource
 from checks.sandbox.context import Outcome
@@ -103,16 +102,5 @@ def write_export(path: Path, outcomes: Iterable[Outcome], *, project: str, stack
     data = build_export(outcomes, project=project, stack=stack, region=region, resources=resources,
                         program_dir=program_dir)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, default=str)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json.dumps(data, indent=2, default=str) + "\n")
     return path

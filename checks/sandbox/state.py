@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 import json
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.errors import ClearanceError, InputError
+from checks.fsutil import atomic_write
 
 STATE_FILE = "sandbox.json"
 LOG_FILE = "sandbox.log"
@@ -140,18 +140,7 @@ def load_state(path: Path) -> SandboxInfo | None:
 
 def write_state(path: Path, info: SandboxInfo) -> None:
     """Replace the state file atomically (a reader sees the old file or the new one, never half of one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".sandbox.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(info.to_json(), fh, indent=2)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json.dumps(info.to_json(), indent=2) + "\n")
 
 
 def remove_state(path: Path, *, pid: int | None = None) -> None:

@@ -1,0 +1,156 @@
+"""Declarative validation of the files users write, and its errors as one line naming file, line and field.
+
+Two mechanisms, one per kind of file:
+
+- controls and frameworks are checked against their JSON Schemas in `policies/schema/` (the published contract);
+  `schema_message` turns a jsonschema error into the catalog's one-line message;
+- the waivers file, the review register and the project settings are pydantic models (`checks/waivers.py`,
+  `checks/register.py`, `checks/settings.py`) built from the field types below; `first_error` picks the error the
+  user sees first and `validate_entry` turns it into `file:line: <label> #n: ...`.
+
+Only the structure is declared; what depends on other files (known controls, kinds, frameworks) stays in code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Annotated, Any, TypeVar
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+from pydantic import BaseModel, PlainValidator, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from checks.errors import InputError
+from checks.paths import policies_dir
+from checks.yamlfile import LinedDocument, PathKey
+
+M = TypeVar("M", bound=BaseModel)
+Problem = Callable[[PathKey, str], str]  # (field path, message) -> `file:line: <what> <id>: field '<f>': message`
+
+# --- JSON Schemas: controls and frameworks ----------------------------------------------------------------------
+
+
+@cache
+def schema_validator(name: str) -> Draft202012Validator:
+    """The validator of `policies/schema/<name>` (control.schema.json, framework.schema.json)."""
+    schema = json.loads((policies_dir() / "schema" / name).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def schema_message(e: SchemaError, err: Problem) -> str:
+    """One jsonschema error as one line: unknown fields list the allowed ones, a missing field `is missing`."""
+    path = tuple(e.absolute_path)
+    schema: Any = e.schema
+    instance: Any = e.instance
+    if e.validator == "additionalProperties":
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
+        allowed = ", ".join(sorted(schema.get("properties", {})))
+        return err(path + (extra[0],) if extra else path, f"unknown field (allowed: {allowed})")
+    if e.validator == "required":
+        return err(path, e.message.replace("is a required property", "is missing"))
+    return err(path, e.message)
+
+
+# --- pydantic: waivers, the review register, settings -----------------------------------------------------------
+
+EMPTY = "empty"                  # error type of a field that is absent, null or blank (pydantic's own: "missing")
+NOT_A_DATE = "date"
+
+
+def _empty() -> PydanticCustomError:
+    return PydanticCustomError(EMPTY, "is missing or empty")
+
+
+def _not_a_date() -> PydanticCustomError:
+    return PydanticCustomError(NOT_A_DATE, "must be a date YYYY-MM-DD")
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _empty()
+    return str(value)  # a YAML scalar that is not a string (`asset: 42`) is its text
+
+
+def _filled(value: Any) -> str:
+    if value is None or value == "":
+        raise _empty()
+    return str(value)
+
+
+def _date(value: Any) -> dt.date:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _empty()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise _not_a_date() from None
+    return _yaml_date(value)
+
+
+def _yaml_date(value: Any) -> dt.date:
+    if value is None or value == "":
+        raise _empty()
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise _not_a_date()
+    return value
+
+
+# Field types. Every one is a PlainValidator: the value is judged by these rules alone, not by pydantic's coercions.
+Text = Annotated[str, PlainValidator(_text)]              # required; null, "" and blank are missing; any scalar
+Filled = Annotated[str, PlainValidator(_filled)]          # required; null and "" are missing; any scalar
+Date = Annotated[dt.date, PlainValidator(_date)]          # a YAML date or the text YYYY-MM-DD, not a date-time
+YamlDate = Annotated[dt.date, PlainValidator(_yaml_date)]  # a YAML date (unquoted YYYY-MM-DD), not a date-time
+OptionalText = Annotated[str | None, PlainValidator(lambda v: None if v is None else str(v))]
+TextOrEmpty = Annotated[str, PlainValidator(lambda v: str(v or ""))]
+
+
+def first_error(exc: ValidationError, fields: Sequence[str]) -> ErrorDetails:
+    """The error to report: a wrong type of the whole value, else the first unknown field by name, else the error
+    of the first field in declaration order (the order in which a reader checks a file top to bottom)."""
+    def rank(e: ErrorDetails) -> tuple[int, int, str]:
+        loc = e["loc"]
+        if not loc:
+            return (0, 0, "")
+        if e["type"] == "extra_forbidden":
+            return (1, 0, str(loc[0]))
+        return (2, fields.index(str(loc[0])) if loc[0] in fields else len(fields), "")
+    return min(exc.errors(), key=rank)
+
+
+def records(doc: LinedDocument, key: str) -> list[Any]:
+    """The entries of a `<key>: [...]` document (the waivers file, the review register)."""
+    data = doc.data
+    if not isinstance(data, dict) or set(data) != {key} or not isinstance(data[key], list):
+        raise InputError(f"expected a mapping with one key '{key}' holding a list", where=f"{doc.file}:1")
+    return data[key]
+
+
+def validate_entry(model: type[M], item: Any, doc: LinedDocument, at: PathKey, label: str) -> M:
+    """`item`, the entry at `at` in `doc` (`("waivers", 0)`), validated by `model`, or an InputError for its first
+    problem:
+
+    `file:line: each <label> must be a mapping of <fields>`, `file:line: <label> #n: unknown field 'f' (allowed:
+    ...)`, `... field 'f' is missing or empty` (the entry's line), `... field 'f' must be a date YYYY-MM-DD`.
+    """
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        fields = tuple(model.model_fields)
+        allowed = ", ".join(fields)
+        e = first_error(exc, fields)
+        name = str(e["loc"][0]) if e["loc"] else ""
+        head = f"{label} #{int(at[-1]) + 1}"
+        if not name:
+            message, line = f"each {label} must be a mapping of {allowed}", doc.line_of(at)
+        elif e["type"] == "extra_forbidden":
+            message, line = f"{head}: unknown field '{name}' (allowed: {allowed})", doc.line_of(at + (name,))
+        elif e["type"] in (EMPTY, "missing"):
+            message, line = f"{head}: field '{name}' is missing or empty", doc.line_of(at)
+        else:
+            message, line = f"{head}: field '{name}' {e['msg']}", doc.line_of(at + (name,))
+        raise InputError(message, where=f"{doc.file}:{line}") from None
