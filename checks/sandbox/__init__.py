@@ -92,7 +92,13 @@ def _last_line(path: Path) -> str:
 
 def start_sandbox(out_dir: Path, *, port: int = 0, region: str = DEFAULT_REGION,
                   timeout: float = START_TIMEOUT) -> SandboxInfo:
-    """Start a detached sandbox server recorded in `out_dir`, or return the live one already recorded there."""
+    """Start a detached sandbox server recorded in `out_dir`, or return the live one already recorded there.
+
+    Raises SandboxError, in one line with the install command, when moto (the `sandbox` extra) is not installed.
+    """
+    from checks.sandbox.server import require_moto  # not at import time: see `running_sandbox`
+
+    require_moto()
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.util
 import logging
 import os
 import signal
@@ -30,17 +31,39 @@ from checks.sandbox.state import (
 )
 
 START_TIMEOUT = 10.0  # seconds for the server thread to bind
+INSTALL_HINT = "install it with: pip install 'clearance[sandbox]'"  # moto[server] is the `sandbox` extra
+
+
+def moto_missing(reason: object) -> SandboxError:
+    """The one-line error for a sandbox without moto: why it cannot be imported, and how to install it."""
+    return SandboxError(f"the sandbox needs moto, which cannot be imported: {reason}", hint=INSTALL_HINT)
+
+
+def require_moto() -> None:
+    """Raise `moto_missing` when moto is not installed; finds it without importing it (that takes half a second)."""
+    try:
+        found = importlib.util.find_spec("moto") is not None
+    except (ImportError, ValueError) as err:
+        raise moto_missing(err) from None
+    if not found:
+        raise moto_missing("No module named 'moto'")
 
 
 def account_id() -> str:
     """The account moto stands in for: $MOTO_ACCOUNT_ID, else moto's default 123456789012."""
-    from moto.core import DEFAULT_ACCOUNT_ID
+    try:
+        from moto.core import DEFAULT_ACCOUNT_ID
+    except ImportError as err:
+        raise moto_missing(err) from None
 
     return os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
 
 
 def _server_class() -> type:
-    from moto.server import ThreadedMotoServer
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as err:  # moto, or one of its server-mode packages (flask...), is not installed
+        raise moto_missing(err) from None
 
     class BoundedMotoServer(ThreadedMotoServer):  # type: ignore[misc]
         """ThreadedMotoServer whose start() reports a bind failure instead of waiting for ever.
