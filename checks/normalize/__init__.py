@@ -37,6 +37,6 @@ def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = fr
             assets.extend(fn(raw, index))
         elif raw.type in FOLDED:
             folded += 1
-        elif raw.custom and raw.type.startswith("aws:"):
-            unsupported[raw.type] += 1
+        elif raw.custom and raw.type.startswith(("aws:", "live:")):
+            unsupported[raw.type] += 1  # a collector's raw type that no normalizer reads is not silently dropped
     return Normalized(assets=assets, unsupported=dict(sorted(unsupported.items())), folded=folded)
