@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench bench-live clean
+.PHONY: install demo test test-fast lint bench bench-live clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package (transitive ones too) to the tested versions; pyproject.toml has the ranges.
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,sandbox]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -19,10 +20,14 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy checks reports
+	$(BIN)/mypy checks reports tests
 
 test: $(STAMP) lint
 	$(BIN)/pytest
+
+# Leaves out the tests marked slow (moto, the sandbox server, `clearance` subprocesses: tests/conftest.py).
+test-fast: $(STAMP) lint
+	$(BIN)/pytest -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py

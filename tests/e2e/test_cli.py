@@ -15,6 +15,7 @@ from tests.paths import SARIF_SCHEMA
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 CLEARANCE = str(Path(sys.executable).parent / "clearance")
+UNKNOWN_AT_PLAN_TIME = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's sentinel for a value known only after apply
 
 
 def clearance(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -29,14 +30,17 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], expected: str)
     assert expected in lines[0]
 
 
+SampleRun = tuple[subprocess.CompletedProcess[str], Path]  # `clearance check examples/sample` and its output folder
+
+
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> SampleRun:
     out = tmp_path_factory.mktemp("out")
     proc = clearance("check", "examples/sample", "--format", "console,json,sarif,markdown,junit", "--out", str(out))
     return proc, out
 
 
-def test_sample_program_fails_with_findings_at_file_and_line(sample_run) -> None:
+def test_sample_program_fails_with_findings_at_file_and_line(sample_run: SampleRun) -> None:
     proc, out = sample_run
     assert proc.returncode == 1, proc.stderr
     assert "examples/sample/__main__.py:11" in proc.stdout  # logs-key declared without rotation
@@ -44,7 +48,7 @@ def test_sample_program_fails_with_findings_at_file_and_line(sample_run) -> None
         "clearance.json", "clearance.junit.xml", "clearance.md", "clearance.sarif"]
 
 
-def test_sample_sarif_validates_against_the_schema(sample_run) -> None:
+def test_sample_sarif_validates_against_the_schema(sample_run: SampleRun) -> None:
     _, out = sample_run
     sarif = json.loads((out / "clearance.sarif").read_text())
     jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(sarif)
@@ -116,17 +120,33 @@ def test_bad_waivers_file(tmp_path: Path) -> None:
     assert_one_line_error(proc, "w.yaml:2: waiver #1: field 'asset' is missing or empty")
 
 
-def test_state_file_checks_the_deployed_view() -> None:
+def test_state_file_checks_the_state_view(tmp_path: Path) -> None:
+    state = "tests/fixtures/state/v6_kms_sse_v2_side_resource_sg_secret_rds.json"
+    proc = clearance("check", "--state", state, "--format", "json", "--out", str(tmp_path), "--quiet")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "clearance.json").read_text())
+    assert (report["view"], report["target"]) == ("state", f"state {state}")
+
+
+def test_output_folder_that_cannot_be_created_is_one_line_error() -> None:
     proc = clearance("check", "--state", str(FIXTURES / "state" / "v6_kms_sse_v2_side_resource_sg_secret_rds.json"),
                      "--format", "json", "--out", "/dev/null/x")
-    # writing into an impossible folder is a clear error too
     assert_one_line_error(proc, "/dev/null/x")
 
 
 def test_strict_exits_4_when_results_are_incomplete(tmp_path: Path) -> None:
-    proc = clearance("check", "--preview", str(FIXTURES / "preview" / "v7_bucket_with_sse_side_resource.json"),
-                     "--strict", "--fail-on", "critical", "--quiet")
-    assert proc.returncode in (0, 4)
+    complete = FIXTURES / "preview" / "v7_bucket_with_sse_side_resource.json"  # no critical failure, nothing unknown
+    doc = json.loads(complete.read_text())
+    [key] = [s["newState"] for s in doc["steps"] if s["newState"]["type"] == "aws:kms/key:Key"]
+    key["inputs"]["enableKeyRotation"] = UNKNOWN_AT_PLAN_TIME  # KEY-01 becomes unknown
+    incomplete = tmp_path / "incomplete.json"
+    incomplete.write_text(json.dumps(doc))
+    assert clearance("check", "--preview", str(complete), "--strict", "--fail-on", "critical").returncode == 0
+    lenient = clearance("check", "--preview", str(incomplete), "--fail-on", "critical", "--quiet")
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    strict = clearance("check", "--preview", str(incomplete), "--strict", "--fail-on", "critical")
+    assert strict.returncode == 4, strict.stdout + strict.stderr
+    assert "evaluation incomplete: 1 unknown" in strict.stdout
 
 
 def test_controls_list_show_lint() -> None:
@@ -140,7 +160,7 @@ def test_controls_list_show_lint() -> None:
     assert_one_line_error(clearance("controls", "list", "--framework", "pci"), "unknown framework 'pci'")
 
 
-def test_no_report_prints_a_secret_value(sample_run) -> None:
+def test_no_report_prints_a_secret_value(sample_run: SampleRun) -> None:
     proc, out = sample_run
     # examples/sample passes the database password as a Pulumi secret
     for text in [proc.stdout, proc.stderr, *(p.read_text() for p in out.iterdir())]:

@@ -51,9 +51,11 @@ ASSET_KINDS = {
 }
 APPLIED = ("pass", "fail", "waived", "unknown", "error")  # the control applied to the asset
 
+InfraRun = tuple[subprocess.CompletedProcess[str], dict[str, Any]]  # the finished `clearance check` and its JSON report
+
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+def run(tmp_path_factory: pytest.TempPathFactory) -> InfraRun:
     out = tmp_path_factory.mktemp("infra-out")
     proc = subprocess.run([CLEARANCE, "check", "infra/", "--format", "json", "--out", str(out)],
                           capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
@@ -68,7 +70,7 @@ def _statuses(report: dict[str, Any]) -> dict[str, Counter[str]]:
     return by_control
 
 
-def test_no_fail_no_error_no_unknown(run) -> None:
+def test_no_fail_no_error_no_unknown(run: InfraRun) -> None:
     proc, report = run
     bad = [f"{f['control']} {f['status']} {f['asset']['name']}: {f['message']} {f.get('detail') or ''}"
            for f in report["findings"] if f["status"] in ("fail", "error", "unknown")]
@@ -78,7 +80,7 @@ def test_no_fail_no_error_no_unknown(run) -> None:
     assert report["view"] == "planned" and report["target"] == "program infra (stack dev)"
 
 
-def test_every_control_applies_to_some_infra_asset(run) -> None:
+def test_every_control_applies_to_some_infra_asset(run: InfraRun) -> None:
     _, report = run
     statuses = _statuses(report)
     catalog = set(report["controls"])
@@ -89,19 +91,19 @@ def test_every_control_applies_to_some_infra_asset(run) -> None:
     assert now_applied == [], f"controls in NOT_EVALUATED that infra/ now exercises (remove them): {now_applied}"
 
 
-def test_asset_kinds(run) -> None:
+def test_asset_kinds(run: InfraRun) -> None:
     _, report = run
     assert {f["asset"]["kind"] for f in report["findings"]} == ASSET_KINDS
 
 
-def test_the_only_waiver_is_the_access_log_bucket_encryption(run) -> None:
+def test_the_only_waiver_is_the_access_log_bucket_encryption(run: InfraRun) -> None:
     _, report = run
     waived = [(f["control"], f["asset"]["name"]) for f in report["findings"] if f["status"] == "waived"]
     assert waived == [("ENC-01", "access-logs")]
     assert report["waiver_problems"] == []
 
 
-def test_every_security_group_rule_is_reviewed(run) -> None:
+def test_every_security_group_rule_is_reviewed(run: InfraRun) -> None:
     _, report = run
     fw01 = [f for f in report["findings"] if f["control"] == "FW-01"]
     assert {f["asset"]["name"] for f in fw01} == {"alb", "app", "db", "default-sg"}
@@ -109,7 +111,7 @@ def test_every_security_group_rule_is_reviewed(run) -> None:
     assert not any("review register" in w for w in report["warnings"]), report["warnings"]
 
 
-def test_findings_point_into_infra(run) -> None:
+def test_findings_point_into_infra(run: InfraRun) -> None:
     _, report = run
     files = {f["location"]["file"] for f in report["findings"] if f["location"]}
     assert files and all(path.startswith("infra/") for path in files), files

@@ -180,6 +180,7 @@ def test_infra_application_tier(infra: ApplyResult, sandbox: Any) -> None:
     assert len(service["networkConfiguration"]["awsvpcConfiguration"]["subnets"]) == 2
     # computed by apply() in the program: known only after the program ran again with the sandbox's outputs
     secret_arn = _applied(infra, "aws:secretsmanager/secret:Secret", "oauth-clients").id
+    assert secret_arn is not None and secret_arn.startswith("arn:aws:secretsmanager:"), secret_arn
     document = session.client("iam").get_role_policy(RoleName="aptly-dev-task-execution",
                                                       PolicyName=_applied(infra, "aws:iam/rolePolicy:RolePolicy",
                                                                           "task-execution-secrets").outputs["name"])

@@ -14,7 +14,7 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
 
 def kms_asset(name: str = "data", *, rotation: Any = True, period: Any = 365, unknown: frozenset[str] = frozenset(),
-              errors: dict[str, str] | None = None, manager: str = "customer", line: int = 3) -> Asset:
+              errors: dict[str, str] | None = None, manager: str | None = "customer", line: int = 3) -> Asset:
     return Asset(
         kind="kms.key", id=f"urn:pulumi:dev::p::aws:kms/key:Key::{name}", name=name, source=SourceKind.PLANNED,
         attributes={"manager": manager, "spec": "SYMMETRIC_DEFAULT", "rotation": {"enabled": rotation,

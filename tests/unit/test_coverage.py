@@ -14,6 +14,7 @@ from checks.catalog.frameworks import Framework, Requirement
 from checks.cli import app
 from checks.coverage import (
     CoverageStatus,
+    RequirementCoverage,
     control_map,
     coverage,
     static_coverage,
@@ -67,7 +68,7 @@ FINDINGS = [
 ]
 
 
-def by_id(fid: str, findings: list[Finding] = FINDINGS) -> dict[str, object]:
+def by_id(fid: str, findings: list[Finding] = FINDINGS) -> dict[str, RequirementCoverage]:
     [fc] = [fc for fc in coverage(FRAMEWORKS, CONTROLS, findings) if fc.id == fid]
     return {r.id: r for r in fc.requirements}
 
@@ -87,7 +88,7 @@ def test_status_of_a_set_of_findings(statuses: tuple[Status, ...], expected: Cov
 
 def test_requirement_statuses() -> None:
     reqs = by_id("soc2")
-    assert {rid: r.status for rid, r in reqs.items()} == {  # type: ignore[attr-defined]
+    assert {rid: r.status for rid, r in reqs.items()} == {
         "R-FAIL": C.FAIL, "R-INCOMPLETE": C.INCOMPLETE, "R-PASS": C.PASS, "R-NODATA": C.NO_DATA,
         "R-MANUAL": C.MANUAL, "R-ONLY-NA": C.PASS}
 
@@ -95,12 +96,12 @@ def test_requirement_statuses() -> None:
 def test_each_control_has_its_own_status_and_findings_are_counted() -> None:
     reqs = by_id("soc2")
     fail, incomplete = reqs["R-FAIL"], reqs["R-INCOMPLETE"]
-    assert dict(fail.controls) == {"C-FAIL": C.FAIL, "C-PASS": C.PASS}  # type: ignore[attr-defined]
-    assert dict(fail.findings) == {Status.FAIL: 1, Status.PASS: 2, Status.WAIVED: 1,  # type: ignore[attr-defined]
+    assert dict(fail.controls) == {"C-FAIL": C.FAIL, "C-PASS": C.PASS}
+    assert dict(fail.findings) == {Status.FAIL: 1, Status.PASS: 2, Status.WAIVED: 1,
                                    Status.NOT_APPLICABLE: 1}
-    assert dict(incomplete.controls) == {  # type: ignore[attr-defined]
+    assert dict(incomplete.controls) == {
         "C-ERROR": C.INCOMPLETE, "C-PASS": C.PASS, "C-UNKNOWN": C.INCOMPLETE}
-    assert list(incomplete.controls) == ["C-ERROR", "C-PASS", "C-UNKNOWN"]  # type: ignore[attr-defined]
+    assert list(incomplete.controls) == ["C-ERROR", "C-PASS", "C-UNKNOWN"]
 
 
 def test_frameworks_sorted_requirements_in_file_order() -> None:
@@ -112,7 +113,7 @@ def test_frameworks_sorted_requirements_in_file_order() -> None:
 
 def test_no_findings_at_all_is_no_data_not_pass() -> None:
     reqs = by_id("soc2", [])
-    assert {rid: r.status for rid, r in reqs.items()} == {  # type: ignore[attr-defined]
+    assert {rid: r.status for rid, r in reqs.items()} == {
         "R-FAIL": C.NO_DATA, "R-INCOMPLETE": C.NO_DATA, "R-PASS": C.NO_DATA, "R-NODATA": C.NO_DATA,
         "R-MANUAL": C.MANUAL, "R-ONLY-NA": C.NO_DATA}
 

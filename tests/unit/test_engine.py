@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from checks.catalog.loader import load_catalog
-from checks.engine import evaluate, fingerprint
-from checks.model import Secret, Status
+from checks.engine import Evaluation, evaluate, fingerprint
+from checks.model import Asset, Secret, Status
 from checks.settings import Settings, apply_params
 from checks.waivers import Waiver
 from tests.unit.conftest import NOW, kms_asset
 
 
-def run(controls_dir: Path, *assets, waivers=(), params=None):
+def run(controls_dir: Path, *assets: Asset, waivers: Sequence[Waiver] = (),
+        params: dict[str, dict[str, Any]] | None = None) -> Evaluation:
     catalog = load_catalog(controls_dir)
     controls = catalog.controls
     if params:
@@ -147,6 +150,6 @@ def test_not_applicable_wins_over_unknown_values_the_assert_would_read(controls_
 
 
 def test_unknown_applies_if_input_gives_unknown(controls_dir: Path) -> None:
-    asset = kms_asset(manager=None, unknown=frozenset({"manager"}))  # type: ignore[arg-type]
+    asset = kms_asset(manager=None, unknown=frozenset({"manager"}))
     [f] = run(controls_dir, asset).findings
     assert f.status is Status.UNKNOWN and f.detail == "not known at plan time: manager"

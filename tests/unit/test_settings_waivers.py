@@ -10,7 +10,7 @@ import pytest
 from checks.catalog.loader import load_catalog
 from checks.errors import InputError
 from checks.model import Severity
-from checks.settings import apply_params, find_settings, load_settings
+from checks.settings import Settings, apply_params, find_settings, load_settings
 from checks.waivers import load_waivers
 
 
@@ -52,7 +52,7 @@ def test_unknown_setting(tmp_path: Path) -> None:
                                "(known: fail_on, params, sg_register, waivers)")
 
 
-def _settings(tmp_path: Path, body: str):
+def _settings(tmp_path: Path, body: str) -> Settings:
     (tmp_path / "clearance.toml").write_text(body)
     return load_settings(tmp_path / "clearance.toml")
 
