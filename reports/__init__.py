@@ -1,21 +1,18 @@
-"""Report renderers: one module per format behind `reports.base.Renderer`.
+"""Report renderers: one module per format, named for it (`reports/<format>.py`), each registering one renderer
+in `reports.base.RENDERERS` when imported; `base.py` holds the protocol, the registry and the shared helpers.
 
-Importing the package registers every built-in format in `RENDERERS` (console, json, sarif, markdown, junit).
+A new format is one new module. `format_names()` lists the formats without importing them (the CLI's help stays
+fast); `reports.base.renderers()` imports every format module once and returns the registry.
 """
 
-from reports import console, json_report, junit, markdown, sarif
-from reports.base import RENDERERS, Renderer, get_renderer, output_name, register, write_reports
+from __future__ import annotations
 
-__all__ = [
-    "RENDERERS",
-    "Renderer",
-    "console",
-    "get_renderer",
-    "json_report",
-    "junit",
-    "markdown",
-    "output_name",
-    "register",
-    "sarif",
-    "write_reports",
-]
+import pkgutil
+
+NOT_FORMATS = frozenset({"base"})
+
+
+def format_names() -> tuple[str, ...]:
+    """Every format, by module name, sorted; nothing is imported."""
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)
+                        if m.name not in NOT_FORMATS and not m.name.startswith("_")))

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from checks.fsutil import atomic_write
 from checks.model import Finding, Severity, Status
+from checks.plugins import import_package
 from checks.report import Report
 
 FILE_STEM = "clearance"
@@ -63,13 +64,20 @@ def register(renderer: Renderer, registry: MutableMapping[str, Renderer] | None 
     return renderer
 
 
+def renderers() -> dict[str, Renderer]:
+    """Import every format module of this package once (each registers its renderer) and return the registry."""
+    import_package("reports")
+    return RENDERERS
+
+
 def output_name(renderer: Renderer) -> str:
     return f"{FILE_STEM}.{renderer.extension}"
 
 
 def get_renderer(name: str, registry: Mapping[str, Renderer] | None = None) -> Renderer:
-    """The renderer of a format, or a ValueError that lists the known formats."""
-    source = RENDERERS if registry is None else registry
+    """The renderer of a format (of every built-in one unless `registry` is given), or a ValueError that lists the
+    known formats."""
+    source = renderers() if registry is None else registry
     try:
         return source[name]
     except KeyError:

@@ -10,8 +10,8 @@ import pytest
 
 from checks.model import Finding, Severity, Status
 from checks.report import Report
-from reports import RENDERERS, get_renderer, output_name, register, write_reports
-from reports.base import Renderer, verdict
+from reports import format_names
+from reports.base import Renderer, get_renderer, output_name, register, renderers, verdict, write_reports
 
 
 class _Fixed:
@@ -33,7 +33,7 @@ class _Boom:
 
 
 def test_every_format_is_registered_with_its_file_name() -> None:
-    names = {name: output_name(r) for name, r in RENDERERS.items()}
+    names = {name: output_name(r) for name, r in renderers().items()}
     assert names == {
         "console": "clearance.txt",
         "json": "clearance.json",
@@ -41,7 +41,14 @@ def test_every_format_is_registered_with_its_file_name() -> None:
         "markdown": "clearance.md",
         "junit": "clearance.junit.xml",
     }
-    assert all(r.name == name for name, r in RENDERERS.items())
+    assert all(r.name == name for name, r in renderers().items())
+
+
+def test_every_module_of_reports_is_one_format_named_for_it() -> None:
+    """A new format is one module: its name is the format's, listed without importing (the CLI's help)."""
+    assert format_names() == tuple(sorted(renderers()))
+    for name, renderer in renderers().items():
+        assert type(renderer).__module__ == f"reports.{name}"
 
 
 def test_register_refuses_a_duplicate_name_or_file_name() -> None:
@@ -78,7 +85,7 @@ def test_write_reports_writes_each_format_once(report: Report, tmp_path: Path) -
         "clearance.sarif", "clearance.json", "clearance.md", "clearance.junit.xml", "clearance.txt",
     ]
     for path in paths:
-        renderer = next(r for r in RENDERERS.values() if output_name(r) == path.name)
+        renderer = next(r for r in renderers().values() if output_name(r) == path.name)
         assert path.read_text(encoding="utf-8") == renderer.render(report)
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
 
@@ -86,7 +93,7 @@ def test_write_reports_writes_each_format_once(report: Report, tmp_path: Path) -
 def test_a_failing_renderer_leaves_the_old_files_alone(report: Report, tmp_path: Path) -> None:
     good = tmp_path / "clearance.json"
     good.write_text('{"old": true}\n', encoding="utf-8")
-    registry: dict[str, Renderer] = {"json": RENDERERS["json"], "boom": _Boom()}
+    registry: dict[str, Renderer] = {"json": renderers()["json"], "boom": _Boom()}
     with pytest.raises(RuntimeError, match="renderer exploded"):
         write_reports(report, ["json", "boom"], tmp_path, registry=registry)
     assert good.read_text(encoding="utf-8") == '{"old": true}\n'

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from checks.model import Finding, Status
 from checks.report import REPORT_SCHEMA_VERSION, Report
-from reports.json_report import JsonRenderer, report_schema_path
+from reports.json import JsonRenderer, report_schema_path
 
 
 @pytest.fixture(scope="module")
