@@ -4,7 +4,7 @@ write the resulting state as a `pulumi stack export` (version 3).
 1. The program runs under mocks (`load_program`): resources, props, property dependencies.
 2. Resources are created in dependency order (property dependencies, `dependsOn`, parent). A prop that is UNKNOWN
    at plan time is filled in from the output of the resource its property dependency names; which output (id, ARN,
-   name, bucket ...) depends on the prop's name (`REFERENCE_OUTPUTS`, `_output_for`).
+   name, bucket ...) depends on the prop's name (`references.REFERENCE_OUTPUTS`, `references.output_for`).
 3. A prop the program *computes* from outputs with `apply()` (a policy JSON, container definitions) cannot be
    rebuilt that way: such resources wait, and the program is run again under mocks that answer with the sandbox's
    real ids and outputs (`_replay_child.py`), which makes those values known. At most `MAX_REPLAYS` times.
@@ -14,7 +14,6 @@ write the resulting state as a `pulumi stack export` (version 3).
 
 from __future__ import annotations
 
-import graphlib
 import json
 import os
 import subprocess
@@ -28,35 +27,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from checks.errors import ProgramError
 from checks.model import UNKNOWN, Secret
 from checks.raw import RawResource
 from checks.sandbox.appliers import appliers, unsupported
 from checks.sandbox.context import ApplyContext, ApplyFailed, Outcome, Sandbox, Unsupported
+from checks.sandbox.references import Picker, Waiting, creation_order, dependencies
 
 MAX_REPLAYS = 3
 REPLAY_CHILD = Path(__file__).with_name("_replay_child.py")
-# created first among resources that are ready together (moto checks a logging target's bucket policy)
-PRIORITY = {"aws:s3/bucketPolicy:BucketPolicy": 0}
-
-# prop name -> the output of the referenced resource it means (anything else: see `_output_for`)
-REFERENCE_OUTPUTS = {
-    "kmsKeyId": "arn", "kmsMasterKeyId": "arn", "kmsKeyArn": "arn", "kmsKey": "arn", "keyArn": "arn",
-    "masterUserSecretKmsKeyId": "arn", "performanceInsightsKmsKeyId": "arn", "kmsKeyIdentifier": "arn",
-    "targetKeyId": "keyId", "bucket": "bucket", "targetBucket": "bucket", "s3BucketName": "bucket",
-    "role": "name", "repository": "name", "dbSubnetGroupName": "name", "parameterGroupName": "name",
-    "restoreTestingPlanName": "name", "targetVaultName": "name", "logGroupName": "name",
-    "cluster": "arn", "taskDefinition": "arn", "logDestination": "arn", "includeVaults": "arn", "resources": "arn",
-    "protectedResourceArns": "arn", "policyArn": "arn", "certificateArn": "arn", "planId": "id",
-}
-# prop name -> the type a reference must have, when a prop depends on resources of several types
-REFERENCE_TYPES = {
-    "subnets": "ec2/subnet:", "subnetIds": "ec2/subnet:", "subnetId": "ec2/subnet:",
-    "securityGroups": "ecurityGroup:", "vpcSecurityGroupIds": "ecurityGroup:", "securityGroupIds": "ecurityGroup:",
-    "securityGroupId": "ecurityGroup:", "referencedSecurityGroupId": "ecurityGroup:",
-    "vpcId": "ec2/vpc:", "gatewayId": "ateway:", "natGatewayId": "ec2/natGateway:", "targetGroupArn": "argetGroup:",
-    "kmsKeyId": "kms/", "kmsMasterKeyId": "kms/", "kmsKeyArn": "kms/", "kmsKey": "kms/", "keyArn": "kms/",
-}
 
 
 @dataclass
@@ -121,12 +99,6 @@ def _unsupported_lines(outcomes: list[Outcome]) -> list[str]:
 # ---------------------------------------------------------------- deployment
 
 
-class _Waiting(Exception):  # noqa: N818 - control flow: a value only the program can compute
-    def __init__(self, path: str) -> None:
-        super().__init__(path)
-        self.path = path
-
-
 class _Deployer:
     def __init__(self, resources: list[RawResource], sandbox: Sandbox, replay: Any) -> None:
         self.resources = {r.urn: r for r in resources}
@@ -135,7 +107,7 @@ class _Deployer:
         self.replays = 0
         self.warnings: list[str] = []
         self.outcomes: dict[str, Outcome] = {}
-        self.order = _order(resources)
+        self.order = creation_order(resources)
 
     def deploy(self) -> list[Outcome]:
         waiting: dict[str, str] = {}
@@ -168,7 +140,7 @@ class _Deployer:
 
     def _blocker(self, res: RawResource, waiting: Mapping[str, str]) -> tuple[str, str] | None:
         """(status, reason) when a dependency keeps `res` from being created now."""
-        for dep in _deps(res):
+        for dep in dependencies(res):
             if dep not in self.resources:
                 continue
             if dep in waiting or dep not in self.outcomes:
@@ -198,7 +170,7 @@ class _Deployer:
             return
         try:
             props = self._resolve(res)
-        except _Waiting as wait:
+        except Waiting as wait:
             waiting[res.urn] = wait.path
             return
         ctx = ApplyContext(sandbox=self.sandbox, name=res.name, type=res.type)
@@ -220,51 +192,17 @@ class _Deployer:
     def _best_effort(self, res: RawResource) -> dict[str, Any]:
         try:
             return self._resolve(res, strict=False)
-        except _Waiting:
+        except Waiting:
             return dict(res.props)
 
     def _resolve(self, res: RawResource, *, strict: bool = True) -> dict[str, Any]:
         """The props with every UNKNOWN replaced by the output of the resource it refers to."""
         out = {}
         for prop, value in res.props.items():
-            picker = _Picker(prop, [self.outcomes[u] for u in res.property_dependencies.get(prop, ())
+            picker = Picker(prop, [self.outcomes[u] for u in res.property_dependencies.get(prop, ())
                                     if u in self.outcomes and self.outcomes[u].status == "applied"], strict)
             out[prop] = picker.fill(value, prop, prop)
         return out
-
-
-class _Picker:
-    """Fills the UNKNOWNs of one prop from the resources the prop depends on."""
-
-    def __init__(self, prop: str, deps: list[Outcome], strict: bool) -> None:
-        self.prop = prop
-        self.deps = deps
-        self.strict = strict
-        self.used: dict[str, int] = {}
-
-    def fill(self, value: Any, key: str, path: str) -> Any:
-        if value is UNKNOWN:
-            return self._pick(key, path)
-        if isinstance(value, Secret):
-            return Secret(self.fill(value.value, key, path))
-        if isinstance(value, Mapping):
-            return {k: self.fill(v, k, f"{path}.{k}") for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.fill(v, key, f"{path}[{i}]") for i, v in enumerate(value)]
-        return value
-
-    def _pick(self, key: str, path: str) -> Any:
-        output = _output_for(key)
-        hint = REFERENCE_TYPES.get(key)
-        candidates = [d for d in self.deps if hint is None or hint in d.type] or self.deps
-        if output is None or not candidates:
-            if self.strict:
-                raise _Waiting(path)
-            return UNKNOWN
-        index = self.used.get(key, 0)
-        self.used[key] = index + 1
-        dep = candidates[index % len(candidates)]
-        return dep.outputs.get(output, dep.id) if output != "id" else dep.id
 
 
 def _aws_error(err: ClientError) -> str:
@@ -273,57 +211,6 @@ def _aws_error(err: ClientError) -> str:
     if code.isdigit() and "<html" in message.lower():  # moto answered with a Flask error page: it crashed
         message = f"the sandbox (moto) failed on this call with HTTP {code}"
     return f"{err.operation_name}: {code}: {message[:300]}"
-
-
-def _output_for(key: str) -> str | None:
-    """Which output of the referenced resource a prop means; None when the prop is not a plain reference."""
-    if key in REFERENCE_OUTPUTS:
-        return REFERENCE_OUTPUTS[key]
-    if key in REFERENCE_TYPES or key.endswith(("Id", "Ids")):
-        return "id"
-    if key.endswith(("Arn", "Arns")):
-        return "arn"
-    if key.endswith("Name"):
-        return "name"
-    return None
-
-
-def _deps(res: RawResource) -> list[str]:
-    deps = dict.fromkeys(res.dependencies)
-    for urns in res.property_dependencies.values():
-        deps.update(dict.fromkeys(urns))
-    if res.parent:
-        deps[res.parent] = None
-    return [d for d in deps if d != res.urn]
-
-
-def _order(resources: list[RawResource]) -> list[str]:
-    """Topological order, ready resources in declaration order (bucket policies first)."""
-    known = {r.urn: (i, r) for i, r in enumerate(resources)}
-    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
-    for r in resources:
-        sorter.add(r.urn, *[d for d in _deps(r) if d in known], *_after(r, resources))
-    try:
-        sorter.prepare()
-    except graphlib.CycleError as err:
-        raise ProgramError(f"the program's resources depend on each other in a cycle: {err.args[1]}") from None
-    order: list[str] = []
-    while sorter.is_active():
-        ready = sorted(sorter.get_ready(), key=lambda u: (PRIORITY.get(known[u][1].type, 1), known[u][0]))
-        order.extend(ready)
-        sorter.done(*ready)
-    return order
-
-
-def _after(res: RawResource, resources: list[RawResource]) -> list[str]:
-    """Ordering the program does not state but the sandbox needs: a bucket's policy goes on after the logging
-    configurations that target that bucket (moto 5.2.5 checks a logging target's policy, and fails with HTTP 500
-    when a statement's Principal is "*"; with no policy yet it accepts the log-delivery ACL grant instead)."""
-    if res.type != "aws:s3/bucketPolicy:BucketPolicy":
-        return []
-    buckets = set(res.property_dependencies.get("bucket", ()))
-    return [r.urn for r in resources if r.type.startswith("aws:s3/bucketLogging")
-            and buckets & set(r.property_dependencies.get("targetBucket", ()))]
 
 
 def _plain(value: Any) -> Any:

@@ -23,8 +23,9 @@ import pytest
 from checks.model import UNKNOWN, SourceKind
 from checks.raw import RawResource
 from checks.sandbox import running_sandbox
-from checks.sandbox.apply import ApplyResult, Outcome, _Deployer, _Picker, apply_program
+from checks.sandbox.apply import ApplyResult, Outcome, _Deployer, apply_program
 from checks.sandbox.context import Sandbox
+from checks.sandbox.references import Picker
 from checks.sandbox.state import reset
 from checks.sources.state import load_state
 
@@ -306,10 +307,10 @@ def test_picker_matches_references_by_prop_name_and_type() -> None:
     deps = [done("aws:ec2/subnet:Subnet", "a", "subnet-a"), done("aws:ec2/subnet:Subnet", "b", "subnet-b"),
             done("aws:ec2/securityGroup:SecurityGroup", "sg", "sg-1", arn="arn:sg")]
     network = {"assignPublicIp": False, "securityGroups": [UNKNOWN], "subnets": [UNKNOWN, UNKNOWN]}
-    assert _Picker("networkConfiguration", deps, strict=True).fill(network, "networkConfiguration", "n") == {
+    assert Picker("networkConfiguration", deps, strict=True).fill(network, "networkConfiguration", "n") == {
         "assignPublicIp": False, "securityGroups": ["sg-1"], "subnets": ["subnet-a", "subnet-b"]}
     key = [done("aws:kms/key:Key", "k", "key-1", arn="arn:aws:kms:eu-west-1:1:key/key-1", keyId="key-1")]
     rules = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": UNKNOWN}}]
-    filled = _Picker("rules", key, strict=True).fill(rules, "rules", "rules")
+    filled = Picker("rules", key, strict=True).fill(rules, "rules", "rules")
     assert filled[0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == "arn:aws:kms:eu-west-1:1:key/key-1"
-    assert _Picker("targetKeyId", key, strict=True).fill(UNKNOWN, "targetKeyId", "t") == "key-1"
+    assert Picker("targetKeyId", key, strict=True).fill(UNKNOWN, "targetKeyId", "t") == "key-1"
