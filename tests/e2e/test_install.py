@@ -1,6 +1,6 @@
 """The wheel is self-contained: built, then installed into a fresh virtualenv, it lists and checks every control.
 
-No network: the wheel is built without build isolation by this interpreter's setuptools, and installed with
+No network: the wheel is built without build isolation by this interpreter's hatchling, and installed with
 `--no-deps --no-index`. The fresh virtualenv reaches the dependencies through a `.pth` line naming this
 interpreter's site-packages; a `.pth` file found there is not processed, so the development install of clearance
 (an editable finder) is not importable from it, which the test asserts before installing the wheel.
