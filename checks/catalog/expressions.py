@@ -137,7 +137,7 @@ class Expression:
         self.source = source
         try:
             self._parsed: ParsedResult = jmespath.compile(source)
-            self._tree: dict[str, Any] = dict(self._parsed.parsed)  # type: ignore[arg-type]
+            self._tree: dict[str, Any] = dict(self._parsed.parsed)
         except jexc.ParseError as err:
             raise ExpressionError(
                 f"invalid JMESPath at column {err.lex_position + 1}: {err.msg or 'syntax error'} "

@@ -65,7 +65,7 @@ def _server_class() -> type:
     except ImportError as err:  # moto, or one of its server-mode packages (flask...), is not installed
         raise moto_missing(err) from None
 
-    class BoundedMotoServer(ThreadedMotoServer):  # type: ignore[misc]
+    class BoundedMotoServer(ThreadedMotoServer):
         """ThreadedMotoServer whose start() reports a bind failure instead of waiting for ever.
 
         moto 5.2.5 binds inside the server thread and sets its ready event only on success; a failed bind would

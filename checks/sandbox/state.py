@@ -100,7 +100,7 @@ def _session_class() -> type:
     import boto3  # imported on first use: `clearance sandbox status` stays fast
     import botocore.session
 
-    class SandboxSession(boto3.Session):  # type: ignore[misc]
+    class SandboxSession(boto3.Session):
         """boto3.Session whose `client()`/`resource()` default to the sandbox endpoint."""
 
         def __init__(self, endpoint_url: str, region: str) -> None:
