@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from checks.errors import ExitCode, InputError
 from checks.model import Severity
-from checks.report import Report
 from reports import format_names
+
+if TYPE_CHECKING:
+    from checks.report import Report
 
 FORMATS_HELP = f"Report formats: {', '.join(format_names())} (repeat or comma-separate)."
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,11 +11,25 @@ from rich.table import Table
 
 from checks.errors import InputError
 
+if TYPE_CHECKING:
+    from checks.catalog.loader import Catalog
+
 controls_app = typer.Typer(no_args_is_help=True, help="Inspect the control catalog.")
 
 
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=False)
+
+
+def _catalog(framework: str | None = None) -> Catalog:
+    """The catalog; a --framework that it does not define is a usage error."""
+    from checks.catalog.loader import load_catalog
+
+    catalog = load_catalog()
+    if framework and framework not in catalog.frameworks:
+        raise InputError(f"unknown framework '{framework}' (known: {', '.join(sorted(catalog.frameworks))})",
+                         where="--framework")
+    return catalog
 
 
 @controls_app.command("list")
@@ -24,12 +38,7 @@ def controls_list(
     kind: Annotated[str | None, typer.Option(help="Only controls of this asset kind.")] = None,
 ) -> None:
     """List the controls of the catalog."""
-    from checks.catalog.loader import load_catalog
-
-    catalog = load_catalog()
-    if framework and framework not in catalog.frameworks:
-            raise InputError(f"unknown framework '{framework}' (known: {', '.join(sorted(catalog.frameworks))})",
-                             where="--framework")
+    catalog = _catalog(framework)
     table = Table("id", "severity", "kind", "title", framework or "frameworks")
     for control in sorted(catalog.controls.values(), key=lambda c: c.id):
         if framework and framework not in control.frameworks:
@@ -46,14 +55,10 @@ def controls_coverage(
     framework: Annotated[str | None, typer.Option(help="Only this framework id (e.g. soc2, statement).")] = None,
 ) -> None:
     """Which requirements of each framework the controls back, and which are manual (nothing is checked)."""
-    from checks.catalog.loader import load_catalog
     from checks.coverage import static_coverage, summary_text
     from reports.console import coverage_summary_table, requirement_table
 
-    catalog = load_catalog()
-    if framework and framework not in catalog.frameworks:
-            raise InputError(f"unknown framework '{framework}' (known: {', '.join(sorted(catalog.frameworks))})",
-                             where="--framework")
+    catalog = _catalog(framework)
     frameworks = {framework: catalog.frameworks[framework]} if framework else catalog.frameworks
     coverages = static_coverage(frameworks, catalog.controls.values())
     console = _out()
@@ -67,9 +72,7 @@ def controls_coverage(
 @controls_app.command("show")
 def controls_show(control_id: Annotated[str, typer.Argument(help="Control id, e.g. KEY-01.")]) -> None:
     """Show one control: what it checks, how to fix it, where it maps."""
-    from checks.catalog.loader import load_catalog
-
-    catalog = load_catalog()
+    catalog = _catalog()
     control = catalog.controls.get(control_id.upper())
     if control is None:
         raise InputError(f"no control '{control_id}'", hint="list them with 'clearance controls list'")
@@ -100,7 +103,5 @@ def controls_show(control_id: Annotated[str, typer.Argument(help="Control id, e.
 @controls_app.command("lint")
 def controls_lint() -> None:
     """Validate every control and framework file; print each problem on one line."""
-    from checks.catalog.loader import load_catalog
-
-    catalog = load_catalog()
+    catalog = _catalog()
     _out().print(f"{len(catalog.controls)} controls and {len(catalog.frameworks)} frameworks are valid")

@@ -11,7 +11,6 @@ from rich.console import Console
 
 from checks.errors import InputError
 from checks.paths import display_path
-from checks.register import Review, rule_text, write_register
 
 sg_app = typer.Typer(no_args_is_help=True, help="Security-group rule reviews (control FW-01).")
 
@@ -31,6 +30,7 @@ def review(
 ) -> None:
     """Without --fingerprint/--all: list the unreviewed rules. With them: record the review in the register."""
     from checks.flows.check import CheckRequest, unreviewed_rules
+    from checks.register import Review, rule_text, write_register
 
     console = Console(highlight=False, soft_wrap=True)
     req = CheckRequest(program_dir=program_dir, preview=preview, state=state, stack=stack, sg_register=register)
