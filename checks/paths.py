@@ -9,7 +9,7 @@ from pathlib import Path
 
 from checks.errors import ClearanceError
 
-# The top-level policies/ folder ships in the wheel as checks/_policies (pyproject.toml: force-include).
+# The top-level policies/ folder ships in the wheel as checks/_policies (pyproject.toml: the `sources` path rewrite).
 POLICIES_FOLDER = "_policies"
 # A source checkout (the editable install of `make install`) reads the folder where it is, beside the packages.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent

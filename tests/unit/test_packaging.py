@@ -22,8 +22,10 @@ def wheel_config() -> dict[str, Any]:
 
 def test_the_wheel_takes_whole_packages_and_the_catalog() -> None:
     config = wheel_config()
-    assert config["packages"] == ["checks", "reports"]  # sub-packages come with them: nothing to list by hand
-    assert config["force-include"] == {"policies": f"checks/{paths.POLICIES_FOLDER}"}
+    assert config["only-include"] == ["checks", "reports", "policies"]  # whole folders: nothing listed by hand
+    # a path rewrite: a force-include would be copied into site-packages by the editable install as well
+    assert config["sources"] == {"policies": f"checks/{paths.POLICIES_FOLDER}"}
+    assert "force-include" not in config
     assert not (ROOT / "policies" / "__init__.py").exists()  # a data-only folder
     assert not (ROOT / "checks" / paths.POLICIES_FOLDER).exists()  # only the wheel has it
 
