@@ -11,7 +11,8 @@ class ExitCode(IntEnum):
     OK = 0            # nothing failed at or above the threshold
     FINDINGS = 1      # findings at or above the threshold (or `sandbox apply`: some resources failed)
     USAGE = 2         # bad input or usage: one line on stderr
-    DRIFT = 3         # `drift` found drift; `sandbox status`: not running (as LSB init scripts)
+    DRIFT = 3         # `drift` found drift
+    NOT_RUNNING = 3   # `sandbox status`: no sandbox answers (the same 3 as LSB init scripts use)
     INCOMPLETE = 4    # something controls need could not be read, or (--strict) results are unknown
 
 

@@ -1,4 +1,4 @@
-"""The renderer protocol, the registry of formats, and the atomic writer of report files.
+"""The renderer protocol, the registry of formats, writing the report files, and helpers shared by renderers.
 
 A renderer turns a `Report` into one string; it does no I/O. `write_reports` renders every requested
 format in memory first, then writes each file with `checks.fsutil.atomic_write` (a temporary file in the
@@ -97,12 +97,9 @@ def write_reports(
     temporary file in `out_dir` moved over the old one with `os.replace`), so a reader sees the old
     file or the new one, never a part of either.
     """
-    renderers: list[Renderer] = []
-    for name in dict.fromkeys(formats):  # de-duplicate, keep order
-        renderers.append(get_renderer(name, registry))
+    chosen = [get_renderer(name, registry) for name in dict.fromkeys(formats)]  # de-duplicated, in order
     # Encode up front too: a stray lone surrogate becomes "?" instead of failing half-way through the writes.
-    rendered = [(out_dir / output_name(r), r.render(report).encode("utf-8", errors="replace")) for r in renderers]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    rendered = [(out_dir / output_name(r), r.render(report).encode("utf-8", errors="replace")) for r in chosen]
     written: list[Path] = []
     for path, data in rendered:
         atomic_write(path, data)

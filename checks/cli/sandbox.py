@@ -71,7 +71,7 @@ def status(out: OutOption = Path("clearance-out")) -> None:
     if info is None:
         stale = f" (stale state file {state_path(out)}: pid {recorded.pid} gone or not answering)" if recorded else ""
         console.print(f"sandbox is not running{stale}", markup=False)
-        raise typer.Exit(ExitCode.DRIFT)  # 3: "program is not running", as LSB init scripts say
+        raise typer.Exit(ExitCode.NOT_RUNNING)
     console.print("sandbox is running", markup=False)
     for line in _describe(info):
         console.print(f"  {line}", markup=False)

@@ -46,12 +46,9 @@ class Prepared:
         return frozenset(r.fingerprint for r in self.reviews)
 
 
-def prepare_settings(options: Options) -> tuple[Catalog, Settings]:
-    """The project's settings and the catalog with its parameters applied."""
-    settings = load_settings(options.settings or find_settings(options.anchor))
-    catalog = load_catalog()
-    controls = apply_params(catalog.controls, settings)
-    return Catalog(controls=controls, frameworks=catalog.frameworks, templates=catalog.templates), settings
+def project_settings(options: Options) -> Settings:
+    """--settings, else the clearance.toml or [tool.clearance] found from the anchor folder upwards."""
+    return load_settings(options.settings or find_settings(options.anchor))
 
 
 def register_path(options: Options, settings: Settings) -> Path:
@@ -64,7 +61,11 @@ def register_path(options: Options, settings: Settings) -> Path:
 
 
 def prepare(options: Options) -> Prepared:
-    catalog, settings = prepare_settings(options)
+    """Settings, the catalog with the project's parameters applied, waivers and the review register."""
+    settings = project_settings(options)
+    loaded = load_catalog()
+    catalog = Catalog(controls=apply_params(loaded.controls, settings), frameworks=loaded.frameworks,
+                      templates=loaded.templates)
     waivers_path = options.waivers or settings.waivers
     waivers = load_waivers(waivers_path, set(catalog.controls)) if waivers_path else []
     register = register_path(options, settings)

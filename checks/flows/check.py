@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from checks.errors import InputError
-from checks.flows.assess import Options, assess, build_report, prepare
+from checks.flows.assess import Options, assess, build_report, prepare, project_settings, register_path
 from checks.model import Asset, Severity, SourceKind
 from checks.normalize import normalize
 from checks.paths import display_path
 from checks.raw import RawResource
-from checks.register import Review
+from checks.register import Review, load_register
 from checks.report import Report
 
 
@@ -97,8 +97,10 @@ def run_check(req: CheckRequest) -> Report:
 def unreviewed_rules(req: CheckRequest) -> tuple[Path, list[Review], list[tuple[Asset, dict[str, Any]]]]:
     """The register, its reviews, and the security-group rules of the source whose known fingerprint is not in it
     (in declaration order): what `clearance sg review` lists and records."""
-    prepared = prepare(options(req))
-    assets = normalize(load_source(req).resources, reviewed=prepared.reviewed).assets
+    opts = options(req)
+    register = register_path(opts, project_settings(opts))  # no catalog or waivers: only the register matters here
+    reviews = load_register(register)
+    assets = normalize(load_source(req).resources, reviewed=frozenset(r.fingerprint for r in reviews)).assets
     pending = []
     for asset in assets:
         if asset.kind != "ec2.security_group":
@@ -106,4 +108,4 @@ def unreviewed_rules(req: CheckRequest) -> tuple[Path, list[Review], list[tuple[
         for rule in asset.attributes.get("rules") or []:
             if rule.get("fingerprint") and rule.get("reviewed") is False:
                 pending.append((asset, rule))
-    return prepared.register, list(prepared.reviews), pending
+    return register, reviews, pending
