@@ -41,6 +41,38 @@ IAM_USER = "live:iam:user"
 SECRETSMANAGER_SECRET = "live:secretsmanager:secret"
 ECR_REPOSITORY = "live:ecr:repository"
 
+# the asset kinds each live raw type feeds (as the asset itself or folded into another): when the list of a type
+# cannot be read, every control of these kinds is `error` for that account and region
+FEEDS: dict[str, tuple[str, ...]] = {
+    KMS_KEY: ("kms.key",),
+    S3_BUCKET: ("s3.bucket",),
+    EC2_INSTANCE: ("ec2.instance",),
+    EC2_LAUNCH_TEMPLATE: ("ec2.launch_template",),
+    EC2_VOLUME: ("ec2.volume",),
+    EC2_EBS_ENCRYPTION_DEFAULT: ("ec2.ebs_encryption_default",),
+    EC2_VPC: ("ec2.vpc",),
+    EC2_SUBNET: ("ec2.subnet",),
+    EC2_SECURITY_GROUP: ("ec2.security_group",),
+    ELBV2_LOAD_BALANCER: ("elbv2.load_balancer",),
+    ELBV2_LISTENER: ("elbv2.listener",),
+    RDS_DB_INSTANCE: ("rds.db_instance",),
+    RDS_DB_CLUSTER: ("rds.db_cluster",),
+    ECS_SERVICE: ("ecs.service",),
+    DYNAMODB_TABLE: ("dynamodb.table",),
+    BACKUP_VAULT: ("backup.vault",),
+    BACKUP_PLAN: ("backup.plan",),
+    BACKUP_SELECTION: ("backup.plan",),
+    BACKUP_RESTORE_TESTING_PLAN: ("backup.plan",),
+    BACKUP_RESTORE_TESTING_SELECTION: ("backup.plan",),
+    BACKUP_REGION: ("backup.plan",),
+    CLOUDTRAIL_TRAIL: ("cloudtrail.trail",),
+    LOGS_LOG_GROUP: ("logs.log_group",),
+    IAM_PASSWORD_POLICY: ("iam.password_policy",),
+    IAM_USER: ("iam.user",),
+    SECRETSMANAGER_SECRET: ("secretsmanager.secret",),
+    ECR_REPOSITORY: ("ecr.repository",),
+}
+
 # the live raw types of the resources AWS Backup can protect that clearance collects; a backup selection's
 # `covered` lists those read in the plan's account and region
 BACKUP_CANDIDATES = (DYNAMODB_TABLE, RDS_DB_INSTANCE, RDS_DB_CLUSTER, EC2_VOLUME, EC2_INSTANCE, S3_BUCKET)

@@ -10,6 +10,7 @@ from datetime import datetime
 from checks.catalog.controls import Control
 from checks.catalog.frameworks import Framework
 from checks.coverage import FrameworkCoverage, coverage
+from checks.errors import ExitCode
 from checks.model import Finding, Severity, SourceKind, Status
 
 REPORT_SCHEMA_VERSION = "1.1"
@@ -58,5 +59,33 @@ class Report:
 
     @property
     def incomplete(self) -> bool:
+        """Some result is unknown or error: not everything the controls need was known and read."""
         counts = self.status_counts()
         return bool(counts[Status.ERROR] or counts[Status.UNKNOWN])
+
+    @property
+    def unread(self) -> bool:
+        """Something the controls need could not be read (an `error` result): never a clean run."""
+        return any(f.status is Status.ERROR for f in self.findings)
+
+    @property
+    def nothing_checked(self) -> bool:
+        """No control evaluated anything: no resource was read, or none is of a kind a control covers."""
+        return not self.findings
+
+    def uncovered_count(self) -> int:
+        """Resources read whose types no control covers (clearance does not model them yet)."""
+        return sum(self.unsupported.values())
+
+    def top_uncovered(self, limit: int = 3) -> list[tuple[str, int]]:
+        """The most frequent resource types no control covers, most frequent first."""
+        return sorted(self.unsupported.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+    def exit_code(self, *, strict: bool = False) -> ExitCode:
+        """1 on failures at or above the threshold; else 4 when something could not be read (always) or, with
+        `strict`, when some result is unknown or nothing was checked; else 0."""
+        if self.failing():
+            return ExitCode.FINDINGS
+        if self.unread or (strict and (self.incomplete or self.nothing_checked)):
+            return ExitCode.INCOMPLETE
+        return ExitCode.OK

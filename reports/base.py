@@ -115,11 +115,31 @@ def plural(count: int, word: str, words: str | None = None) -> str:
 
 
 def verdict(report: Report) -> str:
-    """`3 findings at or above high` / `no findings at or above high` (`... failing findings` without a threshold)."""
+    """`3 findings at or above high` / `no findings at or above high` (`... failing findings` without a threshold),
+    followed by why the run is not clean when something could not be read or nothing was checked: a verdict never
+    reads as the all-clear over data that was not read."""
     count = len(report.failing())
     if report.fail_on is None:
-        return plural(count, "failing finding") if count else "no failing findings"
-    return f"{plural(count, 'finding') if count else 'no findings'} at or above {report.fail_on.value}"
+        text = plural(count, "failing finding") if count else "no failing findings"
+    else:
+        text = f"{plural(count, 'finding') if count else 'no findings'} at or above {report.fail_on.value}"
+    if report.unread:
+        errors = report.status_counts()[Status.ERROR]
+        return f"INCOMPLETE: {plural(errors, 'result')} could not be evaluated (data not read); {text} among the rest"
+    if report.nothing_checked:
+        return f"NOTHING CHECKED ({coverage_line(report)}): {text}"
+    return text
+
+
+def coverage_line(report: Report) -> str:
+    """`12 assets checked; 5 resources of types no control covers (aws:lambda/function:Function x3, ...)`."""
+    text = f"{plural(report.asset_count, 'asset')} checked"
+    uncovered = report.uncovered_count()
+    if uncovered:
+        top = ", ".join(f"{t} x{n}" for t, n in report.top_uncovered())
+        more = ", ..." if len(report.unsupported) > 3 else ""
+        text += f"; {plural(uncovered, 'resource')} of types no control covers ({top}{more})"
+    return text
 
 
 def incomplete_note(report: Report) -> str | None:

@@ -103,7 +103,31 @@ def _header(report: Report) -> list[Line]:
         [("clearance ", "bold"), (report.tool_version, "dim"), (" - ", ""), (f"{report.view.value} view", "bold"),
          (" of ", ""), (report.target, "bold")],
         [(f"{plural(report.asset_count, 'asset')} checked at {stamp}; fail on {threshold}", "dim")],
+        *_uncovered_header(report),
+        *_incomplete_header(report),
     ]
+
+
+def _uncovered_header(report: Report) -> list[Line]:
+    """How many resources read are of types no control covers, with the most frequent types."""
+    uncovered = report.uncovered_count()
+    if not uncovered:
+        return []
+    top = ", ".join(f"{t} x{n}" for t, n in report.top_uncovered())
+    more = ", ..." if len(report.unsupported) > 3 else ""
+    return [[(f"{plural(uncovered, 'resource')} of types no control covers, not checked: {top}{more}", "yellow")]]
+
+
+def _incomplete_header(report: Report) -> list[Line]:
+    """A headline that no reader can miss when the run could not read something or checked nothing."""
+    if report.unread:
+        errors = report.status_counts()[Status.ERROR]
+        what = "scan" if report.view.value == "live" else "check"
+        return [[(f"INCOMPLETE {what}: {plural(errors, 'result')} could not be evaluated because data they need "
+                  "could not be read (see the error lines and warnings below)", "bold magenta")]]
+    if report.nothing_checked:
+        return [[("NOTHING CHECKED: no control covers any resource read", "bold yellow")]]
+    return []
 
 
 def _summary_table(report: Report) -> Table:
@@ -222,7 +246,7 @@ def _tail(report: Report) -> list[Line]:
     for title, items in (("Waiver problems:", report.waiver_problems), ("Warnings:", report.warnings)):
         if items:
             lines += [[], [(title, "bold")], *([(f"    {item}", "yellow")] for item in items)]
-    lines += [[], [(verdict(report), "bold red" if report.failing() else "bold green")]]
+    lines += [[], [(verdict(report), _verdict_style(report))]]
     note = incomplete_note(report)
     if note:
         lines.append([(note, "yellow")])
@@ -231,7 +255,13 @@ def _tail(report: Report) -> list[Line]:
 
 def verdict_line(report: Report) -> Text:
     """The last line of the report: `3 findings at or above high` in red, or the all-clear in green."""
-    return Text(verdict(report), style="bold red" if report.failing() else "bold green")
+    return Text(verdict(report), style=_verdict_style(report))
+
+
+def _verdict_style(report: Report) -> str:
+    if report.failing():
+        return "bold red"
+    return "bold yellow" if report.unread or report.nothing_checked else "bold green"
 
 
 class ConsoleRenderer:

@@ -24,7 +24,9 @@ FailOnOption = Annotated[Severity | None, typer.Option(case_sensitive=False,
 WaiversOption = Annotated[Path | None, typer.Option(help="Waivers YAML file.")]
 SettingsOption = Annotated[Path | None, typer.Option(help="clearance.toml or pyproject.toml with [tool.clearance].")]
 RegisterOption = Annotated[Path | None, typer.Option(help="Security-group review register (FW-01).")]
-StrictOption = Annotated[bool, typer.Option(help="Exit 4 when some results are unknown or error.")]
+StrictOption = Annotated[bool, typer.Option(
+    help="Exit 4 also when some results are unknown or nothing was checked (results that could not be read "
+         "exit 4 always).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
 
 
@@ -61,7 +63,6 @@ def emit(report: Report, formats: list[str], out: Path, console: Console, *, qui
         print_report(report, console, coverage=coverage)
     for path in written:
         console.print(f"wrote {path}")
-    if report.failing():
-        raise typer.Exit(ExitCode.FINDINGS)
-    if strict and report.incomplete:
-        raise typer.Exit(ExitCode.INCOMPLETE)
+    code = report.exit_code(strict=strict)
+    if code is not ExitCode.OK:
+        raise typer.Exit(code)

@@ -96,6 +96,10 @@ class Scope:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clearance-resource") as pool:
             return list(pool.map(fn, items))
 
+    def failure(self, operation: str, reason: str, *types: str, global_scope: bool = False) -> ListFailure:
+        """The ListFailure of `operation` ("kms:ListKeys") in this scope, feeding the live raw `types`."""
+        return ListFailure(self.account, None if global_scope else self.region, operation, reason, types)
+
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.region)
         with self._lock:  # a boto3 Session is not thread-safe; its clients are
@@ -106,9 +110,31 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class ListFailure:
+    """An account- or region-wide read that failed: every resource of `types` (live raw types) it would have
+    listed in `account`/`region` is unknown to the scan, so every control of the asset kinds those types feed is
+    `error` for that scope (`region` None: the whole account, for global collectors)."""
+
+    account: str
+    region: str | None
+    operation: str              # "kms:ListKeys" (client service : botocore operation)
+    reason: str                 # "AccessDenied kms:ListKeys", from `classify`
+    types: tuple[str, ...]      # live raw types the read feeds (checks.live_types tokens)
+
+    @property
+    def action(self) -> str:
+        """The IAM action to grant: `kms:ListKeys`, `s3:ListAllMyBuckets`."""
+        return iam_action(self.operation)
+
+    def describe(self) -> str:
+        where = f"account {self.account}" + (f" region {self.region}" if self.region else "")
+        return f"{self.operation} ({where}): {self.reason}"
+
+
+@dataclass(frozen=True)
 class CollectResult:
     resources: tuple[RawResource, ...] = ()
-    errors: tuple[str, ...] = ()  # scan-level: an account-wide list that failed, "kms ListKeys: AccessDenied ..."
+    errors: tuple[ListFailure, ...] = ()  # scan-level: account- or region-wide lists that failed
 
 
 CollectFn = Callable[[Scope], CollectResult]

@@ -18,6 +18,7 @@ from checks.raw import RawResource
 from checks.register import REGISTER_NAME, Review, load_register
 from checks.report import Report
 from checks.settings import Settings, apply_params, find_settings, load_settings
+from checks.unread import UnreadScope, unread_findings
 from checks.waivers import Waiver, load_waivers
 
 
@@ -73,11 +74,15 @@ def prepare(options: Options) -> Prepared:
                     reviews=load_register(register))
 
 
-def assess(prepared: Prepared, resources: Iterable[RawResource], now: dt.datetime
-           ) -> tuple[Normalized, Evaluation]:
+def assess(prepared: Prepared, resources: Iterable[RawResource], now: dt.datetime,
+           unread: Sequence[UnreadScope] = ()) -> tuple[Normalized, Evaluation]:
+    """Normalize and evaluate; every control of an `unread` scope's kind is `error` for that scope."""
     normalized = normalize(resources, reviewed=prepared.reviewed)
     result = evaluate(prepared.catalog.controls.values(), normalized.assets, now=now,
                       templates=prepared.catalog.templates, waivers=prepared.waivers)
+    if unread:
+        extra = unread_findings(prepared.catalog.controls.values(), unread)
+        result = Evaluation(findings=[*result.findings, *extra], waiver_problems=result.waiver_problems)
     return normalized, result
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.errors import ExitCode
 from checks.model import Finding, Severity, Status
 from checks.report import Report
 from reports import format_names
@@ -135,9 +136,42 @@ def test_write_reports_replaces_a_lone_surrogate_instead_of_failing(report: Repo
 def test_verdict_counts_fails_at_or_above_the_threshold(
     make_report: Callable[..., Report], make_finding: Callable[..., Finding]
 ) -> None:
-    assert verdict(make_report()) == "3 findings at or above high"
-    assert verdict(make_report(fail_on=Severity.CRITICAL)) == "1 finding at or above critical"
-    assert verdict(make_report(fail_on=None)) == "5 failing findings"
+    read = tuple(f for f in make_report().findings if f.status is not Status.ERROR)
+    assert verdict(make_report(findings=read)) == "3 findings at or above high"
+    assert verdict(make_report(findings=read, fail_on=Severity.CRITICAL)) == "1 finding at or above critical"
+    assert verdict(make_report(findings=read, fail_on=None)) == "5 failing findings"
     clean = (make_finding("S3-01", Status.PASS, "b", "b", "ok"),)
     assert verdict(make_report(findings=clean)) == "no findings at or above high"
     assert verdict(make_report(findings=clean, fail_on=None)) == "no failing findings"
+
+
+def test_verdict_never_reads_clean_over_data_that_was_not_read(
+    make_report: Callable[..., Report], make_finding: Callable[..., Finding]
+) -> None:
+    assert verdict(make_report()) == ("INCOMPLETE: 1 result could not be evaluated (data not read); "
+                                      "3 findings at or above high among the rest")
+    unread = (make_finding("S3-01", Status.PASS, "b", "b", "ok"),
+              make_finding("KEY-01", Status.ERROR, "scope:1/eu-west-1/kms.key", "every kms.key", "not read"))
+    report = make_report(findings=unread, fail_on=None)
+    assert verdict(report) == ("INCOMPLETE: 1 result could not be evaluated (data not read); "
+                               "no failing findings among the rest")
+    assert report.exit_code() is ExitCode.INCOMPLETE  # without --strict
+    assert report.exit_code(strict=True) is ExitCode.INCOMPLETE
+    assert make_report().exit_code() is ExitCode.FINDINGS  # failures give 1
+
+
+def test_verdict_says_nothing_was_checked(make_report: Callable[..., Report]) -> None:
+    report = make_report(findings=(), fail_on=None, asset_count=0,
+                         unsupported={"aws:lambda/function:Function": 3, "aws:sqs/queue:Queue": 1})
+    assert verdict(report) == ("NOTHING CHECKED (0 assets checked; 4 resources of types no control covers "
+                               "(aws:lambda/function:Function x3, aws:sqs/queue:Queue x1)): no failing findings")
+    assert report.exit_code() is ExitCode.OK
+    assert report.exit_code(strict=True) is ExitCode.INCOMPLETE
+
+
+def test_unknown_results_exit_4_only_with_strict(
+    make_report: Callable[..., Report], make_finding: Callable[..., Finding]
+) -> None:
+    report = make_report(findings=(make_finding("S3-01", Status.UNKNOWN, "b", "b", "?"),), fail_on=None)
+    assert report.exit_code() is ExitCode.OK
+    assert report.exit_code(strict=True) is ExitCode.INCOMPLETE

@@ -14,6 +14,10 @@ from reports.console import ConsoleRenderer, print_report, verdict_line
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
+# the sample report has one error result: its verdict says it is incomplete
+VERDICT = ("INCOMPLETE: 1 result could not be evaluated (data not read); "
+           "3 findings at or above high among the rest")
+
 
 def terminal(width: int = 200) -> tuple[Console, io.StringIO]:
     buffer = io.StringIO()
@@ -62,7 +66,7 @@ def test_tail_lists_unsupported_waiver_problems_warnings_and_verdict(report: Rep
     assert "    aws:lambda/function:Function x1" in text
     assert "waiver for S3-01 on old-bucket expired on 2026-01-31" in text
     assert "checkov is not installed: its checks were skipped" in text
-    assert lines[-2:] == ["3 findings at or above high", "evaluation incomplete: 1 unknown, 1 error"]
+    assert lines[-2:] == [VERDICT, "evaluation incomplete: 1 unknown, 1 error"]
 
 
 def test_clean_report_verdict(make_report: Callable[..., Report], make_finding: Callable[..., Finding]) -> None:
@@ -107,11 +111,16 @@ def test_ten_thousand_findings_stay_readable(
     assert "bucket-08999" in full
 
 
-def test_verdict_line_for_quiet_mode(report: Report, make_report: Callable[..., Report]) -> None:
+def test_verdict_line_for_quiet_mode(report: Report, make_report: Callable[..., Report],
+                                     make_finding: Callable[..., Finding]) -> None:
     line = verdict_line(report)
-    assert line.plain == "3 findings at or above high" and "red" in str(line.style)
-    clean = verdict_line(make_report(findings=()))
+    assert line.plain == VERDICT and "red" in str(line.style)
+    passed = (make_finding("S3-01", Status.PASS, "b", "b", "ok"),)
+    clean = verdict_line(make_report(findings=passed))
     assert clean.plain == "no findings at or above high" and "green" in str(clean.style)
+    nothing = verdict_line(make_report(findings=()))
+    assert nothing.plain.startswith("NOTHING CHECKED (11 assets checked; 3 resources of types no control covers")
+    assert "yellow" in str(nothing.style)
 
 
 def test_terminal_control_codes_in_messages_are_dropped(
@@ -177,7 +186,7 @@ def test_file_lists_every_requirement_after_the_findings(covered_report: Report)
     assert rows["IR-4"][:2] == ["manual", "-"]
     # the file version needs no hint: the tables are there
     assert "--coverage" not in text
-    assert text.rstrip().splitlines()[-2:] == ["3 findings at or above high",
+    assert text.rstrip().splitlines()[-2:] == [VERDICT,
                                                "evaluation incomplete: 1 unknown, 1 error"]
 
 
@@ -204,3 +213,16 @@ def test_no_data_and_incomplete_requirements(
                                    "soc2": ["0", "1", "0", "4", "2", "7"]}
     cc61 = next(line.strip() for line in text.splitlines() if line.strip().startswith("CC6.1"))
     assert cc61.split()[:5] == ["CC6.1", "incomplete", "IAM-01,", "KEY-01", "(incomplete),"]
+
+
+def test_headline_says_incomplete_and_what_no_control_covers(report: Report) -> None:
+    lines = ConsoleRenderer().render(report).splitlines()
+    assert lines[2] == ("3 resources of types no control covers, not checked: aws:sqs/queue:Queue x2, "
+                        "aws:lambda/function:Function x1")
+    assert lines[3] == ("INCOMPLETE check: 1 result could not be evaluated because data they need could not be read "
+                        "(see the error lines and warnings below)")
+
+
+def test_headline_says_nothing_was_checked(make_report: Callable[..., Report]) -> None:
+    lines = ConsoleRenderer().render(make_report(findings=(), unsupported={})).splitlines()
+    assert lines[2] == "NOTHING CHECKED: no control covers any resource read"

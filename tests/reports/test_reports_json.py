@@ -14,6 +14,10 @@ from checks.model import Finding, Status
 from checks.report import REPORT_SCHEMA_VERSION, Report
 from reports.json import JsonRenderer, report_schema_path
 
+# the sample report has one error result: its verdict says it is incomplete
+VERDICT = ("INCOMPLETE: 1 result could not be evaluated (data not read); "
+           "3 findings at or above high among the rest")
+
 
 @pytest.fixture(scope="module")
 def validator() -> Draft202012Validator:
@@ -37,7 +41,7 @@ def test_empty_report_is_valid(make_report: Callable[..., Report], validator: Dr
                              warnings=()))
     assert [e.message for e in validator.iter_errors(doc)] == []
     assert doc["summary"]["result"] == "pass"
-    assert doc["summary"]["verdict"] == "no failing findings"
+    assert doc["summary"]["verdict"] == "NOTHING CHECKED (11 assets checked): no failing findings"
     assert doc["fail_on"] is None
 
 
@@ -61,7 +65,7 @@ def test_header_and_summary(report: Report) -> None:
                                                   "not_applicable": 0}
     assert summary["by_severity"]["high"]["error"] == 1
     assert (summary["result"], summary["failing"], summary["findings"], summary["assets"]) == ("fail", 3, 14, 11)
-    assert summary["verdict"] == "3 findings at or above high"
+    assert summary["verdict"] == VERDICT
     assert summary["incomplete"] is True
     assert summary["incomplete_note"] == "evaluation incomplete: 1 unknown, 1 error"
 

@@ -27,8 +27,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "normalize": ("checks.normalize",),
     "catalog": ("checks.catalog",),
     "reports": ("reports",),
-    "core": ("checks.engine", "checks.waivers", "checks.settings", "checks.register", "checks.coverage",
-             "checks.report"),
+    "core": ("checks.engine", "checks.unread", "checks.waivers", "checks.settings", "checks.register",
+             "checks.coverage", "checks.report"),
     "base": ("checks.model", "checks.errors", "checks.paths", "checks.yamlfile", "checks.fsutil", "checks.raw",
              "checks.live_types", "checks.plugins", "checks.validation", "checks"),
 }
