@@ -69,6 +69,47 @@ class Secret:
         return "Secret(****)"
 
 
+def secret_strings(value: Any, *, inside: bool = False) -> set[str]:
+    """Every non-blank string held in a `Secret` anywhere in `value` (maps, lists and nested secrets)."""
+    if isinstance(value, Secret):
+        return secret_strings(value.value, inside=True)
+    if isinstance(value, Mapping):
+        return {s for v in value.values() for s in secret_strings(v, inside=inside)}
+    if isinstance(value, list | tuple):
+        return {s for v in value for s in secret_strings(v, inside=inside)}
+    return {value} if inside and isinstance(value, str) and value.strip() else set()
+
+
+class SecretTexts:
+    """Secret plaintexts to look for in text that will be printed or written, and to cut out of it.
+
+    Secrets shorter than `MIN_SUBSTRING` (a port, "true", "app") are matched as whole values only."""
+
+    MIN_SUBSTRING = 6
+    REDACTED = "****"
+
+    def __init__(self, texts: set[str] | frozenset[str]) -> None:
+        self.exact = frozenset(texts)
+        self.long = sorted((t for t in texts if len(t) >= self.MIN_SUBSTRING), key=len, reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self.exact)
+
+    def holds(self, text: str) -> bool:
+        return text in self.exact or any(t in text for t in self.long)
+
+    def piece_of(self, text: str) -> bool:
+        """Is `text` a piece of a secret (a string parsed out of a secret policy document)?"""
+        return len(text) >= self.MIN_SUBSTRING and any(text in t for t in self.long)
+
+    def cut(self, text: str) -> str:
+        if text in self.exact:
+            return self.REDACTED
+        for secret in self.long:
+            text = text.replace(secret, self.REDACTED)
+        return text
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     file: str

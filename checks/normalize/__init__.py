@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from checks.model import Asset
 from checks.normalize.base import FOLDED, NORMALIZERS, Index
+from checks.normalize.secrets import seal_assets
 from checks.plugins import import_package
 from checks.raw import RawResource
 
@@ -39,4 +40,5 @@ def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = fr
             folded += 1
         elif raw.custom and raw.type.startswith(("aws:", "live:")):
             unsupported[raw.type] += 1  # a collector's raw type that no normalizer reads is not silently dropped
+    assets = seal_assets(assets, index.resources)  # a value secret anywhere is secret in every asset
     return Normalized(assets=assets, unsupported=dict(sorted(unsupported.items())), folded=folded)

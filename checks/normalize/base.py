@@ -265,17 +265,23 @@ class AssetBuilder:
               account: str | None = None) -> Asset:
         raw = self.raw
         clean_tags: dict[str, str] = {}
-        raw_tags = unwrap(tags if tags is not None else raw.props.get("tags"))
+        given_tags = tags if tags is not None else raw.props.get("tags")
+        if isinstance(given_tags, Secret):
+            self.secrets.add("tags")
+        raw_tags = unwrap(given_tags)
         if raw_tags is UNKNOWN:
             self.unknown.add("tags")
         elif isinstance(raw_tags, dict):
             for k, v in raw_tags.items():
+                if isinstance(v, Secret):
+                    self.secrets.add(f"tags.{k}")
                 v = unwrap(v)
                 if v is UNKNOWN:
                     self.unknown.add(f"tags.{k}")
                 elif v is not None:
                     clean_tags[k] = str(v)
-        ident = id or _known_str(raw.props.get("arn")) or raw.id or raw.urn
+        # identity is printed by every report: a secret ARN is never chosen (normalize.secrets seals the rest)
+        ident = id or _plain_str(raw.props.get("arn")) or raw.id or raw.urn
         return Asset(
             kind=self.kind,
             id=ident,
@@ -295,6 +301,11 @@ class AssetBuilder:
 
 def _known_str(value: Any) -> str | None:
     value = unwrap(value)
+    return value if isinstance(value, str) and value else None
+
+
+def _plain_str(value: Any) -> str | None:
+    """A known string that is not secret (for identity fields, which are printed)."""
     return value if isinstance(value, str) and value else None
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from checks.model import UNKNOWN
+from checks.model import UNKNOWN, Secret
 from checks.normalize.base import Index, unwrap
 from checks.raw import RawResource
 
@@ -28,11 +28,15 @@ class Refs:
     targets: tuple[RawResource, ...] = ()
     external: tuple[str, ...] = ()
     unknown: bool = False
+    secret_external: frozenset[str] = frozenset()  # external values that were secret where they were read
 
     def values(self) -> list[Any]:
-        """Reference values for an attribute: declared targets by `ref_id`, external ids, UNKNOWN if unresolved."""
+        """Reference values for an attribute: declared targets by `ref_id`, external ids, UNKNOWN if unresolved.
+
+        A value that was secret (the reference itself, or the target's id or ARN) stays `Secret`, so that the
+        asset builder records its path and reports never print it."""
         out: list[Any] = [ref_id(t) for t in self.targets]
-        out.extend(self.external)
+        out.extend(self.shown(e) for e in self.external)
         if self.unknown:
             out.append(UNKNOWN)
         return out
@@ -44,11 +48,18 @@ class Refs:
         values = self.values()
         return values[0] if values else None
 
+    def shown(self, external: str) -> Any:
+        """An external value as an attribute holds it: `Secret` when it was secret."""
+        return Secret(external) if external in self.secret_external else external
 
-def ref_id(raw: RawResource) -> str:
-    """How an attribute names a declared resource: its AWS id when known, else its ARN, else its URN."""
-    for value in (raw.id, unwrap(raw.props.get("id")), unwrap(raw.props.get("arn"))):
-        if isinstance(value, str) and value:
+
+def ref_id(raw: RawResource) -> Any:
+    """How an attribute names a declared resource: its AWS id when known, else its ARN, else its URN.
+
+    A secret id or ARN is returned as `Secret` (never unwrapped: the attribute would print it)."""
+    for value in (raw.id, raw.props.get("id"), raw.props.get("arn")):
+        plain = unwrap(value)
+        if isinstance(plain, str) and plain:
             return value
     return raw.urn
 
@@ -68,19 +79,30 @@ def identity_map(index: Index, tokens: tuple[str, ...]) -> dict[str, RawResource
 
 def flatten(value: Any) -> tuple[list[str], int, bool]:
     """(known strings, number of unknown items, whether the whole value is unknown) of a scalar or list value."""
+    known, unknown, whole, _ = flatten_secrets(value)
+    return known, unknown, whole
+
+
+def flatten_secrets(value: Any) -> tuple[list[str], int, bool, set[str]]:
+    """`flatten`, plus the known strings that were secret (the whole value or the item)."""
+    all_secret = isinstance(value, Secret)
     value = unwrap(value)
     if value is UNKNOWN:
-        return [], 1, True
+        return [], 1, True, set()
     items = value if isinstance(value, list) else [value]
     known: list[str] = []
+    secret: set[str] = set()
     unknown = 0
     for item in items:
+        item_secret = all_secret or isinstance(item, Secret)
         item = unwrap(item)
         if item is UNKNOWN:
             unknown += 1
         elif isinstance(item, str) and item:
             known.append(item)
-    return known, unknown, False
+            if item_secret:
+                secret.add(item)
+    return known, unknown, False, secret
 
 
 def resolve_refs(index: Index, r: RawResource, prop: str, tokens: Iterable[str], *, value: Any = None,
@@ -94,7 +116,7 @@ def resolve_refs(index: Index, r: RawResource, prop: str, tokens: Iterable[str],
     wanted = tuple(sorted(set(tokens)))
     if value is None:
         value = r.props.get(prop)
-    known, n_unknown, whole = flatten(value)
+    known, n_unknown, whole, secret = flatten_secrets(value)
     ids = identity_map(index, wanted)
     targets: dict[str, RawResource] = {}
     unmatched: list[str] = []
@@ -115,7 +137,7 @@ def resolve_refs(index: Index, r: RawResource, prop: str, tokens: Iterable[str],
     if unmatched and n_unknown == 0 and len(unmatched) == len(candidates):
         for dep in candidates:
             targets.setdefault(dep.urn, dep)
-        return Refs(tuple(targets.values()))
+        return Refs(tuple(targets.values()), secret_external=frozenset(secret))
     unresolved = False
     if n_unknown:
         if scalar and len(candidates) > 1:
@@ -125,7 +147,8 @@ def resolve_refs(index: Index, r: RawResource, prop: str, tokens: Iterable[str],
                 targets.setdefault(dep.urn, dep)
         else:
             unresolved = True
-    return Refs(tuple(targets.values()), tuple(unmatched), unresolved)
+    return Refs(tuple(targets.values()), tuple(unmatched), unresolved,
+                frozenset(e for e in unmatched if e in secret))
 
 
 def path_value(props: Any, path: str) -> Any:

@@ -27,7 +27,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from checks.model import UNKNOWN, Secret
+from checks.model import UNKNOWN, Secret, SecretTexts, secret_strings
 from checks.raw import RawResource
 from checks.sandbox.appliers import appliers, unsupported
 from checks.sandbox.context import ApplyContext, ApplyFailed, Outcome, Sandbox, Unsupported
@@ -136,6 +136,9 @@ class _Deployer:
         return [self.outcomes[urn] for urn in self.order if urn in self.outcomes]
 
     def _record(self, res: RawResource, status: str, **kwargs: Any) -> None:
+        reason = kwargs.get("reason")
+        if reason:  # printed by `sandbox apply`: an AWS error may quote a secret input
+            kwargs["reason"] = SecretTexts(secret_strings(res.props)).cut(reason)
         self.outcomes[res.urn] = Outcome(urn=res.urn, type=res.type, name=res.name, status=status, **kwargs)
 
     def _blocker(self, res: RawResource, waiting: Mapping[str, str]) -> tuple[str, str] | None:

@@ -4,7 +4,10 @@ The file holds the stack resource, a default aws provider (with the region), eve
 resource (real id, inputs, outputs = inputs + what the sandbox returned) and, without an id and with an
 `initErrors` entry saying why, the resources the sandbox cannot emulate (the program declares them; a real
 deployment would have them). Resources whose creation failed, or that were skipped, are not in the file.
-Secrets are written as Pulumi secret envelopes with a placeholder, never in plaintext.
+Secrets are written as Pulumi secret envelopes with a placeholder, never in plaintext, and so is every input or
+output that holds a secret input's plaintext (an ARN or an id built from a secret name, a tag copied to `tagsAll`):
+in a real export they are ciphertext. A resource id, which Pulumi never encrypts, has the plaintext cut out.
+clearance's state reader reads such an envelope as unknown, never as a value.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.fsutil import atomic_write
-from checks.model import UNKNOWN, Secret
+from checks.model import UNKNOWN, Secret, SecretTexts, secret_strings
 from checks.raw import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, RawResource
 from checks.sandbox.context import Outcome
 
@@ -35,6 +38,19 @@ def wire(value: Any) -> Any:
         return {str(k): wire(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [wire(v) for v in value]
+    return value
+
+
+def seal(value: Any, secrets: SecretTexts) -> Any:
+    """`value` with every string that holds one of `secrets` made `Secret` (written as an envelope by `wire`)."""
+    if isinstance(value, str):
+        return Secret(value) if secrets.holds(value) else value
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, Mapping):
+        return {k: seal(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [seal(v, secrets) for v in value]
     return value
 
 
@@ -61,11 +77,12 @@ def build_export(outcomes: Iterable[Outcome], *, project: str, stack: str, regio
         res = raw.get(o.urn)
         parent = res.parent if res is not None and res.parent in in_state else stack_urn
         entry: dict[str, Any] = {"urn": o.urn, "custom": o.status != "component", "type": o.type}
+        secrets = SecretTexts(secret_strings(o.props))
         if o.status == "applied":
-            entry["id"] = o.id
-        inputs = wire(o.props)
+            entry["id"] = secrets.cut(o.id) if o.id and secrets.holds(o.id) else o.id
+        inputs = wire(seal(o.props, secrets))
         entry["inputs"] = inputs
-        entry["outputs"] = {**inputs, **wire(o.outputs)} if o.status == "applied" else (
+        entry["outputs"] = {**inputs, **wire(seal(o.outputs, secrets))} if o.status == "applied" else (
             {} if o.status == "unsupported" else inputs)
         entry["parent"] = parent
         if res is not None:

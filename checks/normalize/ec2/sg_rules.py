@@ -94,7 +94,7 @@ def _group_peer(index: Index, rule_owner: RawResource, prop: str, value: Any, us
     if refs.targets:
         return ("security_group", group_name(refs.targets[0]), refs.targets[0])
     if refs.external:
-        return ("security_group", refs.external[0], None)
+        return ("security_group", refs.shown(refs.external[0]), None)
     return ("security_group", UNKNOWN, None)
 
 

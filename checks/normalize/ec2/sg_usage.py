@@ -26,7 +26,8 @@ CONSUMERS: dict[str, tuple[str, tuple[str, ...]]] = {
 def merge(refs: list[Refs]) -> Refs:
     targets = {t.urn: t for r in refs for t in r.targets}
     external = dict.fromkeys(e for r in refs for e in r.external)
-    return Refs(tuple(targets.values()), tuple(external), any(r.unknown for r in refs))
+    return Refs(tuple(targets.values()), tuple(external), any(r.unknown for r in refs),
+                frozenset(e for r in refs for e in r.secret_external))
 
 
 def group_refs(index: Index, raw: RawResource) -> Refs:
