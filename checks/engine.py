@@ -7,6 +7,9 @@ For each control and each asset of its kind:
   3. a `reads` path in the asset's `unknown`  -> unknown (not known at plan time)
   4. `assert` true / false                     -> pass / fail; anything but a boolean -> error
   5. a fail matched by a valid waiver          -> waived (an expired waiver does not waive)
+
+`waiver_problems` lists expired waivers, waivers that matched no failing resource and broad waivers (an asset
+pattern with a wildcard), in that order.
 """
 
 from __future__ import annotations
@@ -89,6 +92,7 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
             ))
     problems += [f"{w.describe()} matched no failing resource: remove it if it is no longer needed"
                  for w in active if id(w) not in used]
+    problems += [line for line in (w.broad() for w in waivers) if line is not None]
     return Evaluation(findings=findings, waiver_problems=problems)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from checks.model import UNKNOWN, Location, Secret, SourceKind
 
+MAX_PLAINTEXT_DEPTH = 50  # levels of nesting in a secret's JSON plaintext
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -72,14 +73,39 @@ def convert_value(value: Any) -> Any:
                 inner = convert_value(value["value"])
                 return inner if inner is UNKNOWN else Secret(inner)
             if "plaintext" in value:
-                import json
-
-                try:
-                    return Secret(convert_value(json.loads(value["plaintext"])))
-                except ValueError:
-                    return Secret(value["plaintext"])
+                return _plaintext(value["plaintext"])
             return UNKNOWN  # only ciphertext: the value cannot be read here
         if sig is not None:
             return UNKNOWN  # assets and archives: content is not inspected
         return {k: convert_value(v) for k, v in value.items() if k != "__defaults"}
     return value
+
+
+def _plaintext(text: Any) -> Any:
+    """A secret's `plaintext`: JSON text of its value. Text that is not JSON is the value itself; a plaintext that
+    is not text, or JSON nested too deeply to convert, cannot be read: UNKNOWN (never a value that was not read)."""
+    import json
+
+    if not isinstance(text, str):
+        return UNKNOWN
+    try:
+        decoded = json.loads(text)
+    except RecursionError:
+        return UNKNOWN
+    except ValueError:  # not JSON, or a number of more digits than int() converts
+        return Secret(text)
+    if _depth(decoded) > MAX_PLAINTEXT_DEPTH:
+        return UNKNOWN
+    return Secret(convert_value(decoded))
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in a decoded JSON value, counted without recursion."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            pending.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest

@@ -4,8 +4,11 @@
     fail_on = "high"                 # default threshold for the exit code
     waivers = "waivers.yaml"         # waivers file, relative to the settings file
     sg_register = "infra/security-group-reviews.yaml"   # review register (default: beside Pulumi.yaml)
+    max_waiver_days = 365            # the latest a waiver may expire, in days from the run
     [tool.clearance.params.KEY-01]   # parameter overrides per control
     max_rotation_days = 90
+
+Every setting is strictly typed: a wrong type or an unknown key is an error naming the file and the key.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from pydantic_core import PydanticCustomError
 from checks.catalog.controls import Control
 from checks.errors import InputError
 from checks.model import Severity
-from checks.validation import first_error
+from checks.validation import first_error, value_kind
+from checks.waivers import DEFAULT_MAX_WAIVER_DAYS, MAX_WAIVER_DAYS_LIMIT
 
 
 def _severity(value: Any) -> Severity | None:
@@ -39,8 +43,20 @@ def _params(value: Any) -> dict[str, dict[str, Any]]:
     return {k: dict(v) for k, v in value.items()}
 
 
-def _file_name(value: Any) -> str | None:
-    return value if isinstance(value, str) else None  # a value that is not text is ignored, as it always was
+def _file_name(name: str) -> Any:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise PydanticCustomError(name, f"{name} must be a file name (text, relative to the settings file), "
+                                      "not {value}", {"value": value_kind(value)})
+        return value
+    return PlainValidator(check)
+
+
+def _positive_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_WAIVER_DAYS_LIMIT:
+        raise PydanticCustomError("max_waiver_days", "max_waiver_days must be a whole number of days from 1 to "
+                                  "{limit}, not {value}", {"value": value_kind(value), "limit": MAX_WAIVER_DAYS_LIMIT})
+    return value
 
 
 class _Table(BaseModel):
@@ -48,8 +64,9 @@ class _Table(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     fail_on: Annotated[Severity | None, PlainValidator(_severity)] = None
-    waivers: Annotated[str | None, PlainValidator(_file_name)] = None
-    sg_register: Annotated[str | None, PlainValidator(_file_name)] = None
+    waivers: Annotated[str | None, _file_name("waivers")] = None
+    sg_register: Annotated[str | None, _file_name("sg_register")] = None
+    max_waiver_days: Annotated[int, PlainValidator(_positive_days)] = DEFAULT_MAX_WAIVER_DAYS
     params: Annotated[dict[str, dict[str, Any]], PlainValidator(_params)] = Field(default_factory=dict)
 
 
@@ -64,6 +81,7 @@ class Settings:
     waivers: Path | None = None
     sg_register: Path | None = None
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_waiver_days: int = DEFAULT_MAX_WAIVER_DAYS
 
 
 def find_settings(start: Path) -> Path | None:
@@ -74,8 +92,10 @@ def find_settings(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "tool" in _read_toml(pyproject) and "clearance" in _read_toml(pyproject)["tool"]:
-            return pyproject
+        if pyproject.is_file():
+            tool = _read_toml(pyproject).get("tool")
+            if isinstance(tool, dict) and "clearance" in tool:
+                return pyproject
     return None
 
 
@@ -84,8 +104,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"invalid TOML: {err}", where=str(path), hint="fix the TOML syntax") from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"the file is not UTF-8 text (undecodable byte at offset {err.start})", where=str(path),
+                         hint="save it as UTF-8") from None
+    except RecursionError:
+        raise InputError("the TOML is nested too deeply to read", where=str(path), hint="flatten the file") from None
     except OSError as err:
-        raise InputError(f"cannot read file: {err}", where=str(path)) from None
+        raise InputError(f"cannot read file: {err.strerror or err}", where=str(path)) from None
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -94,7 +119,10 @@ def load_settings(path: Path | None) -> Settings:
     data = _read_toml(path)
     prefix = "tool.clearance"
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("clearance", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise InputError("[tool] must be a table", where=str(path))
+        data = tool.get("clearance", {})
     else:
         prefix = ""
 
@@ -118,6 +146,7 @@ def load_settings(path: Path | None) -> Settings:
         waivers=(path.parent / table.waivers) if table.waivers is not None else None,
         sg_register=(path.parent / table.sg_register) if table.sg_register is not None else None,
         params=table.params,
+        max_waiver_days=table.max_waiver_days,
     )
 
 

@@ -59,6 +59,7 @@ def schema_message(e: SchemaError, err: Problem) -> str:
 
 EMPTY = "empty"                  # error type of a field that is absent, null or blank (pydantic's own: "missing")
 NOT_A_DATE = "date"
+NOT_TEXT = "text"
 
 
 def _empty() -> PydanticCustomError:
@@ -73,6 +74,32 @@ def _text(value: Any) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _empty()
     return str(value)  # a YAML scalar that is not a string (`asset: 42`) is its text
+
+
+def value_kind(value: Any) -> str:
+    """What a YAML or TOML value is, for a message: `a number (0)`, `a boolean (false)`, `a list`."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, dt.date):
+        return f"a date ({value.isoformat()})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, str):
+        return f"text ('{value}')"
+    return type(value).__name__
+
+
+def _strict_text(value: Any) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _empty()
+    if not isinstance(value, str):
+        raise PydanticCustomError(NOT_TEXT, "must be text, not {kind} (quote it if it is meant as text)",
+                                  {"kind": value_kind(value)})
+    return value
 
 
 def _filled(value: Any) -> str:
@@ -102,6 +129,7 @@ def _yaml_date(value: Any) -> dt.date:
 
 # Field types. Every one is a PlainValidator: the value is judged by these rules alone, not by pydantic's coercions.
 Text = Annotated[str, PlainValidator(_text)]              # required; null, "" and blank are missing; any scalar
+StrictText = Annotated[str, PlainValidator(_strict_text)]  # required; null, "" and blank are missing; text only
 Filled = Annotated[str, PlainValidator(_filled)]          # required; null and "" are missing; any scalar
 Date = Annotated[dt.date, PlainValidator(_date)]          # a YAML date or the text YYYY-MM-DD, not a date-time
 YamlDate = Annotated[dt.date, PlainValidator(_yaml_date)]  # a YAML date (unquoted YYYY-MM-DD), not a date-time

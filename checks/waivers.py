@@ -6,11 +6,16 @@
         reason: "Read-only archive, migrated in Q3"
         approver: "security@example.com"
         expires: 2027-01-31
+
+A waiver names what it covers: an asset pattern made only of wildcards (`*`) is refused, and a pattern with a
+wildcard is reported as broad by the engine. Reason and approver are text; the expiry is at most
+`max_waiver_days` (settings, default 365) days after the day of the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -20,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from checks.errors import InputError
 from checks.model import Asset, WaiverRef
 from checks.paths import display_path
-from checks.validation import Date, Text, records, validate_entry
+from checks.validation import Date, StrictText, Text, records, validate_entry
 from checks.yamlfile import load_yaml
 
 
@@ -29,13 +34,26 @@ class _Entry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     control: Text
-    asset: Text
-    reason: Text
-    approver: Text
+    asset: StrictText
+    reason: StrictText
+    approver: StrictText
     expires: Date
 
 
 FIELDS = tuple(_Entry.model_fields)
+DEFAULT_MAX_WAIVER_DAYS = 365
+MAX_WAIVER_DAYS_LIMIT = 3650  # the largest max_waiver_days the settings accept (ten years)
+_WILDCARDS = re.compile(r"\*|\?|\[[^\]]*\]")  # fnmatch's: any text, any character, a character class
+
+
+def only_wildcards(pattern: str) -> bool:
+    """`*`, `**`, `*?`, `[a-z]*`: a pattern that names nothing and matches (almost) every asset."""
+    return not _WILDCARDS.sub("", pattern).strip()
+
+
+def is_broad(pattern: str) -> bool:
+    """A pattern with a wildcard covers every matching asset, also those created after the waiver was approved."""
+    return _WILDCARDS.search(pattern) is not None
 
 
 @dataclass(frozen=True)
@@ -47,6 +65,7 @@ class Waiver:
     expires: dt.date
     file: str
     line: int
+    number: int = 0  # its place in the file, from 1
 
     def matches(self, asset: Asset) -> bool:
         return any(
@@ -62,9 +81,25 @@ class Waiver:
     def describe(self) -> str:
         return f"{self.file}:{self.line}: waiver of {self.control} for '{self.asset}' (approved by {self.approver})"
 
+    def broad(self) -> str | None:
+        """The summary line of a waiver whose asset pattern has a wildcard, else None."""
+        if not is_broad(self.asset):
+            return None
+        return (f"{self.file}:{self.line}: waiver {self.number} ({self.control}, asset '{self.asset}') is broad: it "
+                f"covers every matching resource; name the assets if you can")
 
-def load_waivers(path: Path, known_controls: set[str]) -> list[Waiver]:
-    """The waivers of a file; the first problem raises a one-line InputError naming file, line and field."""
+
+def load_waivers(path: Path, known_controls: set[str], *, today: dt.date | None = None,
+                 max_days: int = DEFAULT_MAX_WAIVER_DAYS) -> list[Waiver]:
+    """The waivers of a file; the first problem raises a one-line InputError naming file, line and field.
+
+    `today` is the day of the run (default: today in UTC); no waiver may expire more than `max_days` after it.
+    """
+    today = today or dt.datetime.now(dt.UTC).date()
+    try:
+        latest = today + dt.timedelta(days=max_days)
+    except OverflowError:
+        latest = dt.date.max
     shown = display_path(path)
     doc = load_yaml(path, shown)
     if doc.data is None:
@@ -76,6 +111,17 @@ def load_waivers(path: Path, known_controls: set[str]) -> list[Waiver]:
             raise InputError(f"waiver #{i + 1}: field 'control': unknown control '{entry.control}'",
                              where=f"{shown}:{doc.line_of(('waivers', i, 'control'))}",
                              hint="check the id with 'clearance controls list'")
+        if only_wildcards(entry.asset):
+            raise InputError(f"waiver #{i + 1}: field 'asset': '{entry.asset}' is only wildcards: it would waive "
+                             f"every failure of {entry.control}",
+                             where=f"{shown}:{doc.line_of(('waivers', i, 'asset'))}",
+                             hint="name the assets it covers: a name, id or URN, or a pattern such as 'legacy-*'")
+        if entry.expires > latest:
+            raise InputError(f"waiver #{i + 1}: field 'expires': {entry.expires.isoformat()} is more than "
+                             f"{max_days} days after today ({today.isoformat()})",
+                             where=f"{shown}:{doc.line_of(('waivers', i, 'expires'))}",
+                             hint=f"expire it by {latest.isoformat()} and renew it then, or raise max_waiver_days "
+                                  f"in the settings")
         out.append(Waiver(entry.control, entry.asset, entry.reason, entry.approver, entry.expires, shown,
-                          doc.line_of(("waivers", i))))
+                          doc.line_of(("waivers", i)), i + 1))
     return out

@@ -1,17 +1,21 @@
 """The `clearance` command line (Typer): the app, its one error handler and the registration of every command.
 
 Commands live one module each beside this one and never import it. A `ClearanceError` raised anywhere below a
-command is printed here, one line per problem on stderr, and exits with its code (2): never a traceback.
+command is printed here, one line per problem on stderr, and exits with its code (2): never a traceback. A usage
+error (an unknown option, a missing value, a bad choice) is one line too:
+`clearance check: error: no such option: --frmat (try --help)`, exit 2.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer vendors click privately
 from typer.core import TyperGroup
 
 from checks import tool_version, tune_gc
@@ -20,7 +24,7 @@ from checks.cli.controls import controls_app
 from checks.cli.sandbox import sandbox_app
 from checks.cli.scan import iam_policy, scan
 from checks.cli.sg import sg_app
-from checks.errors import ClearanceError
+from checks.errors import ClearanceError, ExitCode
 
 
 def report_error(err: ClearanceError) -> None:
@@ -29,8 +33,22 @@ def report_error(err: ClearanceError) -> None:
         console.print(f"[bold red]error:[/] {escape(line)}", markup=True)
 
 
+def usage_line(err: UsageError, command: str = "clearance") -> str:
+    """`clearance check: error: no such option: --frmat (did you mean --format?) (try --help)`; `command` names
+    the command when the error does not know it."""
+    command = err.ctx.command_path if err.ctx is not None else command
+    message = " ".join(err.format_message().split()).replace("Value error, ", "").rstrip(".")
+    message = re.sub(r"\(Possible options: ([^)]*)\)", r"(did you mean \1?)", message)
+    return f"{command}: error: {message[:1].lower()}{message[1:]} (try --help)"
+
+
+def report_usage_error(err: UsageError, command: str = "clearance") -> None:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(usage_line(err, command), markup=False)
+
+
 class ClearanceGroup(TyperGroup):
-    """The root command: every subcommand runs inside its `invoke`, so this is the one place user errors end."""
+    """The root command: every subcommand runs inside its `invoke`, so this is the one place user errors end
+    (`make_context` hands the root command's own usage errors, such as `clearance --bogus`, to the same place)."""
 
     def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click privately)
         try:
@@ -38,6 +56,21 @@ class ClearanceGroup(TyperGroup):
         except ClearanceError as err:
             report_error(err)
             raise typer.Exit(err.exit_code) from None
+        except NoArgsIsHelpError:
+            raise  # `clearance controls` alone prints the group's help, as Typer does
+        except UsageError as err:
+            sub = ctx.invoked_subcommand  # set before the subcommand parses its arguments
+            report_usage_error(err, f"{ctx.command_path} {sub}" if sub else ctx.command_path)
+            raise typer.Exit(ExitCode.USAGE) from None
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as err:
+            report_usage_error(err, info_name or "clearance")
+            raise typer.Exit(ExitCode.USAGE) from None
 
 
 def _version(value: bool) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +19,10 @@ from typing import Any
 from checks.errors import InputError
 from checks.model import SourceKind
 from checks.raw import RawResource
+
+MAX_DEPTH = 100  # levels of nested arrays and objects: Pulumi files use a few dozen at most
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 class FileKind(StrEnum):
@@ -158,12 +164,36 @@ def _parse(text: str, path: Path, kind: FileKind) -> dict[str, Any]:
     except RecursionError:
         raise InputError(f"the JSON is nested too deeply to read: regenerate it with '{regen}'",
                          where=str(path)) from None
+    except ValueError:  # int() refuses numbers of more than sys.get_int_max_str_digits() digits
+        raise InputError(f"a number has more than {sys.get_int_max_str_digits()} digits: the file is damaged; "
+                         f"regenerate it with '{regen}'", where=f"{path}{_long_number_line(text)}") from None
+    if _depth(text) > MAX_DEPTH:
+        raise InputError(f"the JSON is nested too deeply to read (more than {MAX_DEPTH} levels): "
+                         f"regenerate it with '{regen}'", where=str(path))
     if not isinstance(data, dict):
         raise InputError(
             f"expected a JSON object at the top level, found {_json_type(data)}: regenerate it with '{regen}'",
             where=str(path),
         )
     return data
+
+
+def _depth(text: str) -> int:
+    """How deeply the arrays and objects of valid JSON `text` nest (strings removed, then brackets counted)."""
+    depth = deepest = 0
+    for char in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _long_number_line(text: str) -> str:
+    """`:line` of the first number outside strings with too many digits, or nothing."""
+    limit = sys.get_int_max_str_digits()
+    for match in re.finditer(rf"{_STRING.pattern}|\d{{{limit + 1},}}", text):
+        if not match.group().startswith('"'):
+            return f":{text.count(chr(10), 0, match.start()) + 1}"
+    return ""
 
 
 def _syntax_advice(text: str, err: json.JSONDecodeError) -> str:

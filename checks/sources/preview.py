@@ -51,9 +51,9 @@ class _Step:
 def load_preview(path: Path, *, cwd: Path | None = None) -> FileSource:
     """Read a `pulumi preview --json` file into raw resources of the planned view."""
     file = load_json_file(path, FileKind.PREVIEW)
-    steps_value = file.data.get("steps")
-    if steps_value is not None and not isinstance(steps_value, list):
-        raise file.error("'steps' is not a list")
+    steps_value = file.data.get("steps", [])  # `pulumi preview --json` leaves out an empty list
+    if not isinstance(steps_value, list):
+        raise file.error(f"'steps' is {'null' if steps_value is None else 'not a list'}")
     warnings = _digest_warnings(file, steps_value or [])
     all_urns: list[Urn] = []
     steps: list[_Step] = []
@@ -111,10 +111,12 @@ def _step_head(value: Any, file: JsonFile, i: int) -> tuple[str, Urn]:
 
 def _step(value: dict[str, Any], file: JsonFile, i: int, op: str, urn: Urn) -> _Step | None:
     """The step of a resource that will exist after the update, else None."""
-    new = value.get("newState")
-    if op not in KEPT_OPS or new is None:
+    if op not in KEPT_OPS:
         return None
+    new = value.get("newState")
     at = f"steps[{i}]"
+    if new is None:  # the resource would vanish from the check: never skip it
+        raise file.error(f"{at} ({value['urn']}) is a '{op}' step without 'newState'")
     if not isinstance(new, dict):
         raise file.error(f"{at}.newState is not an object")
     type_ = new.get("type")

@@ -49,7 +49,7 @@ def test_unknown_setting(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_settings(tmp_path / "clearance.toml")
     assert str(info.value) == (f"{tmp_path}/clearance.toml: unknown setting 'fail-on' "
-                               "(known: fail_on, params, sg_register, waivers)")
+                               "(known: fail_on, max_waiver_days, params, sg_register, waivers)")
 
 
 def _settings(tmp_path: Path, body: str) -> Settings:

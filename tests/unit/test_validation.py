@@ -71,7 +71,7 @@ def test_settings_paths_are_relative_to_the_settings_file(tmp_path: Path) -> Non
     ("pyproject.toml", "[tool.clearance]\nparams = {KEY-01 = 1}\n",
      ": [tool.clearance.params]: params must be tables [params.<CONTROL-ID>] of name = value"),
     ("clearance.toml", 'zeta = 1\nfail_on = "urgent"\n',
-     ": unknown setting 'zeta' (known: fail_on, params, sg_register, waivers)"),
+     ": unknown setting 'zeta' (known: fail_on, max_waiver_days, params, sg_register, waivers)"),
 ])
 def test_bad_settings(tmp_path: Path, name: str, body: str, message: str) -> None:
     (tmp_path / name).write_text(body)
