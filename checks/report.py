@@ -28,7 +28,7 @@ class Report:
     fail_on: Severity | None = None
     artifact: str | None = None      # file to point at for findings without a source location
     unsupported: Mapping[str, int] = field(default_factory=dict)   # resource type -> count not checked
-    waiver_problems: tuple[str, ...] = ()                          # expired or unused waivers
+    waiver_problems: tuple[str, ...] = ()                          # expired, unused or broad waivers
     warnings: tuple[str, ...] = ()
     frameworks: Mapping[str, Framework] = field(default_factory=dict)   # for compliance coverage; empty: none
 

@@ -4,7 +4,8 @@
 #     1. infra/                  the reference architecture, compliant by construction: expect no failure
 #     2. examples/noncompliant/  every control fails at least once: expect findings at file:line
 #   Live view (the sandbox: a moto server on 127.0.0.1 standing in for an AWS account):
-#     3. sandbox up, apply infra/ into it, scan it live: no failure (what the sandbox cannot emulate is `error`)
+#     3. sandbox up, apply infra/ into it, scan it live: no failure; what the sandbox cannot emulate is `error`,
+#        so the scan is reported INCOMPLETE and exits 4 (a run that could not read something never exits 0)
 #     4. change three things out of band (SSH open to the internet, a key's rotation off, a bucket's encryption
 #        removed), scan again: the failures show up
 set -uo pipefail
@@ -18,7 +19,8 @@ run() {
   echo "== $title =="
   "$BIN/clearance" "$@" --format console,json,sarif,markdown,junit --out "$out"
   local code=$?
-  echo "-> exit code $code (0: nothing at or above the threshold, 1: findings, 2: bad input)"
+  echo "-> exit code $code (0: nothing at or above the threshold, 1: findings, 2: bad input," \
+       "4: incomplete, something could not be read)"
   return $code
 }
 
@@ -46,7 +48,8 @@ applied=$?
 run "clearance scan (live: the sandbox after apply)" clearance-out/demo/live scan "${LIVE[@]}"
 live=$?
 echo "   (results marked error are reads the sandbox cannot emulate: moto has no backup selections, no restore"
-echo "    testing plans and no GetEbsDefaultKmsKeyId; a real account answers them)"
+echo "    testing plans and no GetEbsDefaultKmsKeyId; a real account answers them. Because of them the scan is"
+echo "    INCOMPLETE and exits 4, never 0)"
 
 echo
 echo "== out-of-band changes, as someone with console access would make them =="
@@ -56,10 +59,11 @@ run "clearance scan (live: after the out-of-band changes)" clearance-out/demo/li
 changed=$?
 
 echo
-if [ "$infra" -eq 0 ] && [ "$noncompliant" -eq 1 ] && [ "$applied" -eq 0 ] && [ "$live" -eq 0 ] \
+if [ "$infra" -eq 0 ] && [ "$noncompliant" -eq 1 ] && [ "$applied" -eq 0 ] && [ "$live" -eq 4 ] \
    && [ "$changed" -eq 1 ]; then
-  echo "demo: infra/ is clean planned and live, the non-compliant example fails, and the out-of-band changes"
-  echo "      fail the live scan, as expected; reports in clearance-out/demo/"
+  echo "demo: infra/ is clean planned and has no failure live (incomplete only where the sandbox cannot answer),"
+  echo "      the non-compliant example fails, and the out-of-band changes fail the live scan, as expected;"
+  echo "      reports in clearance-out/demo/"
   exit 0
 fi
 echo "demo: unexpected exit codes (infra $infra, noncompliant $noncompliant, apply $applied, live $live," \

@@ -61,14 +61,17 @@ def register_path(options: Options, settings: Settings) -> Path:
     return options.anchor / REGISTER_NAME
 
 
-def prepare(options: Options) -> Prepared:
-    """Settings, the catalog with the project's parameters applied, waivers and the review register."""
+def prepare(options: Options, now: dt.datetime | None = None) -> Prepared:
+    """Settings, the catalog with the project's parameters applied, waivers and the review register. `now` is the
+    run's time: no waiver may expire more than the settings' `max_waiver_days` after it."""
     settings = project_settings(options)
     loaded = load_catalog()
     catalog = Catalog(controls=apply_params(loaded.controls, settings), frameworks=loaded.frameworks,
                       templates=loaded.templates)
     waivers_path = options.waivers or settings.waivers
-    waivers = load_waivers(waivers_path, set(catalog.controls)) if waivers_path else []
+    today = (now or dt.datetime.now(dt.UTC)).date()
+    waivers = (load_waivers(waivers_path, set(catalog.controls), today=today, max_days=settings.max_waiver_days)
+               if waivers_path else [])
     register = register_path(options, settings)
     return Prepared(catalog=catalog, settings=settings, waivers=waivers, register=register,
                     reviews=load_register(register))
