@@ -41,6 +41,8 @@ def check(
     stack: Annotated[str | None, typer.Option(help="Stack whose Pulumi.<stack>.yaml config to use.")] = None,
     config: Annotated[list[str], typer.Option("--config", "-c", help="Stack config override key=value.")] = [],  # noqa: B006
     python: Annotated[str | None, typer.Option(help="Python interpreter of the program's own environment.")] = None,
+    program_timeout: Annotated[float, typer.Option("--program-timeout", metavar="SECONDS", min=0.001,
+                                                   help="Stop the Pulumi program after this many seconds.")] = 300.0,
     format: FormatOption = ["console"],  # noqa: A002, B006
     out: OutOption = Path("clearance-out"),
     fail_on: FailOnOption = None,
@@ -58,7 +60,7 @@ def check(
     formats = parse_formats(format)  # before the (slow) program run
     req = CheckRequest(program_dir=program_dir, preview=preview, state=state, stack=stack,
                        config=parse_config(config), python=python, waivers=waivers, settings=settings,
-                       fail_on=fail_on, sg_register=sg_register)
+                       fail_on=fail_on, sg_register=sg_register, program_timeout=program_timeout)
     report = run_check(req)
     emit(report, formats, out, Console(highlight=False, soft_wrap=False), quiet=quiet, strict=strict,
          coverage=coverage)

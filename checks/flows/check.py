@@ -32,6 +32,7 @@ class CheckRequest:
     fail_on: Severity | None = None
     now: dt.datetime | None = None
     sg_register: Path | None = None
+    program_timeout: float = 300.0  # seconds a Pulumi program may run (`--program-timeout`)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def load_source(req: CheckRequest) -> Loaded:
     if not req.program_dir.is_dir():
         raise InputError("not a folder", where=str(req.program_dir),
                          hint="give the folder that holds Pulumi.yaml, or --preview/--state FILE")
-    run = load_program(req.program_dir, stack=req.stack, config=dict(req.config), python=req.python)
+    run = load_program(req.program_dir, stack=req.stack, config=dict(req.config), python=req.python,
+                       timeout=req.program_timeout)
     shown = display_path(req.program_dir)
     return Loaded(run.resources, SourceKind.PLANNED, f"program {shown} (stack {run.stack})",
                   display_path(req.program_dir / "Pulumi.yaml"), list(run.warnings))
@@ -78,9 +80,12 @@ def options(req: CheckRequest) -> Options:
 
 
 def run_check(req: CheckRequest) -> Report:
+    from checks.sources.child_process import stop_children_on_signals
+
     opts = options(req)
-    # the source (a Pulumi program runs for seconds in a child process) loads while the catalog does
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearance-source") as pool:
+    # the source (a Pulumi program runs for seconds in a child process) loads while the catalog does; SIGTERM or
+    # SIGINT meanwhile ends the program's child process and removes its temp folder
+    with stop_children_on_signals(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearance-source") as pool:
         pending = pool.submit(load_source, req)
         prepared = prepare(opts)
         loaded = pending.result()

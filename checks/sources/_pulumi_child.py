@@ -6,15 +6,20 @@ pulumi-aws but not clearance, so it imports only the standard library and the Pu
 Python 3.9 syntax (older Pulumi SDKs still run there).
 
 ARGS.json: {"main": abs path of the entry file, "program_dir": abs path, "sys_path": [dirs],
-            "project": str, "stack": str, "config": {key: str}, "secret_keys": [key], "output": path}
-The output file gets {"resources": [...], "invokes": [token], "reads": [type::name], "logs": [...],
-"error": null | {...}}. Nothing is printed: the program may print whatever it likes.
+            "project": str, "stack": str, "config": {key: str}, "secret_keys": [key], "output": path,
+            "region": the configured aws:region or null}
+The output file gets {"resources": [...], "invokes": [token], "marked_invokes": [token], "reads": [type::name],
+"logs": [...], "missing_config": [{"key", "file", "line"}], "error": null | {...}}. Nothing is printed: the program
+may print whatever it likes. Invokes answer with `_pulumi_invokes.py` (loaded by path): results of the right
+shape whose values are marked unknown. A resource passed as an input is sent as its id (or a component's URN), as
+the SDK does for an engine without resource references: the mock monitor cannot resolve those references.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import importlib.util
 import json
 import logging
 import os
@@ -27,7 +32,8 @@ from urllib.parse import unquote, urlparse
 
 
 def _new_result() -> dict[str, Any]:
-    return {"resources": [], "invokes": [], "reads": [], "logs": [], "error": None}
+    return {"resources": [], "invokes": [], "marked_invokes": [], "reads": [], "logs": [], "missing_config": [],
+            "error": None}
 
 
 def _uri_path(uri: str) -> str:
@@ -70,7 +76,7 @@ def _position(request: Any) -> tuple[str, int]:
     return file, pos.line
 
 
-def _describe_error(err: BaseException, program_dir: str) -> dict[str, Any]:
+def _describe_error(err: BaseException, program_dir: str, secret_keys: frozenset = frozenset()) -> dict[str, Any]:
     """The program's exception as data: kind, type, message, and the innermost frame in the program folder."""
     info: dict[str, Any] = {"kind": "exception", "type": type(err).__name__, "message": str(err),
                             "file": None, "line": None}
@@ -82,13 +88,56 @@ def _describe_error(err: BaseException, program_dir: str) -> dict[str, Any]:
         info.update(file=os.path.abspath(frames[-1].filename), line=frames[-1].lineno)
     if isinstance(err, SystemExit):
         info.update(kind="exit", message=str(err.code))
+    if isinstance(err, ModuleNotFoundError):
+        info.update(module=err.name)
     from pulumi.config import ConfigMissingError, ConfigTypeError
 
     if isinstance(err, ConfigMissingError):
         info.update(kind="config_missing", key=err.key)
     elif isinstance(err, ConfigTypeError):
-        info.update(kind="config_type", key=err.key, value=err.value, expect_type=err.expect_type)
+        secret = err.key in secret_keys
+        info.update(kind="config_type", key=err.key, expect_type=err.expect_type, secret=secret,
+                    value=None if secret else err.value, message="" if secret else info["message"])
     return info
+
+
+_PLACEHOLDERS = {"require": "", "require_bool": False, "require_int": 0, "require_float": 0.0, "require_object": {}}
+
+
+def _collect_missing_config(pulumi: Any, result: dict[str, Any], program_dir: str) -> None:
+    """Make `Config.require*` record a missing key and go on with a placeholder, so one run names every missing
+    key (the run's resources are then discarded: the error lists the keys)."""
+    from pulumi.config import ConfigMissingError
+
+    def wrap(method: Any, placeholder: Any, secret: bool) -> Any:
+        @functools.wraps(method)
+        def require(self: Any, key: str, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, key, *args, **kwargs)
+            except ConfigMissingError as err:
+                frames = [f for f in traceback.extract_stack() if _inside(f.filename, program_dir)]
+                if all(m["key"] != err.key for m in result["missing_config"]):
+                    result["missing_config"].append({
+                        "key": err.key, "file": os.path.abspath(frames[-1].filename) if frames else None,
+                        "line": frames[-1].lineno if frames else None})
+                value = placeholder if placeholder != "" else "clearance-unknown-config-" + err.key
+                return pulumi.Output.secret(value) if secret else value
+
+        return require
+
+    for name, placeholder in _PLACEHOLDERS.items():
+        for method_name, secret in ((name, False), (name.replace("require", "require_secret", 1), True)):
+            method = getattr(pulumi.Config, method_name, None)
+            if method is not None:
+                setattr(pulumi.Config, method_name, wrap(method, placeholder, secret))
+
+
+def _load_invokes() -> Any:
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_pulumi_invokes.py")
+    spec = importlib.util.spec_from_file_location("clearance_pulumi_invokes", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
 
 class _LogCollector(logging.Handler):
@@ -117,20 +166,27 @@ def _run(args: dict[str, Any], result: dict[str, Any]) -> None:
         import pulumi
         from google.protobuf import json_format
         from pulumi.runtime import mocks
+        from pulumi.runtime.proto import resource_pb2
     except ImportError as err:
         result["error"] = {"kind": "no_pulumi", "message": str(err)}
         return
 
+    invokes = _load_invokes()
+    region = args.get("region")
+
     class Mocks(mocks.Mocks):
-        """Outputs are the inputs and nothing more: the id and computed attributes stay unknown."""
+        """Outputs are the inputs and nothing more: the id and computed attributes stay unknown. Invokes return
+        results of the right shape with marked values (`_pulumi_invokes.py`)."""
 
         def new_resource(self, args: mocks.MockResourceArgs) -> Any:
             return None, dict(args.inputs)
 
         def call(self, args: mocks.MockCallArgs) -> Any:
-            if args.token not in result["invokes"]:
-                result["invokes"].append(args.token)
-            return {}
+            value, how = invokes.invoke_result(args.token, dict(args.args or {}), region)
+            seen = result["invokes"] if how == "empty" else result["marked_invokes"] if how == "marked" else []
+            if args.token not in seen:
+                seen.append(args.token)
+            return value
 
     class CapturingMonitor(mocks.MockMonitor):
         """Records every registration as the engine would see it, then lets the mock monitor answer."""
@@ -144,10 +200,27 @@ def _run(args: dict[str, Any], result: dict[str, Any]) -> None:
                 "provider": request.provider, "file": file, "line": line,
                 "inputs": json_format.MessageToDict(request.object),
             }
-            response = super().RegisterResource(request)
+            if request.remote:  # a multi-language component: its provider is not here, so it has no outputs
+                response = resource_pb2.RegisterResourceResponse(
+                    urn=self.make_urn(request.parent, request.type, request.name))
+            else:
+                response = super().RegisterResource(request)
             record["urn"] = response.urn
             result["resources"].append(record)
             return response
+
+        def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            """Without resource references: a resource passed as an input is sent as its id (or a component's URN),
+            which the mock monitor resolves; a reference would need a getResource round trip it cannot answer."""
+            info = super().GetDeploymentInfo(request)
+            refs = resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES
+            features = [f for f in info.supportedFeatures if f != refs]
+            return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+        def SupportsFeature(self, request: Any) -> Any:  # noqa: N802 - gRPC method name (older SDKs ask this)
+            if request.id == "resourceReferences":
+                return type("SupportsFeatureResponse", (object,), {"hasSupport": False})
+            return super().SupportsFeature(request)
 
         def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
             result["reads"].append(f"{request.type}::{request.name}")
@@ -169,10 +242,15 @@ def _run(args: dict[str, Any], result: dict[str, Any]) -> None:
     def program() -> None:
         runpy.run_path(args["main"], run_name="__main__")
 
+    _collect_missing_config(pulumi, result, args["program_dir"])
     try:
         program()
     except (Exception, SystemExit) as err:  # noqa: BLE001 - whatever the program raises is reported, not hidden
-        result["error"] = _describe_error(err, args["program_dir"])
+        result["error"] = _describe_error(err, args["program_dir"], frozenset(args["secret_keys"]))
+    if result["missing_config"]:  # the cause of whatever the placeholders led to
+        first = result["missing_config"][0]
+        result["error"] = {"kind": "config_missing", "key": first["key"], "file": first["file"],
+                           "line": first["line"], "type": "ConfigMissingError", "message": ""}
 
 
 def main(argv: list[str]) -> int:

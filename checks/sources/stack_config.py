@@ -8,16 +8,16 @@ requires one gets an error saying so.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from checks.errors import InputError
 from checks.paths import display_path
+from checks.yamlfile import LinedDocument, load_yaml
 
 DEFAULT_REGION = "us-east-1"
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -41,7 +41,7 @@ class StackConfig:
     encrypted: Mapping[str, int]  # full key -> line in the stack file, for secure values not given otherwise
     secret_keys: frozenset[str]
     warnings: tuple[str, ...] = ()
-
+    region_defaulted: bool = False  # `aws:region` is clearance's default, not the project's
 
 
 def full_key(key: str, project: str) -> str:
@@ -55,8 +55,19 @@ def short_key(key: str, project: str) -> str:
 
 
 def encode_value(value: Any) -> str:
-    """Config values reach the program as strings; others are JSON, as `pulumi config` stores them."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), sort_keys=True)
+    """Config values reach the program as strings; others are JSON, as `pulumi config` stores them (a YAML date
+    is the text it was written as)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=_json_default)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a config value")
 
 
 def read_project(program_dir: Path) -> PulumiProject:
@@ -67,15 +78,20 @@ def read_project(program_dir: Path) -> PulumiProject:
                          hint="give the directory of a Pulumi program (the one with Pulumi.yaml)")
     found = [program_dir / name for name in PROJECT_FILES if (program_dir / name).is_file()]
     if not found:
+        below = projects_below(program_dir)
+        if below:
+            raise InputError(f"no Pulumi.yaml in {display_path(program_dir)}; Pulumi projects below it: "
+                             f"{', '.join(below)}", hint="pass one of them")
         raise InputError("not found: this is not a Pulumi project", where=display_path(program_dir / PROJECT_FILES[0]),
                          hint="give the directory that holds the program's Pulumi.yaml")
     path = found[0]
-    data, node = _load_yaml(path)
+    doc = _load_yaml(path)
+    data = doc.data
     where = display_path(path)
     if not isinstance(data, dict):
         raise InputError("expected a mapping with `name` and `runtime`", where=where,
                          hint="Pulumi.yaml needs at least `name: <project>` and `runtime: python`")
-    lines = _key_lines(node)
+    lines = _key_lines(doc, ())
 
     def field_where(key: str) -> str:
         return f"{where}:{lines[key]}" if key in lines else where
@@ -97,8 +113,34 @@ def read_project(program_dir: Path) -> PulumiProject:
     return PulumiProject(
         name=name, program_dir=program_dir, project_file=path, main_file=main_file,
         stack_config_dir=(program_dir / config_dir).resolve() if config_dir else program_dir,
-        defaults=_project_defaults(data.get("config"), name, field_where("config")),
+        defaults=_project_defaults(data, name, field_where),
     )
+
+
+_SKIPPED_DIRS = frozenset({"node_modules", "venv", "site-packages", "__pycache__"})
+
+
+def projects_below(folder: Path, depth: int = 2) -> list[str]:
+    """Sub-folders (at most `depth` levels down) that hold a Pulumi.yaml, as `a/`, `b/c/`; hidden folders, virtual
+    environments and node_modules are skipped."""
+    found: list[str] = []
+    level = [folder]
+    for _ in range(depth):
+        below: list[Path] = []
+        for parent in level:
+            try:
+                children = sorted(p for p in parent.iterdir() if p.is_dir())
+            except OSError:
+                continue
+            for child in children:
+                if child.name.startswith(".") or child.name in _SKIPPED_DIRS or (child / "pyvenv.cfg").exists():
+                    continue
+                if any((child / name).is_file() for name in PROJECT_FILES):
+                    found.append(child.relative_to(folder).as_posix() + "/")
+                else:
+                    below.append(child)
+        level = below
+    return sorted(found)
 
 
 def _main_file(program_dir: Path, main: Any, where: str) -> Path:
@@ -114,13 +156,24 @@ def _main_file(program_dir: Path, main: Any, where: str) -> Path:
     return entry
 
 
-def _project_defaults(config: Any, project: str, where: str) -> dict[str, str]:
-    """Project-level config: `key: value`, or `key: {default: ...}` / `key: {value: ...}`."""
-    if config is None:
-        return {}
-    if not isinstance(config, dict):
-        raise InputError("field `config` must be a mapping", where=where, hint="write `config:` as `key: value` lines")
+def _project_defaults(data: Mapping[str, Any], project: str, field_where: Any) -> dict[str, str]:
+    """Project-level config: `config:` with `key: value` or `key: {default: ...}` / `key: {value: ...}`, and the
+    `default:` of `template.config` entries (below `config:`, which wins)."""
     values: dict[str, str] = {}
+    template = data.get("template")
+    template_config = template.get("config") if isinstance(template, dict) else None
+    if template_config is not None and not isinstance(template_config, dict):
+        raise InputError("field `template.config` must be a mapping", where=field_where("template"),
+                         hint="write `template: config:` as `key: {default: value}` lines")
+    for key, spec in (template_config or {}).items():
+        if isinstance(spec, dict) and spec.get("default") is not None:
+            values[full_key(str(key), project)] = encode_value(spec["default"])
+    config = data.get("config")
+    if config is None:
+        return values
+    if not isinstance(config, dict):
+        raise InputError("field `config` must be a mapping", where=field_where("config"),
+                         hint="write `config:` as `key: value` lines")
     for key, spec in config.items():
         if isinstance(spec, dict):
             spec = spec.get("value", spec.get("default"))
@@ -168,21 +221,23 @@ def read_stack_config(project: PulumiProject, stack: str, overrides: Mapping[str
     for key, line in encrypted.items():
         warnings.append(f"{display_path(path)}:{line}: config {key} is encrypted and was left unset "
                         f"(pass it with --config {short_key(key, project.name)}=value)")
+    region_defaulted = "aws:region" not in values
     values.setdefault("aws:region", DEFAULT_REGION)
     return StackConfig(stack=stack, stack_file=path, values=values, encrypted=encrypted, secret_keys=secret_keys,
-                       warnings=tuple(warnings))
+                       warnings=tuple(warnings), region_defaulted=region_defaulted)
 
 
 def _read_stack_file(path: Path, project: str, values: dict[str, str], encrypted: dict[str, int],
                      warnings: list[str]) -> None:
-    data, node = _load_yaml(path)
+    doc = _load_yaml(path)
+    data = doc.data
     where = display_path(path)
     if data is None:
         return
     if not isinstance(data, dict):
         raise InputError("expected a mapping with a `config:` section", where=where,
                          hint="stack files hold `config:` with one `key: value` per line")
-    top_lines = _key_lines(node)
+    top_lines = _key_lines(doc, ())
     if data.get("environment"):
         warnings.append(f"{where}: Pulumi ESC environments are not read: config they provide is missing")
     config = data.get("config")
@@ -191,7 +246,7 @@ def _read_stack_file(path: Path, project: str, values: dict[str, str], encrypted
     if not isinstance(config, dict):
         raise InputError("`config` must be a mapping of key: value", where=f"{where}:{top_lines.get('config', 1)}",
                          hint="write one `key: value` per line under `config:`")
-    lines = _key_lines(_child(node, "config"))
+    lines = _key_lines(doc, ("config",))
     for raw_key, value in config.items():
         key = full_key(str(raw_key), project)
         line = lines.get(str(raw_key), 1)
@@ -201,7 +256,11 @@ def _read_stack_file(path: Path, project: str, values: dict[str, str], encrypted
         elif value is None:
             warnings.append(f"{where}:{line}: config {key} has no value: left unset")
         else:
-            values[key] = encode_value(value)
+            try:
+                values[key] = encode_value(value)
+            except (TypeError, ValueError) as err:
+                raise InputError(f"config {key} cannot be read: {err}", where=f"{where}:{line}",
+                                 hint="write the value as a string, number, boolean, list or mapping") from None
 
 
 def _is_secure(value: Any) -> bool:
@@ -214,36 +273,14 @@ def _is_secure(value: Any) -> bool:
     return False
 
 
-def _load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """The document and its node tree (for line numbers); errors name the file and line."""
-    where = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read: {err}", where=where, hint="check the file exists and is UTF-8") from err
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f"{where}:{mark.line + 1}" if mark is not None else where
-        problem = getattr(err, "problem", None) or str(err)
-        raise InputError(f"invalid YAML: {problem}", where=at, hint="fix the YAML syntax") from err
-    finally:
-        loader.dispose()
-    return data, node
+def _load_yaml(path: Path) -> LinedDocument:
+    """The document with the line of every key, read by clearance's one bounded YAML loader (no alias bombs,
+    no recursive aliases, no python tags); errors name the file and line."""
+    return load_yaml(path, display_path(path))
 
 
-def _key_lines(node: yaml.Node | None) -> dict[str, int]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
-
-
-def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v
-    return None
+def _key_lines(doc: LinedDocument, under: tuple[str, ...]) -> dict[str, int]:
+    """The line of each key of the mapping at `under`."""
+    depth = len(under) + 1
+    return {str(path[-1]): line for path, line in doc.lines.items()
+            if len(path) == depth and path[:-1] == under and isinstance(path[-1], str)}
