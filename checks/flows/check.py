@@ -83,13 +83,13 @@ def run_check(req: CheckRequest) -> Report:
     from checks.sources.child_process import stop_children_on_signals
 
     opts = options(req)
+    now = req.now or dt.datetime.now(dt.UTC)
     # the source (a Pulumi program runs for seconds in a child process) loads while the catalog does; SIGTERM or
     # SIGINT meanwhile ends the program's child process and removes its temp folder
     with stop_children_on_signals(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearance-source") as pool:
         pending = pool.submit(load_source, req)
-        prepared = prepare(opts)
+        prepared = prepare(opts, now)
         loaded = pending.result()
-    now = req.now or dt.datetime.now(dt.UTC)
     normalized, result = assess(prepared, loaded.resources, now)
     warnings = list(loaded.warnings)
     if not prepared.register.exists() and any(a.kind == "ec2.security_group" for a in normalized.assets):

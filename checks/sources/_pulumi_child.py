@@ -199,6 +199,7 @@ def _run(args: dict[str, Any], result: dict[str, Any]) -> None:
                 "propertyDependencies": {k: list(v.urns) for k, v in request.propertyDependencies.items()},
                 "provider": request.provider, "file": file, "line": line,
                 "inputs": json_format.MessageToDict(request.object),
+                "secretOutputs": list(request.additionalSecretOutputs),
             }
             if request.remote:  # a multi-language component: its provider is not here, so it has no outputs
                 response = resource_pb2.RegisterResourceResponse(

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from checks.errors import InputError, ProgramError
-from checks.model import Location, SourceKind
+from checks.model import UNKNOWN, Location, Secret, SourceKind
 from checks.paths import display_path
 from checks.raw import RawResource, convert_value, normalize_urn
 from checks.sources.child_process import ChildTimeout, run_child, stop_children_on_signals
@@ -160,9 +160,13 @@ def _convert(rec: Mapping[str, Any], files: dict[str, str]) -> RawResource:
             files[file] = display_path(Path(file))
         location = Location(files[file], line)
     pdeps = rec.get("propertyDependencies") or {}
+    props = unmark(convert_value(rec.get("inputs") or {}))  # what derives from an invoke is unknown
+    for key in rec.get("secretOutputs") or ():  # additional_secret_outputs: secret wherever the value flows
+        if key in props and props[key] is not UNKNOWN and not isinstance(props[key], Secret):
+            props[key] = Secret(props[key])
     return RawResource(
         type=rec["type"], urn=normalize_urn(rec["urn"]), name=rec["name"],
-        props=unmark(convert_value(rec.get("inputs") or {})),  # what derives from an invoke is unknown
+        props=props,
         source=SourceKind.PLANNED, id=None, custom=bool(rec.get("custom")),
         parent=None if not parent or _is_stack(parent) else normalize_urn(parent),
         dependencies=_urns(rec.get("dependencies") or ()),

@@ -234,3 +234,14 @@ def test_a_secure_value_in_the_programs_own_error_is_masked(tmp_path: Path, monk
         load_program(tmp_path, config={"token": "hunter2-secret"})
     assert str(info.value) == ("__main__.py:4: the Pulumi program raised ValueError: token **** is not valid "
                                "(fix the program; it ran under Pulumi mocks as a preview of stack dev)")
+
+
+def test_additional_secret_outputs_make_the_input_of_that_name_secret(tmp_path: Path) -> None:
+    program = write(tmp_path, {"Pulumi.yaml": "name: prog\nruntime: python\n", "__main__.py": (
+        "import pulumi\nimport pulumi_aws as aws\n"
+        "aws.ecr.Repository('repo', name='repo-CANARY-5f1d3c9a',\n"
+        "                   opts=pulumi.ResourceOptions(additional_secret_outputs=['name']))\n"
+        "aws.ecr.Repository('plain', name='plain-repo')\n")})
+    result = load_program(program, stack="dev")
+    assert by_name(result, "repo").props["name"] == Secret("repo-CANARY-5f1d3c9a")
+    assert by_name(result, "plain").props["name"] == "plain-repo"
