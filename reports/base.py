@@ -1,8 +1,8 @@
 """The renderer protocol, the registry of formats, writing the report files, and helpers shared by renderers.
 
 A renderer turns a `Report` into one string; it does no I/O. `write_reports` renders every requested
-format in memory first, then writes each file with `checks.fsutil.atomic_write` (a temporary file in the
-same folder, fsync, `os.replace`), so a failure never leaves a half-written file over a good one.
+format in memory first, then publishes the files as one set (`reports._publish`): the reports in the out
+folder are the whole old set or the whole new one, never a mix, whatever fails, is killed or runs at once.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Protocol
 
-from checks.fsutil import atomic_write
 from checks.model import Finding, Severity, Status
 from checks.plugins import import_package
 from checks.report import Report
@@ -91,20 +90,23 @@ def write_reports(
     out_dir: Path,
     registry: Mapping[str, Renderer] | None = None,
 ) -> list[Path]:
-    """Render every format, then write `clearance.<extension>` files atomically into `out_dir`.
+    """Render every format, then publish the `clearance.<extension>` files in `out_dir` as one set.
 
-    Nothing is written unless every format rendered. Each file is written with `atomic_write` (a
-    temporary file in `out_dir` moved over the old one with `os.replace`), so a reader sees the old
-    file or the new one, never a part of either.
+    Nothing is written unless every format rendered. The set replaces the previous run's as a whole (a report
+    of a format not written this time disappears with it) or, on any failure, not at all; see
+    `reports._publish`. Returns the report paths, `out_dir / "clearance.<extension>"`, in the order asked.
     """
+    from reports._publish import publish
+
     chosen = [get_renderer(name, registry) for name in dict.fromkeys(formats)]  # de-duplicated, in order
     # Encode up front too: a stray lone surrogate becomes "?" instead of failing half-way through the writes.
-    rendered = [(out_dir / output_name(r), r.render(report).encode("utf-8", errors="replace")) for r in chosen]
-    written: list[Path] = []
-    for path, data in rendered:
-        atomic_write(path, data)
-        written.append(path)
-    return written
+    rendered = {output_name(r): r.render(report).encode("utf-8", errors="replace") for r in chosen}
+    if not rendered:
+        return []
+    known = renderers() if registry is None else registry
+    out_dir.mkdir(parents=True, exist_ok=True)
+    publish(out_dir, rendered, {output_name(r) for r in known.values()})
+    return [out_dir / name for name in rendered]
 
 
 # --- helpers shared by the renderers --------------------------------------------------------------

@@ -88,7 +88,8 @@ def test_write_reports_writes_each_format_once(report: Report, tmp_path: Path) -
     for path in paths:
         renderer = next(r for r in renderers().values() if output_name(r) == path.name)
         assert path.read_text(encoding="utf-8") == renderer.render(report)
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
+    # the reports are symlinks into the hidden folder that lets a run replace them as one set (reports._publish)
+    assert sorted(p.name for p in out.iterdir()) == sorted([".clearance-reports", *(p.name for p in paths)])
 
 
 def test_a_failing_renderer_leaves_the_old_files_alone(report: Report, tmp_path: Path) -> None:
