@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-SLOW_FOLDERS = tuple(TESTS / name for name in ("collectors", "e2e", "live", "sandbox"))
+SLOW_FOLDERS = tuple(TESTS / name for name in ("collectors", "e2e", "faults", "live", "sandbox"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

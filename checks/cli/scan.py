@@ -45,6 +45,24 @@ def _progress(console: Console) -> Iterator[Callable[[int], Callable[[str], None
         yield start
 
 
+UNTRUSTED_HINT = "pass --endpoint-url to choose an endpoint explicitly, or start your own with 'clearance sandbox up'"
+
+
+def credentials_source(profile: str | None, role_arn: str | None) -> str:
+    """Where the scan's credentials come from, told without resolving them (that may call the instance metadata)."""
+    env = os.environ
+    if profile:
+        base = f"profile {profile} (--profile)"
+    elif env.get("AWS_ACCESS_KEY_ID"):
+        base = "environment variables (AWS_ACCESS_KEY_ID)"
+    elif env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE"):
+        name = env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE")
+        base = f"profile {name} (AWS_PROFILE)" if env.get("AWS_PROFILE") else f"profile {name} (AWS_DEFAULT_PROFILE)"
+    else:
+        base = "the default AWS credential chain (config files, SSO, instance or container role)"
+    return f"role {role_arn} assumed with {base}" if role_arn else base
+
+
 def scan(
     profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
     regions: Annotated[list[str], typer.Option(
@@ -53,6 +71,10 @@ def scan(
     endpoint_url: Annotated[str | None, typer.Option(help="AWS endpoint (the sandbox, LocalStack...).")] = None,
     role_arn: Annotated[str | None, typer.Option(help="Role to assume for the scan.")] = None,
     max_workers: Annotated[int, typer.Option(min=1, max=64, help="Parallel API workers.")] = 8,
+    timeout: Annotated[float | None, typer.Option(
+        min=0.1, help="Seconds the whole scan may take (default 300); what is not read by then is an error.",
+        show_default=False,
+    )] = None,
     services: Annotated[list[str], typer.Option("--services", help="Only these collectors (comma-separated).")] = [],  # noqa: B006
     format: FormatOption = ["console"],  # noqa: A002, B006
     out: OutOption = Path("clearance-out"),
@@ -67,7 +89,7 @@ def scan(
 ) -> None:
     """Scan a live AWS account (read-only), or the running sandbox when no account is named."""
     from checks.collectors import load_collectors
-    from checks.flows.scan import ScanRequest, run_scan
+    from checks.flows.scan import DEFAULT_TIMEOUT, ScanRequest, run_scan
     from checks.sandbox import read_sandbox
 
     console = Console(highlight=False, soft_wrap=True)
@@ -79,15 +101,21 @@ def scan(
         raise InputError(f"unknown service '{bad[0]}' (known: {', '.join(sorted(known))})", where="--services")
     session: Any = None
     named = profile or endpoint_url or role_arn or os.environ.get("AWS_ENDPOINT_URL")
-    if not named:
-        sandbox = read_sandbox(sandbox_dir)
-        if sandbox is not None:
-            session, endpoint_url = sandbox.session(), sandbox.endpoint
-            if not quiet:
-                console.print(f"scanning the sandbox at {sandbox.endpoint} (no --profile or --endpoint-url given)")
+    sandbox = None if named else read_sandbox(sandbox_dir, hint=UNTRUSTED_HINT)
+    # always said, on stderr under -q: where the scan goes and with whose credentials is never a surprise
+    told = Console(stderr=True, highlight=False, soft_wrap=True) if quiet else console
+    if sandbox is not None:
+        session, endpoint_url = sandbox.session(), sandbox.endpoint
+        told.print(f"scanning the sandbox at {sandbox.endpoint} with its fake credentials (recorded in "
+                   f"{sandbox_dir / 'sandbox.json'}; no --profile or --endpoint-url given)", markup=False)
+    else:
+        where = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+        told.print(f"scanning {where or 'AWS (default endpoints)'} with credentials from "
+                   f"{credentials_source(profile, role_arn)}", markup=False)
     req = ScanRequest(profile=profile, regions=split_values(regions), endpoint_url=endpoint_url, role_arn=role_arn,
                       max_workers=max_workers, services=chosen, session=session, waivers=waivers,
-                      settings=settings, sg_register=sg_register, fail_on=fail_on)
+                      settings=settings, sg_register=sg_register, fail_on=fail_on,
+                      timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     with _progress(Console(stderr=True)) as progress:
         report = run_scan(req, progress=progress)
     emit(report, formats, out, console, quiet=quiet, strict=strict)

@@ -2,7 +2,9 @@
 
 Library API (the CLI is `checks.cli_sandbox`):
 - `start_sandbox(out_dir)` starts a detached server (or reuses the live one recorded in `<out>/sandbox.json`);
-- `read_sandbox(out_dir)` is the recorded sandbox if it answers, else None;
+- `read_sandbox(out_dir)` is the recorded sandbox if it answers, else None; a state file this user's own sandbox
+  cannot have written (someone else's, writable by others, a remote endpoint, a pid that is no sandbox server) is
+  refused in one line, so a planted `sandbox.json` never redirects a scan;
 - `stop_sandbox(out_dir)` stops it (SIGTERM, then SIGKILL) and removes the state file;
 - `running_sandbox()` serves one from a thread of this process, for tests;
 - `SandboxInfo.session()` is a boto3 Session with fake credentials whose clients use the sandbox endpoint.
@@ -35,9 +37,10 @@ from checks.sandbox.state import (
     reset,
     state_path,
 )
+from checks.sandbox.trust import TRUST_HINT, UntrustedSandbox, load_checked, trust_problem
 
-__all__ = ["SandboxError", "SandboxInfo", "read_sandbox", "reset_sandbox", "running_sandbox", "start_sandbox",
-           "stop_sandbox"]
+__all__ = ["SandboxError", "SandboxInfo", "UntrustedSandbox", "read_sandbox", "reset_sandbox", "running_sandbox",
+           "start_sandbox", "stop_sandbox"]
 
 START_TIMEOUT = 15.0  # seconds for a detached server to import moto, bind and answer
 STOP_TIMEOUT = 5.0  # seconds between SIGTERM and SIGKILL
@@ -60,13 +63,24 @@ def _locked(out_dir: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def read_sandbox(out_dir: Path) -> SandboxInfo | None:
+def read_sandbox(out_dir: Path, *, hint: str = TRUST_HINT) -> SandboxInfo | None:
     """The sandbox recorded in `out_dir`, or None when there is none or its server is gone or does not answer.
 
-    Raises InputError (naming the file) when the state file cannot be read or parsed.
+    Raises InputError (naming the file) when the state file cannot be read or parsed, and UntrustedSandbox (one line:
+    why, then `hint`) when this user's own sandbox cannot have written it: see `trust_problem`. Nothing is contacted
+    before the file is trusted.
     """
-    info = load_state(state_path(out_dir))
-    return info if info is not None and is_alive(info) else None
+    path = state_path(out_dir)
+    loaded = load_checked(path)
+    if loaded is None:
+        return None
+    info, st = loaded
+    if not pid_alive(info.pid):
+        return None  # stale: its server is gone (a file whose pid is dead redirects nothing)
+    problem = trust_problem(info, st)
+    if problem is not None:
+        raise UntrustedSandbox(f"not using the sandbox recorded there: {problem}", where=str(path), hint=hint)
+    return info if is_alive(info) else None
 
 
 def running_sandbox(*, region: str = DEFAULT_REGION, port: int = 0,
@@ -106,11 +120,18 @@ def start_sandbox(out_dir: Path, *, port: int = 0, region: str = DEFAULT_REGION,
         raise SandboxError(f"cannot create the folder: {err.strerror or err}", where=str(out_dir)) from None
     with _locked(out_dir):
         state, log = state_path(out_dir), log_path(out_dir)
-        current = load_state(state)
-        if current is not None:
-            if is_alive(current):
+        try:
+            checked = load_checked(state)
+        except UntrustedSandbox:  # a symbolic link: never followed, replaced by the new server's file
+            checked = None
+            state.unlink(missing_ok=True)
+        if checked is not None:
+            current = checked[0]
+            if pid_alive(current.pid) and trust_problem(*checked) is None and is_alive(current):
                 return dataclasses.replace(current, reused=True)
-            _stop_pid(current.pid)  # a hung server that no longer answers; a gone one is a no-op
+            # a hung server that no longer answers, or a file this user's sandbox cannot have written (only a
+            # sandbox server's pid is ever signalled; a gone one is a no-op)
+            _stop_pid(current.pid)
             remove_state(state)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
         env["PYTHONUNBUFFERED"] = "1"

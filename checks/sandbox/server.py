@@ -1,8 +1,9 @@
 """The moto server behind the sandbox: in this process (`running_sandbox`, for tests) or detached (`start_sandbox`).
 
 The detached server is `python -m checks.sandbox.server --state FILE`, started in its own session with its output in
-`<out>/sandbox.log`. It binds 127.0.0.1 on a free port, writes the state file atomically, serves until SIGTERM or
-SIGINT, then removes the state file if it still names this process.
+`<out>/sandbox.log`. It binds 127.0.0.1 on a free port, writes the state file atomically (mode 0600: readable and
+writable by this user only), serves until SIGTERM or SIGINT, then removes the state file if it still names this
+process.
 """
 
 from __future__ import annotations
@@ -159,7 +160,11 @@ def serve(state_file: Path, *, port: int = 0, region: str = DEFAULT_REGION, log_
                        region=region, started_at=dt.datetime.now(dt.UTC),
                        log_file=str(log_file) if log_file else None)
     try:
+        # 0600: only this user may read the file or change where a scan goes (atomic_write follows the umask, and
+        # keeps the bits of a file it replaces, hence the chmod too)
+        os.umask(0o077)
         write_state(state_file, info)
+        os.chmod(state_file, 0o600)
     except OSError as err:
         server.stop()
         print(f"error: {state_file}: cannot write the sandbox state file: {err.strerror or err}", file=sys.stderr,
