@@ -50,7 +50,7 @@ def take(dest: Path) -> int:
     dest.mkdir(parents=True)
     (dest / "console.log").write_text(mask(proc.stdout + proc.stderr, live=True) + f"\n<exit {proc.returncode}>\n")
     for path in sorted((ROOT / "clearance-out" / "demo").rglob("*")):
-        if path.is_file():
+        if path.is_file() and ".clearance-reports" not in path.parts:  # the run folders behind the report links
             target = dest / path.relative_to(ROOT / "clearance-out" / "demo")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(mask(path.read_text(), live=target.relative_to(dest).parts[0] in LIVE))

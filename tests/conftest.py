@@ -5,6 +5,7 @@ A folder is slow by what its tests are made of, so a test added to it is marked 
   e2e/         the real `clearance` command in a subprocess (Pulumi programs, the sandbox server, the wheel)
   live/        a moto server with IAM enforcement
   sandbox/     the sandbox server and `clearance sandbox` subprocesses
+  faults/      a fault-injecting proxy in front of a sandbox, scanned by `clearance scan`
 A test elsewhere that starts a moto server or runs `clearance` in a subprocess belongs in one of these folders.
 """
 

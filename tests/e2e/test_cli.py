@@ -44,7 +44,7 @@ def test_sample_program_fails_with_findings_at_file_and_line(sample_run: SampleR
     proc, out = sample_run
     assert proc.returncode == 1, proc.stderr
     assert "examples/sample/__main__.py:11" in proc.stdout  # logs-key declared without rotation
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "clearance.json", "clearance.junit.xml", "clearance.md", "clearance.sarif"]
 
 
@@ -163,7 +163,7 @@ def test_controls_list_show_lint() -> None:
 def test_no_report_prints_a_secret_value(sample_run: SampleRun) -> None:
     proc, out = sample_run
     # examples/sample passes the database password as a Pulumi secret
-    for text in [proc.stdout, proc.stderr, *(p.read_text() for p in out.iterdir())]:
+    for text in [proc.stdout, proc.stderr, *(p.read_text() for p in out.iterdir() if p.is_file())]:
         assert "change-me-please" not in text
 
 
