@@ -38,11 +38,22 @@ class UnreadScope:
 
     @property
     def fix(self) -> str:
-        if self.reason.startswith("AccessDenied"):
-            return f"grant {self.action} to the scanning identity"
-        if self.reason.startswith("Throttled"):
-            return "scan again later or with fewer --max-workers"
-        return "check the endpoint and the network, then scan again"
+        return fix_for(self.reason, self.action)
+
+
+def fix_for(reason: str, action: str) -> str:
+    """What to do about a read that failed with `reason`; `action` is the IAM action the read needs."""
+    if reason.startswith("AccessDenied"):
+        return f"grant {action} to the scanning identity"
+    if reason.startswith("Throttled"):
+        return f"scan again later or with fewer --max-workers (the read needs {action})"
+    if reason.startswith("Timeout"):
+        if "--timeout" in reason:  # the scan's deadline: the reason says what to do
+            return f"the read needs {action}"
+        return f"raise the scan deadline with --timeout (the read needs {action})"
+    if reason.startswith("InvalidResponse"):
+        return f"check what answers at the endpoint, then scan again (the read needs {action})"
+    return f"check the endpoint and the network, then scan again (the read needs {action})"
 
 
 def unread_fingerprint(control_id: str, scope: UnreadScope) -> str:

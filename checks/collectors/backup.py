@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.live_types import (
@@ -37,22 +38,26 @@ CONDITIONS = (("StringEquals", "stringEquals"), ("StringLike", "stringLikes"),
               ("StringNotEquals", "stringNotEquals"), ("StringNotLike", "stringNotLikes"))
 
 
-@collector("backup", OPERATIONS)
+@collector("backup", OPERATIONS, types=(BACKUP_VAULT, BACKUP_PLAN, BACKUP_SELECTION, BACKUP_RESTORE_TESTING_PLAN,
+                                      BACKUP_RESTORE_TESTING_SELECTION, BACKUP_REGION))
 def collect(scope: Scope) -> CollectResult:
+    """A failed list of vaults or plans is a ListFailure; the failed lists of selections and restore testing plans
+    are errors on every plan they concern (and the region marker, for what the selections cover)."""
     backup = scope.client("backup")
     place = {"region": scope.region, "account": scope.account}
-    errors: list[str] = []
     vaults, vault_error = paginate(backup, "list_backup_vaults", "BackupVaultList")
-    if vault_error:
-        errors.append(f"backup ListBackupVaults ({scope.region}): {vault_error}")
+    errors = listed(scope, "backup:ListBackupVaults", vault_error, BACKUP_VAULT)
+    vaults, malformed = well_formed(scope, "backup:ListBackupVaults", vaults, ("BackupVaultArn", "BackupVaultName"),
+                                    BACKUP_VAULT)
+    errors += malformed
     keys = KeyManagers(scope)
     resources = [_vault(v, place, keys) for v in vaults]
     plans, plan_error = paginate(backup, "list_backup_plans", "BackupPlansList")
-    if plan_error:
-        errors.append(f"backup ListBackupPlans ({scope.region}): {plan_error}")
+    errors += listed(scope, "backup:ListBackupPlans", plan_error, BACKUP_PLAN)
+    plans, malformed = well_formed(scope, "backup:ListBackupPlans", plans, ("BackupPlanId", "BackupPlanArn"),
+                                   BACKUP_PLAN)
+    errors += malformed
     restore, restore_errors = _restore_testing(backup, place)
-    if "ListRestoreTestingPlans" in restore_errors:
-        errors.append(f"backup ListRestoreTestingPlans ({scope.region}): {restore_errors['ListRestoreTestingPlans']}")
     resources += restore
     coverage_errors: dict[str, str] = {"ListBackupPlans": plan_error} if plan_error else {}
     for entry in plans:

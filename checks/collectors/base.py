@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
+from checks.collectors.endpoints import Health, watch, watched
 from checks.raw import RawResource
 
 T = TypeVar("T")
@@ -61,18 +62,23 @@ def iam_action(operation: str) -> str:
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """Retries and timeouts of every client. `max_attempts` counts retries after the first attempt (botocore)."""
+    """Retries and timeouts of every client. `max_attempts` counts retries after the first attempt (botocore);
+    `timeout_attempts` counts every attempt of a call whose endpoint did not connect or answer in time (a second
+    try rides out a dropped packet; more only multiply the wait: after it the endpoint is dead for the scan)."""
 
     max_attempts: int = 5
     connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    read_timeout: float = 15.0
+    timeout_attempts: int = 2
     # concurrent per-resource calls within one collector (S3 buckets, KMS keys); `make bench-live` on the sandbox:
     # 4 scanned 2,000 resources in 10.6-14.6 s, 8 in 14.0-15.7 s, 16 in 16.9 s (more threads only contend)
     per_resource_workers: int = 4
 
-    def config(self) -> Config:
+    def config(self, health: Health | None = None) -> Config:
+        """The botocore Config; with `health`, no timeout longer than the time the scan has left."""
+        cap = health.capped if health is not None else float
         return Config(retries={"mode": "adaptive", "max_attempts": self.max_attempts},
-                      connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
+                      connect_timeout=cap(self.connect_timeout), read_timeout=cap(self.read_timeout))
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class Scope:
     account: str
     endpoint_url: str | None = None
     settings: ClientSettings = ClientSettings()
+    health: Health = field(default_factory=Health, compare=False)  # the scan's deadline and dead endpoints
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
@@ -104,8 +111,10 @@ class Scope:
         key = (service, region or self.region)
         with self._lock:  # a boto3 Session is not thread-safe; its clients are
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
-                                                         config=self.settings.config())
+                client = self.session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
+                                             config=self.settings.config(self.health))
+                watch(client, self.health, f"{service} {key[1]}", self.settings.timeout_attempts)
+                self._clients[key] = client
             return self._clients[key]
 
 
@@ -146,6 +155,7 @@ class Collector:
     operations: tuple[str, ...]  # "<client service>:<botocore operation>", every call the collector may make
     collect: CollectFn
     global_scope: bool = False  # True: run once per account, not per region
+    types: tuple[str, ...] = ()  # the live raw types it emits: all unread when the collector itself fails
 
     @property
     def iam_actions(self) -> tuple[str, ...]:
@@ -155,13 +165,14 @@ class Collector:
 COLLECTORS: dict[str, Collector] = {}
 
 
-def collector(name: str, operations: Iterable[str], *, global_scope: bool = False) -> Callable[[CollectFn], CollectFn]:
-    """Register a collector under `name`; a name registered twice raises."""
+def collector(name: str, operations: Iterable[str], *, types: Iterable[str] = (),
+              global_scope: bool = False) -> Callable[[CollectFn], CollectFn]:
+    """Register a collector under `name`, emitting the live raw `types`; a name registered twice raises."""
 
     def deco(fn: CollectFn) -> CollectFn:
         if name in COLLECTORS:
             raise ValueError(f"collector {name} registered twice")
-        COLLECTORS[name] = Collector(name, tuple(operations), fn, global_scope)
+        COLLECTORS[name] = Collector(name, tuple(operations), fn, global_scope, tuple(types))
         return fn
 
     return deco
@@ -222,15 +233,24 @@ _UNAVAILABLE_LOCK = threading.Lock()
 
 
 def guarded(client: Any, method: str, run: Callable[[], Any], absent: Collection[str] = ()) -> tuple[Any, str | None]:
-    """run() with the failures a scan survives turned into a reason; an `absent` code gives (None, None)."""
+    """run() with the failures a scan survives turned into a reason; an `absent` code gives (None, None).
+
+    Past the scan's deadline, or on an endpoint that already failed to connect or answer, nothing is sent."""
     with _UNAVAILABLE_LOCK:
         known = _UNAVAILABLE.get(client, {}).get(method)
     if known is not None:
         return None, known
+    health = watched(client)
+    if health is not None:
+        refused = health[0].refusal(health[1], action_of(client, method))
+        if refused is not None:
+            return None, refused
     result, reason = _attempt(client, method, run, absent)
     if reason is not None and reason.startswith(("NotImplemented", "InvalidResponse")):
         with _UNAVAILABLE_LOCK:
             _UNAVAILABLE.setdefault(client, {})[method] = reason
+    elif reason is not None and health is not None:
+        health[0].failed(health[1], reason)
     return result, reason
 
 
@@ -272,7 +292,10 @@ def paginate(client: Any, method: str, key: str, **kwargs: Any) -> tuple[list[An
 
 
 def caller_account(session: boto3.Session, region: str, endpoint_url: str | None = None,
-                   settings: ClientSettings = ClientSettings()) -> str:
-    """The account the session's credentials belong to (sts:GetCallerIdentity needs no permission)."""
-    sts = session.client("sts", region_name=region, endpoint_url=endpoint_url, config=settings.config())
-    return str(sts.get_caller_identity()["Account"])
+                   settings: ClientSettings = ClientSettings(), health: Health | None = None) -> tuple[str, str]:
+    """The account the session's credentials belong to (sts:GetCallerIdentity needs no permission), and the
+    endpoint that answered."""
+    sts = session.client("sts", region_name=region, endpoint_url=endpoint_url, config=settings.config(health))
+    if health is not None:
+        watch(sts, health, f"sts {region}", settings.timeout_attempts)
+    return str(sts.get_caller_identity()["Account"]), str(sts.meta.endpoint_url)

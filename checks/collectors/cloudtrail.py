@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.live_types import CLOUDTRAIL_TRAIL
@@ -15,13 +16,15 @@ from checks.raw import RawResource
 OPERATIONS = ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", *KEY_OPERATIONS)
 
 
-@collector("cloudtrail", OPERATIONS)
+@collector("cloudtrail", OPERATIONS, types=(CLOUDTRAIL_TRAIL,))
 def collect(scope: Scope) -> CollectResult:
     ct = scope.client("cloudtrail")
-    listed = call(ct, "describe_trails", includeShadowTrails=False)
-    errors = [f"cloudtrail DescribeTrails ({scope.region}): {listed.error}"] if listed.error else []
+    answer = call(ct, "describe_trails", includeShadowTrails=False)
+    errors = listed(scope, "cloudtrail:DescribeTrails", answer.error, CLOUDTRAIL_TRAIL)
+    trails, malformed = well_formed(scope, "cloudtrail:DescribeTrails", (answer.result or {}).get("trailList", []),
+                                    ("TrailARN", "Name"), CLOUDTRAIL_TRAIL)
+    errors += malformed
     keys = KeyManagers(scope)
-    trails = (listed.result or {}).get("trailList", [])
     return CollectResult(tuple(_trail(scope, ct, t, keys) for t in trails), tuple(errors))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.live_types import DYNAMODB_TABLE
@@ -20,11 +21,13 @@ OPERATIONS = ("dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:Describ
               "dynamodb:ListTagsOfResource", *KEY_OPERATIONS)
 
 
-@collector("dynamodb", OPERATIONS)
+@collector("dynamodb", OPERATIONS, types=(DYNAMODB_TABLE,))
 def collect(scope: Scope) -> CollectResult:
     ddb = scope.client("dynamodb")
     names, list_error = paginate(ddb, "list_tables", "TableNames")
-    errors = [f"dynamodb ListTables ({scope.region}): {list_error}"] if list_error else []
+    errors = listed(scope, "dynamodb:ListTables", list_error, DYNAMODB_TABLE)
+    names, malformed = well_formed(scope, "dynamodb:ListTables", names, (), DYNAMODB_TABLE)
+    errors += malformed
     keys = KeyManagers(scope)
     return CollectResult(tuple(scope.map(lambda name: _table(scope, ddb, name, keys), names)), tuple(errors))
 

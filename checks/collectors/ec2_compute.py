@@ -8,8 +8,9 @@ subnet's routes and its groups' ingress rules). Per key, cached: kms describe_ke
 from AWS-managed ones, with kms list_aliases (once) because moto reports AWS-managed keys as CUSTOMER.
 
 Each raw resource keeps the boto3 answer it needs (an instance carries its volumes' encryption, its subnet's route
-table and its groups' ingress rules); a failed batch read is a scan-level error and is also recorded, by operation,
-on every resource that needed it, so that the attributes it would have filled are errors, never pass or fail.
+table and its groups' ingress rules); a failed list of instances, volumes or templates is a ListFailure (every one
+of them in the region is unread), and every failed batch read is recorded, by operation, on every resource that
+needed it, so that the attributes it would have filled are errors, never pass or fail.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.collectors.answers import listed as list_failures
+from checks.collectors.answers import well_formed
+from checks.collectors.base import CollectResult, ListFailure, Scope, call, collector, paginate
 from checks.live_types import EC2_EBS_ENCRYPTION_DEFAULT, EC2_INSTANCE, EC2_LAUNCH_TEMPLATE, EC2_VOLUME, is_aws_managed
 from checks.model import SourceKind
 from checks.raw import RawResource
@@ -73,32 +76,42 @@ class Keys:
         return self.aliases
 
 
-@collector("ec2_compute", OPERATIONS)
+@collector("ec2_compute", OPERATIONS,
+           types=(EC2_EBS_ENCRYPTION_DEFAULT, EC2_VOLUME, EC2_INSTANCE, EC2_LAUNCH_TEMPLATE))
 def collect(scope: Scope) -> CollectResult:
     ec2 = scope.client("ec2")
-    errors: list[str] = []
+    errors: list[ListFailure] = []
 
-    def listed(method: str, key: str, **kwargs: Any) -> tuple[list[Any], dict[str, str]]:
+    def listed(method: str, key: str, feeds: tuple[str, str] | None = None,
+               **kwargs: Any) -> tuple[list[Any], dict[str, str]]:
+        """The items of a batch read, and {operation: reason} when it failed; a read of the resources themselves
+        (`feeds` a raw type, by its identifying field) is a ListFailure when it fails or an entry is malformed."""
         items, error = paginate(ec2, method, key, **kwargs)
         operation = ec2.meta.method_to_api_mapping[method]
-        if error:
-            errors.append(f"ec2 {operation} ({scope.region}): {error}")
+        if feeds is not None:
+            errors.extend(list_failures(scope, f"ec2:{operation}", error, feeds[0]))
+            items, malformed = well_formed(scope, f"ec2:{operation}", items, (feeds[1],), feeds[0])
+            errors.extend(malformed)
         return items, ({operation: error} if error else {})
 
     keys = Keys(scope)
     default, default_key = _encryption_default(scope, ec2, keys)
-    volumes, volume_error = listed("describe_volumes", "Volumes")
+    volumes, volume_error = listed("describe_volumes", "Volumes", (EC2_VOLUME, "VolumeId"))
     by_volume = {v["VolumeId"]: _volume_encryption(v, keys) for v in volumes}
     resources = [default, *(_volume(scope, v, by_volume[v["VolumeId"]]) for v in volumes)]
-    reservations, _ = listed("describe_instances", "Reservations")
-    instances = [i for r in reservations for i in r.get("Instances", [])
-                 if (i.get("State") or {}).get("Name") not in GONE]
+    reservations, instance_error = listed("describe_instances", "Reservations")  # instances are inside reservations
+    errors.extend(list_failures(scope, "ec2:DescribeInstances", instance_error.get("DescribeInstances"), EC2_INSTANCE))
+    instances, malformed = well_formed(scope, "ec2:DescribeInstances",
+                                       [i for r in reservations if isinstance(r, dict) for i in r.get("Instances", [])],
+                                       ("InstanceId",), EC2_INSTANCE)
+    errors.extend(malformed)
+    instances = [i for i in instances if (i.get("State") or {}).get("Name") not in GONE]
     if instances:
         tables, table_error = listed("describe_route_tables", "RouteTables")
         groups, group_error = listed("describe_security_groups", "SecurityGroups")
         network = _Network(tables, table_error, groups, group_error)
         resources += [_instance(scope, i, by_volume, volume_error, network) for i in instances]
-    templates, _ = listed("describe_launch_templates", "LaunchTemplates")
+    templates, _ = listed("describe_launch_templates", "LaunchTemplates", (EC2_LAUNCH_TEMPLATE, "LaunchTemplateId"))
     if templates:
         versions, version_error = listed("describe_launch_template_versions", "LaunchTemplateVersions",
                                          Versions=["$Default"])

@@ -5,9 +5,10 @@ describe_vpcs, describe_flow_logs, describe_subnets, describe_route_tables, desc
 describe_security_group_rules, describe_network_interfaces (which instances, DB instances and ECS tasks use a
 group) and elbv2 describe_load_balancers (which load balancers use a group, and their scheme).
 
-A failed list of the VPCs, subnets or groups themselves is a scan-level error. A failed supplementary list is a
-scan-level error too, and is also recorded on every resource whose attributes it would have filled (the flow
-logs on each VPC, the route tables on each subnet ...), so that the controls reading them report `error`.
+A failed list of the VPCs, subnets or groups themselves is a ListFailure (every resource of that kind in the
+region is unread). A failed supplementary list is recorded on every resource whose attributes it would have
+filled (the flow logs on each VPC, the route tables on each subnet ...), so that the controls reading them
+report `error`.
 When describe_security_group_rules fails, the rules are taken from describe_security_groups (the same rules).
 """
 
@@ -17,7 +18,8 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from checks.collectors.base import CollectResult, Scope, collector, operation_name, paginate
+from checks.collectors.answers import listed, well_formed
+from checks.collectors.base import CollectResult, ListFailure, Scope, collector, operation_name, paginate
 from checks.live_types import EC2_SECURITY_GROUP, EC2_SUBNET, EC2_VPC, tag_map
 from checks.model import SourceKind
 from checks.raw import RawResource
@@ -33,33 +35,39 @@ ECS_ATTACHMENT = re.compile(r"^arn:aws[\w-]*:ecs:")
 
 
 class _Lists:
-    """The account-wide lists of one region; a failed one is a scan-level error, remembered by operation."""
+    """The account-wide lists of one region, failures remembered by operation; a failed list of the resources
+    themselves (`feeds` a raw type) is a ListFailure, a malformed entry of it too."""
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.errors: list[str] = []
+        self.errors: list[ListFailure] = []
         self.failed: dict[str, str] = {}
 
-    def read(self, service: str, method: str, key: str) -> list[Any]:
+    def read(self, service: str, method: str, key: str, feeds: tuple[str, str] | None = None) -> list[Any]:
         client = self.scope.client(service)
         items, error = paginate(client, method, key)
+        operation = operation_name(client, method)
         if error:
-            operation = operation_name(client, method)
             self.failed[operation] = error
-            self.errors.append(f"{service} {operation} ({self.scope.region}): {error}")
+        if feeds is None:
+            return items
+        raw_type, ident = feeds
+        self.errors += listed(self.scope, f"{service}:{operation}", error, raw_type)
+        items, malformed = well_formed(self.scope, f"{service}:{operation}", items, (ident,), raw_type)
+        self.errors += malformed
         return items
 
     def errors_of(self, *operations: str) -> dict[str, str]:
         return {op: self.failed[op] for op in operations if op in self.failed}
 
 
-@collector("ec2_network", OPERATIONS)
+@collector("ec2_network", OPERATIONS, types=(EC2_VPC, EC2_SUBNET, EC2_SECURITY_GROUP))
 def collect(scope: Scope) -> CollectResult:
     lists = _Lists(scope)
     resources: list[RawResource] = []
-    vpcs = lists.read("ec2", "describe_vpcs", "Vpcs")
-    subnets = lists.read("ec2", "describe_subnets", "Subnets")
-    groups = lists.read("ec2", "describe_security_groups", "SecurityGroups")
+    vpcs = lists.read("ec2", "describe_vpcs", "Vpcs", (EC2_VPC, "VpcId"))
+    subnets = lists.read("ec2", "describe_subnets", "Subnets", (EC2_SUBNET, "SubnetId"))
+    groups = lists.read("ec2", "describe_security_groups", "SecurityGroups", (EC2_SECURITY_GROUP, "GroupId"))
     flow_logs = lists.read("ec2", "describe_flow_logs", "FlowLogs") if vpcs else []
     tables = lists.read("ec2", "describe_route_tables", "RouteTables") if subnets else []
     rules = lists.read("ec2", "describe_security_group_rules", "SecurityGroupRules") if groups else []

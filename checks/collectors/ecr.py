@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.live_types import ECR_REPOSITORY
@@ -15,11 +16,14 @@ from checks.raw import RawResource
 OPERATIONS = ("ecr:DescribeRepositories", *KEY_OPERATIONS)
 
 
-@collector("ecr", OPERATIONS)
+@collector("ecr", OPERATIONS, types=(ECR_REPOSITORY,))
 def collect(scope: Scope) -> CollectResult:
     ecr = scope.client("ecr")
     repos, list_error = paginate(ecr, "describe_repositories", "repositories")
-    errors = [f"ecr DescribeRepositories ({scope.region}): {list_error}"] if list_error else []
+    errors = listed(scope, "ecr:DescribeRepositories", list_error, ECR_REPOSITORY)
+    repos, malformed = well_formed(scope, "ecr:DescribeRepositories", repos, ("repositoryArn", "repositoryName"),
+                                   ECR_REPOSITORY)
+    errors += malformed
     keys = KeyManagers(scope)
     return CollectResult(tuple(_repository(scope, r, keys) for r in repos), tuple(errors))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.live_types import ECS_SERVICE
 from checks.model import SourceKind
@@ -25,16 +26,19 @@ SERVICE_KEYS = ("serviceArn", "serviceName", "clusterArn", "launchType", "capaci
 TABLE_KEYS = ("RouteTableId", "VpcId", "Associations", "Routes")
 
 
-@collector("ecs", OPERATIONS)
+@collector("ecs", OPERATIONS, types=(ECS_SERVICE,))
 def collect(scope: Scope) -> CollectResult:
     ecs = scope.client("ecs")
     clusters, list_error = paginate(ecs, "list_clusters", "clusterArns")
-    errors = [f"ecs ListClusters ({scope.region}): {list_error}"] if list_error else []
+    errors = listed(scope, "ecs:ListClusters", list_error, ECS_SERVICE)
+    clusters, malformed = well_formed(scope, "ecs:ListClusters", clusters, (), ECS_SERVICE)
+    errors += malformed
     found: list[tuple[dict[str, Any], dict[str, str]]] = []
     for cluster in clusters:
         arns, error = paginate(ecs, "list_services", "serviceArns", cluster=cluster)
-        if error:
-            errors.append(f"ecs ListServices ({scope.region}) {cluster}: {error}")
+        errors += listed(scope, "ecs:ListServices", error, ECS_SERVICE)  # one cluster's services are unknown
+        arns, malformed = well_formed(scope, "ecs:ListServices", arns, (), ECS_SERVICE)
+        errors += malformed
         for start in range(0, len(arns), DESCRIBE_BATCH):
             found.extend(_describe(ecs, cluster, arns[start:start + DESCRIBE_BATCH]))
     network = _network(scope, [s for svc, _ in found for s in _subnets(svc)])

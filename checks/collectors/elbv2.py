@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.live_types import ELBV2_LISTENER, ELBV2_LOAD_BALANCER
 from checks.model import SourceKind
@@ -26,18 +27,24 @@ LB_KEYS = ("LoadBalancerArn", "LoadBalancerName", "Type", "Scheme", "VpcId", "Se
 LISTENER_KEYS = ("ListenerArn", "LoadBalancerArn", "Port", "Protocol", "SslPolicy", "Certificates", "DefaultActions")
 
 
-@collector("elbv2", OPERATIONS)
+@collector("elbv2", OPERATIONS, types=(ELBV2_LOAD_BALANCER, ELBV2_LISTENER))
 def collect(scope: Scope) -> CollectResult:
     elb = scope.client("elbv2")
     lbs, list_error = paginate(elb, "describe_load_balancers", "LoadBalancers")
-    errors = [f"elbv2 DescribeLoadBalancers ({scope.region}): {list_error}"] if list_error else []
+    # the listeners are listed per load balancer: a failed load balancer list hides them too
+    errors = listed(scope, "elbv2:DescribeLoadBalancers", list_error, ELBV2_LOAD_BALANCER, ELBV2_LISTENER)
+    lbs, malformed = well_formed(scope, "elbv2:DescribeLoadBalancers", lbs, ("LoadBalancerArn", "LoadBalancerName"),
+                                 ELBV2_LOAD_BALANCER, ELBV2_LISTENER)
+    errors += malformed
     found: list[tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]] = []
     for lb in lbs:
         props, raw_errors = _load_balancer(scope, elb, lb)
         arn = lb["LoadBalancerArn"]
         listeners, listener_error = paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=arn)
-        if listener_error:
-            errors.append(f"elbv2 DescribeListeners ({scope.region}) {lb['LoadBalancerName']}: {listener_error}")
+        errors += listed(scope, "elbv2:DescribeListeners", listener_error, ELBV2_LISTENER)
+        listeners, malformed = well_formed(scope, "elbv2:DescribeListeners", listeners, ("ListenerArn",),
+                                           ELBV2_LISTENER)
+        errors += malformed
         found.append((props, raw_errors, [_listener(scope, lb, item) for item in listeners]))
     arns = [p["arn"] for props, _, listeners in found for p in (props, *listeners)]
     tags, tag_errors = _tags(elb, arns)

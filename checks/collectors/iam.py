@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.live_types import IAM_PASSWORD_POLICY, IAM_USER, password_policy_id
 from checks.model import SourceKind
@@ -17,12 +18,14 @@ OPERATIONS = ("iam:GetAccountPasswordPolicy", "iam:ListUsers", "iam:GetLoginProf
               "iam:ListMFADevices")
 
 
-@collector("iam", OPERATIONS, global_scope=True)
+@collector("iam", OPERATIONS, types=(IAM_PASSWORD_POLICY, IAM_USER), global_scope=True)
 def collect(scope: Scope) -> CollectResult:
     iam = scope.client("iam")
     resources = [_password_policy(scope, iam)]
     users, list_error = paginate(iam, "list_users", "Users")
-    errors = [f"iam ListUsers: {list_error}"] if list_error else []
+    errors = listed(scope, "iam:ListUsers", list_error, IAM_USER, global_scope=True)
+    users, malformed = well_formed(scope, "iam:ListUsers", users, ("UserName", "Arn"), IAM_USER, global_scope=True)
+    errors += malformed
     resources += [_user(scope, iam, u) for u in users]
     return CollectResult(tuple(resources), tuple(errors))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.live_types import KMS_KEY, is_aws_managed
 from checks.model import SourceKind
@@ -14,20 +15,33 @@ from checks.raw import RawResource
 OPERATIONS = ("kms:ListKeys", "kms:ListAliases", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:GetKeyPolicy")
 
 
-@collector("kms", OPERATIONS)
+@collector("kms", OPERATIONS, types=(KMS_KEY,))
 def collect(scope: Scope) -> CollectResult:
+    """A failed ListKeys hides every key (a ListFailure); a failed ListAliases is an error on every key."""
     kms = scope.client("kms")
     keys, list_error = paginate(kms, "list_keys", "Keys")
-    errors = [f"kms ListKeys ({scope.region}): {list_error}"] if list_error else []
+    errors = listed(scope, "kms:ListKeys", list_error, KMS_KEY)
+    keys, malformed = well_formed(scope, "kms:ListKeys", [_identified(scope, k) for k in keys], ("KeyId",), KMS_KEY)
+    errors += malformed
     aliases, alias_error = paginate(kms, "list_aliases", "Aliases")
-    if alias_error:
-        errors.append(f"kms ListAliases ({scope.region}): {alias_error}")
     by_key: dict[str, list[str]] = defaultdict(list)
     for alias in aliases:
-        if alias.get("TargetKeyId"):
+        if isinstance(alias, dict) and alias.get("TargetKeyId") and alias.get("AliasName"):
             by_key[alias["TargetKeyId"]].append(alias["AliasName"])
     resources = scope.map(lambda k: _key(scope, kms, k, sorted(by_key.get(k["KeyId"], [])), alias_error), keys)
     return CollectResult(tuple(resources), tuple(errors))
+
+
+def _identified(scope: Scope, entry: Any) -> Any:
+    """A ListKeys entry with KeyId and KeyArn, the one derived from the other when only one is given."""
+    if not isinstance(entry, dict):
+        return entry
+    key_id, arn = entry.get("KeyId"), entry.get("KeyArn")
+    if not key_id and isinstance(arn, str) and ":key/" in arn:
+        key_id = arn.rsplit("/", 1)[-1]
+    if key_id and not arn:
+        arn = f"arn:aws:kms:{scope.region}:{scope.account}:key/{key_id}"
+    return {**entry, "KeyId": key_id, "KeyArn": arn}
 
 
 def _key(scope: Scope, kms: Any, entry: dict[str, Any], aliases: list[str], alias_error: str | None) -> RawResource:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.live_types import LOGS_LOG_GROUP
@@ -15,11 +16,13 @@ from checks.raw import RawResource
 OPERATIONS = ("logs:DescribeLogGroups", *KEY_OPERATIONS)
 
 
-@collector("logs", OPERATIONS)
+@collector("logs", OPERATIONS, types=(LOGS_LOG_GROUP,))
 def collect(scope: Scope) -> CollectResult:
     logs = scope.client("logs")
     groups, list_error = paginate(logs, "describe_log_groups", "logGroups")
-    errors = [f"logs DescribeLogGroups ({scope.region}): {list_error}"] if list_error else []
+    errors = listed(scope, "logs:DescribeLogGroups", list_error, LOGS_LOG_GROUP)
+    groups, malformed = well_formed(scope, "logs:DescribeLogGroups", groups, ("logGroupName",), LOGS_LOG_GROUP)
+    errors += malformed
     keys = KeyManagers(scope)
     return CollectResult(tuple(_group(scope, g, keys) for g in groups), tuple(errors))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.live_types import RDS_DB_CLUSTER, RDS_DB_INSTANCE
@@ -24,13 +25,19 @@ INSTANCE_KEYS = (*COMMON_KEYS, "DBInstanceIdentifier", "DBInstanceArn", "DBSubne
 CLUSTER_KEYS = (*COMMON_KEYS, "DBClusterArn", "DBSubnetGroup", "EngineMode")
 
 
-@collector("rds", OPERATIONS)
+@collector("rds", OPERATIONS, types=(RDS_DB_INSTANCE, RDS_DB_CLUSTER))
 def collect(scope: Scope) -> CollectResult:
     rds = scope.client("rds")
     instances, instance_error = paginate(rds, "describe_db_instances", "DBInstances")
     clusters, cluster_error = paginate(rds, "describe_db_clusters", "DBClusters")
-    errors = [f"rds {op} ({scope.region}): {reason}" for op, reason in
-              (("DescribeDBInstances", instance_error), ("DescribeDBClusters", cluster_error)) if reason]
+    errors = listed(scope, "rds:DescribeDBInstances", instance_error, RDS_DB_INSTANCE)
+    errors += listed(scope, "rds:DescribeDBClusters", cluster_error, RDS_DB_CLUSTER)
+    instances, malformed = well_formed(scope, "rds:DescribeDBInstances", instances,
+                                       ("DBInstanceArn", "DBInstanceIdentifier"), RDS_DB_INSTANCE)
+    errors += malformed
+    clusters, malformed = well_formed(scope, "rds:DescribeDBClusters", clusters,
+                                      ("DBClusterArn", "DBClusterIdentifier"), RDS_DB_CLUSTER)
+    errors += malformed
     keys = KeyManagers(scope)
     resources = [_raw(scope, RDS_DB_INSTANCE, i, i["DBInstanceArn"], i["DBInstanceIdentifier"], INSTANCE_KEYS, keys)
                  for i in instances]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.keys import KeyManagers
 from checks.live_types import S3_BUCKET
@@ -40,11 +41,13 @@ BUCKET_CALLS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
 )
 
 
-@collector("s3", OPERATIONS, global_scope=True)
+@collector("s3", OPERATIONS, types=(S3_BUCKET,), global_scope=True)
 def collect(scope: Scope) -> CollectResult:
     s3 = scope.client("s3")
     buckets, list_error = paginate(s3, "list_buckets", "Buckets")
-    errors = [f"s3 ListBuckets: {list_error}"] if list_error else []
+    errors = listed(scope, "s3:ListBuckets", list_error, S3_BUCKET, global_scope=True)
+    buckets, malformed = well_formed(scope, "s3:ListBuckets", buckets, ("Name",), S3_BUCKET, global_scope=True)
+    errors += malformed
     keys = KeyManagers(scope)
     resources = tuple(scope.map(lambda b: _bucket(scope, s3, b["Name"], keys), buckets))
     return CollectResult(resources, tuple(errors))

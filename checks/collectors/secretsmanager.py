@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.live_types import SECRETSMANAGER_SECRET
@@ -15,11 +16,14 @@ from checks.raw import RawResource
 OPERATIONS = ("secretsmanager:ListSecrets", *KEY_OPERATIONS)
 
 
-@collector("secretsmanager", OPERATIONS)
+@collector("secretsmanager", OPERATIONS, types=(SECRETSMANAGER_SECRET,))
 def collect(scope: Scope) -> CollectResult:
     sm = scope.client("secretsmanager")
     secrets, list_error = paginate(sm, "list_secrets", "SecretList")
-    errors = [f"secretsmanager ListSecrets ({scope.region}): {list_error}"] if list_error else []
+    errors = listed(scope, "secretsmanager:ListSecrets", list_error, SECRETSMANAGER_SECRET)
+    secrets, malformed = well_formed(scope, "secretsmanager:ListSecrets", secrets, ("ARN", "Name"),
+                                     SECRETSMANAGER_SECRET)
+    errors += malformed
     keys = KeyManagers(scope)
     return CollectResult(tuple(_secret(scope, s, keys) for s in secrets), tuple(errors))
 

@@ -1,35 +1,48 @@
 """`clearance scan`: read a live account (or the sandbox) with boto3, normalize, evaluate, report.
 
-Regions and collectors fan out on a bounded thread pool. Every API call is counted. What could not be read is
-summarized by reason, with the IAM action that would fix a denial.
+Regions and collectors fan out on a bounded thread pool, within the scan's deadline. Every API call is counted.
+What could not be read is `error` (a list that failed makes every control of the kinds it feeds `error` for its
+account and region: scan_gaps.py) and is summarized by reason, with the IAM action that would fix a denial.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
 from checks.collectors import load_collectors
-from checks.collectors.base import ClientSettings, Collector, CollectResult, Scope, caller_account
+from checks.collectors.base import ClientSettings, Collector, CollectResult, ListFailure, Scope, caller_account
+from checks.collectors.endpoints import Health, watch
 from checks.errors import InputError
 from checks.flows.assess import Options, assess, build_report, prepare
+from checks.flows.scan_gaps import (
+    Task,
+    crash_failure,
+    deadline_failure,
+    read_problems,
+    unreachable_regions,
+    unread_scopes,
+)
 from checks.model import Severity, SourceKind
 from checks.raw import RawResource
 from checks.report import Report
 
 DEFAULT_REGION = "us-east-1"
-_DENIED = re.compile(r"^AccessDenied (\S+)")
+DEFAULT_TIMEOUT = 300.0  # seconds for the whole scan
+DEADLINE_GRACE = 1.0     # past the deadline, for the calls in flight to end (they are refused from then on)
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,7 @@ class ScanRequest:
     sg_register: Path | None = None
     fail_on: Severity | None = None
     now: dt.datetime | None = None
+    timeout: float | None = DEFAULT_TIMEOUT  # seconds for the whole scan (--timeout); None: no deadline
 
 
 @dataclass
@@ -64,12 +78,21 @@ class ScanStats:
 
 
 def build_session(req: ScanRequest) -> boto3.Session:
+    """The injected session, else one from --profile (or AWS_PROFILE; empty means none), then --role-arn."""
     if req.session is not None:
         return req.session
+    env_profile = os.environ.get("AWS_PROFILE")
+    profile = req.profile or None
     try:
-        session = boto3.Session(profile_name=req.profile)
+        if profile is None and env_profile is not None and not env_profile.strip():
+            # AWS_PROFILE="" means no profile (botocore would look for a profile named "")
+            core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+            session = boto3.Session(botocore_session=core)
+        else:
+            session = boto3.Session(profile_name=profile)
     except ProfileNotFound:
-        raise InputError(f"AWS profile '{req.profile}' not found", where="--profile",
+        name, where = (profile, "--profile") if profile else (env_profile, "AWS_PROFILE")
+        raise InputError(f"AWS profile '{name}' not found", where=where,
                          hint="list them with 'aws configure list-profiles'") from None
     if req.role_arn:
         sts = session.client("sts", endpoint_url=req.endpoint_url, region_name=session.region_name or DEFAULT_REGION)
@@ -83,13 +106,28 @@ def build_session(req: ScanRequest) -> boto3.Session:
     return session
 
 
-def resolve_regions(session: boto3.Session, req: ScanRequest, settings: ClientSettings) -> list[str]:
+def credentials_source(session: boto3.Session, req: ScanRequest) -> str:
+    """Where the scan's credentials come from ("env", "shared-credentials-file", "assume-role ...", "sandbox"),
+    never the credentials themselves."""
+    if type(session).__name__ == "SandboxSession":
+        return "sandbox"
+    if req.role_arn:
+        return f"assume-role {req.role_arn}"
+    creds = session.get_credentials()
+    method = creds.method if creds is not None else "none"
+    return f"{method} (profile {session.profile_name})" if req.profile or os.environ.get("AWS_PROFILE") else method
+
+
+def resolve_regions(session: boto3.Session, req: ScanRequest, settings: ClientSettings,
+                    health: Health | None = None) -> list[str]:
     if req.regions and req.regions != ("all",):
         return list(dict.fromkeys(req.regions))
     home = session.region_name or DEFAULT_REGION
     if req.regions != ("all",):
         return [home]
-    ec2 = session.client("ec2", region_name=home, endpoint_url=req.endpoint_url, config=settings.config())
+    ec2 = session.client("ec2", region_name=home, endpoint_url=req.endpoint_url, config=settings.config(health))
+    if health is not None:
+        watch(ec2, health, f"ec2 {home}", settings.timeout_attempts)
     try:
         answer = ec2.describe_regions(AllRegions=False)
     except (ClientError, BotoCoreError) as err:
@@ -103,45 +141,53 @@ def _timed(c: Collector, scope: Scope) -> tuple[CollectResult, float]:
     return c.collect(scope), time.perf_counter() - started
 
 
+@dataclass(frozen=True)
+class Collected:
+    resources: list[RawResource]
+    failures: list[ListFailure]     # the lists that could not be read (denied, failed, malformed, too late)
+    tasks: list[Task]               # what ran: a global collector once (region None), the others per region
+
+
 def collect(session: boto3.Session, account: str, regions: list[str], collectors: Iterable[Collector], *,
-            endpoint_url: str | None, max_workers: int, settings: ClientSettings,
-            on_done: Callable[[str], None] | None = None,
-            timings: dict[str, float] | None = None) -> tuple[list[RawResource], list[str]]:
-    """Run every collector in every region (global collectors once) on a bounded pool."""
-    scopes = {r: Scope(session=session, region=r, account=account, endpoint_url=endpoint_url, settings=settings)
-              for r in regions}
-    tasks: list[tuple[Collector, Scope]] = []
+            endpoint_url: str | None, max_workers: int, settings: ClientSettings, health: Health | None = None,
+            on_done: Callable[[str], None] | None = None, timings: dict[str, float] | None = None) -> Collected:
+    """Run every collector in every region (global collectors once) on a bounded pool, until `health`'s deadline
+    (and DEADLINE_GRACE for the calls in flight): a collector still running then, or one that raised on a
+    malformed answer, is a ListFailure for every type it emits; the scan goes on."""
+    health = health or Health()
+    scopes = {r: Scope(session=session, region=r, account=account, endpoint_url=endpoint_url, settings=settings,
+                       health=health) for r in regions}
+    runs: list[tuple[Task, Scope]] = []
     for c in collectors:
-        tasks += [(c, scopes[regions[0]])] if c.global_scope else [(c, scopes[r]) for r in regions]
+        runs += [(Task(c, None), scopes[regions[0]])] if c.global_scope else [(Task(c, r), scopes[r]) for r in regions]
     resources: list[RawResource] = []
-    errors: list[str] = []
-    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="clearance-scan") as pool:
-        futures = {pool.submit(_timed, c, scope): (c, scope) for c, scope in tasks}
-        for future in as_completed(futures):
-            c, scope = futures[future]
-            result, seconds = future.result()
-            if timings is not None:
-                timings[f"{c.name} {scope.region}"] = seconds
-            resources.extend(result.resources)
-            errors.extend(result.errors)
+    failures: list[ListFailure] = []
+    pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="clearance-scan")
+    futures = {pool.submit(_timed, task.collector, scope): task for task, scope in runs}
+    pending = set(futures)
+    left = health.remaining()
+    try:
+        for future in as_completed(futures, timeout=None if left is None else max(0.0, left) + DEADLINE_GRACE):
+            pending.discard(future)
+            task = futures[future]
+            label = f"{task.collector.name} {task.region or 'global'}"
+            try:
+                result, seconds = future.result()
+            except (KeyError, TypeError, ValueError, AttributeError) as err:  # a malformed answer the collector
+                failures.append(crash_failure(task, account, err))             # did not expect
+            else:
+                if timings is not None:
+                    timings[label] = seconds
+                resources.extend(result.resources)
+                failures.extend(result.errors)
             if on_done is not None:
-                on_done(f"{c.name} {scope.region}")
-    return resources, errors
-
-
-def read_problems(resources: Iterable[RawResource], scan_errors: Iterable[str]) -> list[str]:
-    """What could not be read, grouped by reason, with the permission that would fix a denial."""
-    reasons: Counter[str] = Counter()
-    for raw in resources:
-        for reason in raw.errors.values():
-            reasons[reason] += 1
-    lines = []
-    for reason, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])):
-        denied = _DENIED.match(reason)
-        fix = f": grant {denied.group(1)} to the scanning identity" if denied else ""
-        lines.append(f"could not read ({count} resource(s)): {reason}{fix}")
-    lines += [f"could not list: {e}" for e in sorted(set(scan_errors))]
-    return lines
+                on_done(label)
+    except FuturesTimeout:
+        failures += [deadline_failure(futures[f], account, health.deadline_reason) for f in pending]
+    finally:
+        # collectors still in a call finish on their own (every later call fails at once past the deadline)
+        pool.shutdown(wait=not pending, cancel_futures=True)
+    return Collected(resources, failures, [task for task, _ in runs])
 
 
 def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None) -> Report:
@@ -151,12 +197,13 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
     prepared = prepare(options)
     client_settings = ClientSettings()
     session = build_session(req)
+    health = Health(timeout=req.timeout)
     stats = ScanStats()
     session.events.register("before-call", stats.count)
     started = time.perf_counter()
     try:
-        regions = resolve_regions(session, req, client_settings)
-        account = caller_account(session, regions[0], req.endpoint_url, client_settings)
+        regions = resolve_regions(session, req, client_settings, health)
+        account, endpoint = caller_account(session, regions[0], req.endpoint_url, client_settings, health)
     except NoCredentialsError:
         raise InputError("no AWS credentials", hint="use --profile, AWS_PROFILE, or the sandbox (clearance sandbox up)"
                          ) from None
@@ -167,17 +214,19 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
     registry = load_collectors()
     chosen = [registry[s] for s in (req.services or tuple(sorted(registry)))]
     total = sum(1 if c.global_scope else len(regions) for c in chosen)
-    resources, scan_errors = collect(session, account, regions, chosen, endpoint_url=req.endpoint_url,
-                                     max_workers=req.max_workers, settings=client_settings,
-                                     on_done=progress(total) if progress else None,
-                                     timings=stats.collector_seconds)
+    collected = collect(session, account, regions, chosen, endpoint_url=req.endpoint_url,
+                        max_workers=req.max_workers, settings=client_settings, health=health,
+                        on_done=progress(total) if progress else None, timings=stats.collector_seconds)
     stats.seconds = time.perf_counter() - started
     now = req.now or dt.datetime.now(dt.UTC)
-    normalized, result = assess(prepared, resources, now)
-    where = f"account {account} ({', '.join(regions)})" + (f" at {req.endpoint_url}" if req.endpoint_url else "")
+    unreachable = unreachable_regions(collected.tasks, collected.failures)
+    unread = unread_scopes(collected.failures, collected.tasks, account, unreachable)
+    normalized, result = assess(prepared, collected.resources, now, unread=unread)
+    where = f"account {account} ({', '.join(regions)}) at {endpoint}"
     slowest = sorted(stats.collector_seconds.items(), key=lambda kv: -kv[1])[:3]
     notes = [f"{stats.api_calls} API calls in {stats.seconds:.1f} s (slowest: "
-             + ", ".join(f"{name} {secs:.1f} s" for name, secs in slowest) + ")"]
-    notes += read_problems(resources, scan_errors)
+             + ", ".join(f"{name} {secs:.1f} s" for name, secs in slowest) + ")",
+             f"read from {endpoint} with credentials from {credentials_source(session, req)}"]
+    notes += read_problems(collected.resources, collected.failures, unreachable)
     return build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=where, now=now,
                         warnings=notes)

@@ -96,7 +96,7 @@ def test_against_moto_selections_and_restore_testing_are_errors(session: boto3.S
     make_backup(session)
     result = collect(scope(session), "backup")
     list_reason = "NotImplemented backup:ListRestoreTestingPlans (the endpoint does not implement this API)"
-    assert result.errors == (f"backup ListRestoreTestingPlans ({REGION}): {list_reason}",)
+    assert result.errors == ()  # a side list: its failure is an error on every plan (below), not a ListFailure
     assets = assets_of(result)
     assert {(a.kind, a.name) for a in assets} == {("backup.vault", "nightly"), ("backup.vault", "archive"),
                                                   ("backup.plan", "nightly"), ("backup.plan", "weekly")}

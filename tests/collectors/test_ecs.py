@@ -151,4 +151,5 @@ def test_denied_list_is_a_scan_error(session: boto3.Session) -> None:
     restricted = restricted_session(session, ["ecs:ListServices"])
     result = with_iam_enforced(lambda: collect(scope(restricted), "ecs"))
     assert result.resources == ()
-    assert len(result.errors) == 1 and result.errors[0].endswith("AccessDenied ecs:ListServices")
+    assert [(e.operation, e.reason, e.types) for e in result.errors] == [
+        ("ecs:ListServices", "AccessDenied ecs:ListServices", ("live:ecs:service",))]

@@ -160,7 +160,8 @@ def test_denied_listeners_are_a_scan_error(session: boto3.Session) -> None:
     restricted = restricted_session(session, ["elasticloadbalancing:DescribeListeners"])
     result = with_iam_enforced(lambda: collect(scope(restricted), "elbv2"))
     assert len(result.errors) == 4
-    assert all("AccessDenied elasticloadbalancing:DescribeListeners" in e for e in result.errors)
+    assert {(e.operation, e.reason, e.types) for e in result.errors} == {
+        ("elbv2:DescribeListeners", "AccessDenied elasticloadbalancing:DescribeListeners", ("live:elbv2:listener",))}
     assets = assets_of(result)
     assert {a.kind for a in assets} == {"elbv2.load_balancer"}
     assert statuses(assets, "LOG-04") == {k: v for k, v in EXPECTED.items() if k[0] == "LOG-04"}
@@ -171,5 +172,6 @@ def test_denied_load_balancer_list_is_a_scan_error(session: boto3.Session) -> No
     restricted = restricted_session(session, ["elasticloadbalancing:DescribeLoadBalancers"])
     result = with_iam_enforced(lambda: collect(scope(restricted), "elbv2"))
     assert result.resources == ()
-    assert result.errors == (
-        f"elbv2 DescribeLoadBalancers ({REGION}): AccessDenied elasticloadbalancing:DescribeLoadBalancers",)
+    assert [(e.operation, e.reason, e.types) for e in result.errors] == [
+        ("elbv2:DescribeLoadBalancers", "AccessDenied elasticloadbalancing:DescribeLoadBalancers",
+         ("live:elbv2:load_balancer", "live:elbv2:listener"))]

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
+from checks.collectors.base import ListFailure
 from checks.model import SourceKind, Status
 from tests.collectors.conftest import (
     ACCOUNT,
@@ -113,7 +114,8 @@ def test_denied_list_keys_is_a_scan_level_error(session: boto3.Session) -> None:
     restricted = restricted_session(session, ["kms:ListKeys"])
     result = with_iam_enforced(lambda: collect(scope(restricted), "kms"))
     assert result.resources == ()
-    assert result.errors == (f"kms ListKeys ({REGION}): AccessDenied kms:ListKeys",)
+    assert result.errors == (ListFailure(
+        ACCOUNT, REGION, "kms:ListKeys", "AccessDenied kms:ListKeys", ("live:kms:key",)),)
 
 
 @pytest.mark.usefixtures("no_backoff")

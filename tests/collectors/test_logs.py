@@ -6,6 +6,7 @@ import boto3
 from botocore.stub import Stubber
 
 from checks.collectors import logs as logs_collector  # noqa: F401  (registers the collector)
+from checks.collectors.base import ListFailure
 from checks.model import Status
 from tests.collectors.conftest import ACCOUNT, REGION, assets_of, by_name, collect, scope, statuses
 from tests.collectors.test_backup import denied
@@ -84,4 +85,6 @@ def test_denied_list_is_a_scan_level_error(session: boto3.Session) -> None:
     with stub:
         result = collect(sc, "logs")
     assert result.resources == ()
-    assert result.errors == (f"logs DescribeLogGroups ({REGION}): AccessDenied logs:DescribeLogGroups",)
+    assert result.errors == (ListFailure(
+        ACCOUNT, REGION, "logs:DescribeLogGroups", "AccessDenied logs:DescribeLogGroups",
+                                         ("live:logs:log_group",)),)

@@ -12,7 +12,7 @@ import pytest
 
 import checks.collectors.rds as rds_collector
 from checks.catalog.loader import load_catalog
-from checks.collectors.base import CollectResult, Scope
+from checks.collectors.base import CollectResult, ListFailure, Scope
 from checks.engine import evaluate
 from checks.model import Asset, Status
 from tests.collectors.conftest import (
@@ -94,7 +94,7 @@ def _estate(session: boto3.Session) -> dict[str, Any]:
 def test_assets_and_controls(session: boto3.Session) -> None:
     estate = _estate(session)
     result = scan(scope(session))
-    assert [e for e in result.errors if e.startswith("rds")] == []
+    assert [e for e in result.errors if e.operation.startswith("rds")] == []
     assets = assets_of(result)
     secure = by_name(assets, "secure-db")
     assert (secure.kind, secure.id, secure.region, secure.account) == (
@@ -193,7 +193,9 @@ def test_denied_lists_are_scan_errors(session: boto3.Session) -> None:
     _estate(session)
     restricted = restricted_session(session, ["rds:DescribeDBClusters"])
     result = with_iam_enforced(lambda: collect(scope(restricted), "rds"))
-    assert result.errors == (f"rds DescribeDBClusters ({REGION}): AccessDenied rds:DescribeDBClusters",)
+    assert result.errors == (ListFailure(
+        ACCOUNT, REGION, "rds:DescribeDBClusters", "AccessDenied rds:DescribeDBClusters",
+                                         ("live:rds:db_cluster",)),)
     member = by_name(assets_of(result), "aurora-1")
     assert member.errors["deletion_protection"] == "its cluster aurora was not read (rds:DescribeDBClusters)"
 

@@ -9,6 +9,7 @@ import boto3
 from moto.s3.exceptions import BucketAccessDeniedError
 from moto.s3.models import S3Backend
 
+from checks.collectors.base import ListFailure
 from checks.model import Status
 from tests.collectors.conftest import (
     ACCOUNT,
@@ -175,4 +176,5 @@ def test_denied_list_buckets_is_a_scan_level_error(session: boto3.Session) -> No
     restricted = restricted_session(session, ["s3:ListAllMyBuckets", "s3:ListBuckets"])
     result = with_iam_enforced(lambda: collect(scope(restricted), "s3"))
     assert result.resources == ()
-    assert result.errors == ("s3 ListBuckets: AccessDenied s3:ListAllMyBuckets",)
+    assert result.errors == (ListFailure(
+        ACCOUNT, None, "s3:ListBuckets", "AccessDenied s3:ListAllMyBuckets", ("live:s3:bucket",)),)

@@ -1,0 +1,47 @@
+"""Malformed but parseable answers: a list entry without the fields that identify it hides a resource, so the
+list is reported as a ListFailure ("InvalidResponse kms:ListKeys (malformed answer: missing KeyId)") and the
+well-formed entries are kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from checks.collectors.base import ListFailure, Scope, iam_action
+
+
+def malformed_reason(operation: str, missing: str) -> str:
+    return f"InvalidResponse {iam_action(operation)} (malformed answer: missing {missing})"
+
+
+def well_formed(scope: Scope, operation: str, items: Iterable[Any], required: tuple[str, ...], *types: str,
+                global_scope: bool = False) -> tuple[list[Any], list[ListFailure]]:
+    """The entries of a list answer that carry every `required` field (with `required` empty: non-empty strings,
+    as in dynamodb ListTables), and one ListFailure naming the first missing field when some do not."""
+    good: list[Any] = []
+    missing: str | None = None
+    for item in items:
+        if not required:
+            if isinstance(item, str) and item:
+                good.append(item)
+            elif missing is None:
+                missing = "a name"
+            continue
+        if not isinstance(item, dict):
+            missing = missing or "an entry object"
+            continue
+        lacking = [k for k in required if not item.get(k)]
+        if lacking:
+            missing = missing or lacking[0]
+            continue
+        good.append(item)
+    if missing is None:
+        return good, []
+    reason = malformed_reason(operation, missing)
+    return good, [scope.failure(operation, reason, *types, global_scope=global_scope)]
+
+
+def listed(scope: Scope, operation: str, error: str | None, *types: str,
+           global_scope: bool = False) -> list[ListFailure]:
+    """The ListFailure of a list call that failed (`error` its reason), else none."""
+    return [scope.failure(operation, error, *types, global_scope=global_scope)] if error else []

@@ -1,0 +1,105 @@
+"""The time a scan may spend, and the endpoints it found dead.
+
+A scan has a deadline (`--timeout`, seconds for the whole scan). Every client a Scope builds is watched: its
+timeouts never exceed the time left when it is built, a connection failure or read timeout is retried at most
+`ClientSettings.timeout_attempts` times in all, and once an endpoint (service and region) has failed so, every later
+call to it fails at once with that reason instead of costing minutes per resource. When the deadline has passed,
+calls not yet made fail at once with DEADLINE_REASON: what was not read is `error`, never missing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import ReadTimeoutError
+
+# the reasons (see base._attempt) of a call whose endpoint did not answer: the endpoint is dead for this scan
+CONNECTION_FAILURES = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError",
+                       "ProxyConnectionError", "SSLError", "ConnectionError")
+
+
+def deadline_reason(seconds: float) -> str:
+    return f"Timeout (scan deadline of {seconds:g} s reached; raise it with --timeout)"
+
+
+def is_connection_failure(reason: str) -> bool:
+    """A reason from a call whose endpoint could not be reached or did not answer."""
+    return reason.split(" ", 1)[0] in CONNECTION_FAILURES
+
+
+@dataclass
+class Health:
+    """The deadline of one scan (None: none) and the endpoints that failed; shared by every Scope of the scan."""
+
+    timeout: float | None = None
+    started: float = field(default_factory=time.monotonic)
+    _dead: dict[str, str] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def remaining(self) -> float | None:
+        return None if self.timeout is None else self.timeout - (time.monotonic() - self.started)
+
+    def expired(self) -> bool:
+        left = self.remaining()
+        return left is not None and left <= 0
+
+    @property
+    def deadline_reason(self) -> str:
+        return deadline_reason(self.timeout or 0)
+
+    def refusal(self, endpoint: str, action: str) -> str | None:
+        """Why a call to `endpoint` must not be made (deadline passed, endpoint dead), or None."""
+        if self.expired():
+            return self.deadline_reason
+        with self._lock:
+            first = self._dead.get(endpoint)
+        if first is None:
+            return None
+        return f"{first.split(' ', 1)[0]} {action} (endpoint {endpoint} did not answer earlier in this scan: {first})"
+
+    def failed(self, endpoint: str, reason: str) -> None:
+        """Remember the first connection failure or timeout of `endpoint`."""
+        if is_connection_failure(reason):
+            with self._lock:
+                self._dead.setdefault(endpoint, reason)
+
+    def dead(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._dead)
+
+    def capped(self, seconds: float) -> float:
+        """`seconds`, or less when the scan has less time left (at least 0.5 s: botocore needs a positive value)."""
+        left = self.remaining()
+        return seconds if left is None else max(0.5, min(seconds, left))
+
+
+# client -> (its scan's Health, its endpoint "kms us-east-1"): filled by Scope.client, read by base.guarded
+_WATCHED: weakref.WeakKeyDictionary[Any, tuple[Health, str]] = weakref.WeakKeyDictionary()
+_WATCHED_LOCK = threading.Lock()
+
+
+def watch(client: Any, health: Health, endpoint: str, timeout_attempts: int) -> None:
+    """Tie `client` to `health` and stop botocore retrying timeouts past `timeout_attempts` or the deadline."""
+    with _WATCHED_LOCK:
+        _WATCHED[client] = (health, endpoint)
+
+    def no_more_retries(attempts: int = 1, caught_exception: Any = None, **_: Any) -> bool | None:
+        if isinstance(caught_exception, BotoConnectionError | ReadTimeoutError):
+            if attempts >= timeout_attempts or health.expired():
+                return False  # False, not None: the retry handlers after this one are not asked
+        elif health.expired():
+            return False
+        return None
+
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register_first(f"needs-retry.{service}", no_more_retries)
+
+
+def watched(client: Any) -> tuple[Health, str] | None:
+    with _WATCHED_LOCK:
+        return _WATCHED.get(client)
