@@ -194,7 +194,8 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
     """Scan, normalize and evaluate; `progress(total)` returns a callback called once per finished task."""
     options = Options(anchor=Path.cwd(), waivers=req.waivers, settings=req.settings, sg_register=req.sg_register,
                       fail_on=req.fail_on)
-    prepared = prepare(options)
+    now = req.now or dt.datetime.now(dt.UTC)
+    prepared = prepare(options, now)
     client_settings = ClientSettings()
     session = build_session(req)
     health = Health(timeout=req.timeout)
@@ -218,7 +219,6 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
                         max_workers=req.max_workers, settings=client_settings, health=health,
                         on_done=progress(total) if progress else None, timings=stats.collector_seconds)
     stats.seconds = time.perf_counter() - started
-    now = req.now or dt.datetime.now(dt.UTC)
     unreachable = unreachable_regions(collected.tasks, collected.failures)
     unread = unread_scopes(collected.failures, collected.tasks, account, unreachable)
     normalized, result = assess(prepared, collected.resources, now, unread=unread)
