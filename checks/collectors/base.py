@@ -10,6 +10,7 @@ to the attribute paths they would have filled. A failed account-wide list is a s
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import weakref
 from collections.abc import Callable, Collection, Iterable
@@ -101,7 +102,9 @@ class Scope:
         if workers <= 1:
             return [fn(item) for item in items]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clearance-resource") as pool:
-            return list(pool.map(fn, items))
+            # each item in a copy of this thread's context: the collector run it works for (endpoints.IN_FLIGHT)
+            futures = [pool.submit(contextvars.copy_context().run, fn, item) for item in items]
+            return [f.result() for f in futures]
 
     def failure(self, operation: str, reason: str, *types: str, global_scope: bool = False) -> ListFailure:
         """The ListFailure of `operation` ("kms:ListKeys") in this scope, feeding the live raw `types`."""
@@ -280,14 +283,22 @@ def call(client: Any, method: str, *, absent: Collection[str] = (), **kwargs: An
 
 
 def paginate(client: Any, method: str, key: str, **kwargs: Any) -> tuple[list[Any], str | None]:
-    """Every item of `key` over all pages, and the reason when a page failed (items read so far are kept)."""
+    """Every item of `key` over all pages, and the reason when a page failed (items read so far are kept). A page
+    without `key` is malformed, not empty: AWS sends an empty list (botocore parses an unreadable JSON body as `{}`)."""
     items: list[Any] = []
+    malformed: list[str] = []
 
     def run() -> None:
         for page in client.get_paginator(method).paginate(**kwargs):
-            items.extend(page.get(key, []))
+            found = page.get(key)
+            if not isinstance(found, list):
+                malformed.append(f"missing {key}" if found is None else f"{key} is not a list")
+                return
+            items.extend(found)
 
     _, error = guarded(client, method, run)
+    if error is None and malformed:
+        error = f"InvalidResponse {action_of(client, method)} (malformed answer: {malformed[0]})"
     return items, error
 
 

@@ -9,9 +9,11 @@ calls not yet made fail at once with DEADLINE_REASON: what was not read is `erro
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +80,42 @@ class Health:
         return seconds if left is None else max(0.5, min(seconds, left))
 
 
+class InFlight:
+    """The calls one collector run has started and not yet finished (its per-resource threads included), so that a
+    run cut off by the deadline names the call it was waiting for, not the first it made."""
+
+    def __init__(self) -> None:
+        self._calls: Counter[str] = Counter()
+        self._order: list[str] = []
+        self._lock = threading.Lock()
+
+    def started(self, operation: str) -> None:
+        with self._lock:
+            self._calls[operation] += 1
+            self._order.append(operation)
+
+    def ended(self, operation: str) -> None:
+        with self._lock:
+            self._calls[operation] -= 1
+
+    def pending(self) -> str | None:
+        """The earliest started call still in flight, or None."""
+        with self._lock:
+            return next((op for op in self._order if self._calls[op] > 0), None)
+
+
+# the collector run the current thread works for (Scope.map copies it into its per-resource threads)
+IN_FLIGHT: contextvars.ContextVar[InFlight | None] = contextvars.ContextVar("clearance_in_flight", default=None)
+
+
+def _track(service: str, start: bool) -> Any:
+    def handler(model: Any = None, **_: Any) -> None:
+        run = IN_FLIGHT.get()
+        if run is not None and model is not None:
+            (run.started if start else run.ended)(f"{service}:{model.name}")
+    return handler
+
+
 # client -> (its scan's Health, its endpoint "kms us-east-1"): filled by Scope.client, read by base.guarded
 _WATCHED: weakref.WeakKeyDictionary[Any, tuple[Health, str]] = weakref.WeakKeyDictionary()
 _WATCHED_LOCK = threading.Lock()
@@ -98,6 +136,10 @@ def watch(client: Any, health: Health, endpoint: str, timeout_attempts: int) -> 
 
     service = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register_first(f"needs-retry.{service}", no_more_retries)
+    name = client.meta.service_model.service_name  # "elbv2": the prefix of Collector.operations
+    client.meta.events.register(f"before-call.{service}", _track(name, True))
+    client.meta.events.register(f"after-call.{service}", _track(name, False))
+    client.meta.events.register(f"after-call-error.{service}", _track(name, False))
 
 
 def watched(client: Any) -> tuple[Health, str] | None:

@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from checks.collectors import load_collectors
 from checks.collectors.base import ClientSettings, Collector, CollectResult, ListFailure, Scope, caller_account
-from checks.collectors.endpoints import Health, watch
+from checks.collectors.endpoints import IN_FLIGHT, Health, InFlight, watch
 from checks.errors import InputError
 from checks.flows.assess import Options, assess, build_report, prepare
 from checks.flows.scan_gaps import (
@@ -136,7 +136,8 @@ def resolve_regions(session: boto3.Session, req: ScanRequest, settings: ClientSe
     return sorted(r["RegionName"] for r in answer["Regions"])
 
 
-def _timed(c: Collector, scope: Scope) -> tuple[CollectResult, float]:
+def _timed(c: Collector, scope: Scope, calls: InFlight) -> tuple[CollectResult, float]:
+    IN_FLIGHT.set(calls)  # this pool thread now works for this run: its calls are tracked in `calls`
     started = time.perf_counter()
     return c.collect(scope), time.perf_counter() - started
 
@@ -163,7 +164,8 @@ def collect(session: boto3.Session, account: str, regions: list[str], collectors
     resources: list[RawResource] = []
     failures: list[ListFailure] = []
     pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="clearance-scan")
-    futures = {pool.submit(_timed, task.collector, scope): task for task, scope in runs}
+    in_flight = {task: InFlight() for task, _ in runs}
+    futures = {pool.submit(_timed, task.collector, scope, in_flight[task]): task for task, scope in runs}
     pending = set(futures)
     left = health.remaining()
     try:
@@ -183,7 +185,8 @@ def collect(session: boto3.Session, account: str, regions: list[str], collectors
             if on_done is not None:
                 on_done(label)
     except FuturesTimeout:
-        failures += [deadline_failure(futures[f], account, health.deadline_reason) for f in pending]
+        failures += [deadline_failure(futures[f], account, health.deadline_reason, in_flight[futures[f]].pending())
+                     for f in pending]
     finally:
         # collectors still in a call finish on their own (every later call fails at once past the deadline)
         pool.shutdown(wait=not pending, cancel_futures=True)

@@ -39,9 +39,10 @@ def crash_failure(task: Task, account: str, err: Exception) -> ListFailure:
     return ListFailure(account, task.region, task.collector.operations[0], reason, task.collector.types)
 
 
-def deadline_failure(task: Task, account: str, reason: str) -> ListFailure:
-    """A collector still running when the scan's deadline passed: what it emits is unread."""
-    return ListFailure(account, task.region, task.collector.operations[0], reason, task.collector.types)
+def deadline_failure(task: Task, account: str, reason: str, pending: str | None = None) -> ListFailure:
+    """A collector still running when the scan's deadline passed: what it emits is unread. `pending` is the call it
+    was waiting for (else its first operation is named)."""
+    return ListFailure(account, task.region, pending or task.collector.operations[0], reason, task.collector.types)
 
 
 def unreachable_regions(tasks: Sequence[Task], failures: Sequence[ListFailure]) -> dict[str, str]:
