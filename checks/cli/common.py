@@ -58,11 +58,11 @@ def emit(report: Report, formats: list[str], out: Path, console: Console, *, qui
         raise InputError(f"cannot write the reports: {err.strerror or err}", where=str(out),
                          hint="choose another --out folder") from None
     if quiet:
-        console.print(verdict_line(report))
+        console.print(verdict_line(report), soft_wrap=True)  # one line, whatever the width: scripts read it
     else:
         print_report(report, console, coverage=coverage)
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", soft_wrap=True, highlight=False)
     code = report.exit_code(strict=strict)
     if code is not ExitCode.OK:
         raise typer.Exit(code)
