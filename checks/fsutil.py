@@ -27,15 +27,8 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = kept_mode(path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # os.open with mode 0o666 honours the umask, unlike tempfile.mkstemp's 0o600.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        write_new(tmp, payload, mode)  # honours the umask (unlike tempfile.mkstemp's 0o600) unless a mode is kept
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)  # gone after a successful replace; removed after any failure

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from checks.sandbox import read_sandbox
+from tests.e2e.sandboxes import running_sandbox
 
 CLEARANCE = str(Path(sys.executable).parent / "clearance")
 
@@ -25,13 +26,8 @@ def clearance(*args: str, cwd: Path, **extra_env: str) -> subprocess.CompletedPr
 
 @pytest.fixture
 def sandbox_dir(tmp_path: Path) -> Iterator[Path]:
-    folder = tmp_path / "sandbox"
-    up = clearance("sandbox", "up", "--out", str(folder), cwd=tmp_path)
-    assert up.returncode == 0, up.stderr
-    try:
+    with running_sandbox(clearance, tmp_path) as folder:
         yield folder
-    finally:
-        clearance("sandbox", "down", "--out", str(folder), cwd=tmp_path)
 
 
 def test_scan_finds_the_running_sandbox_and_reports_live_findings(sandbox_dir: Path, tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.sandboxes import running_sandbox
+
 CLEARANCE = str(Path(sys.executable).parent / "clearance")
 WAY_OUT = ("(pass --endpoint-url to choose an endpoint explicitly, or start your own with 'clearance sandbox up')")
 
@@ -41,14 +43,8 @@ def plant(cwd: Path, endpoint: str, mode: int) -> Path:
 
 @pytest.fixture(scope="module")
 def sandbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("source")
-    folder = root / "sandbox"
-    up = clearance("sandbox", "up", "--out", str(folder), cwd=root)
-    assert up.returncode == 0, up.stderr
-    try:
+    with running_sandbox(clearance, tmp_path_factory.mktemp("source")) as folder:
         yield folder
-    finally:
-        clearance("sandbox", "down", "--out", str(folder), cwd=root)
 
 
 @pytest.mark.parametrize(("endpoint", "mode", "why"), [

@@ -18,6 +18,7 @@ import pytest
 
 from checks.model import UNKNOWN, Secret
 from checks.sources.state import load_state
+from tests.e2e.sandboxes import running_sandbox
 
 pytestmark = pytest.mark.slow
 
@@ -150,14 +151,8 @@ def test_state_secret_arn_and_identifier_never_become_the_asset_id(state_run: Ru
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("sandbox")
-    folder = root / "sandbox"
-    up = clearance("sandbox", "up", "--out", str(folder), cwd=root)
-    assert up.returncode == 0, up.stderr
-    try:
+    with running_sandbox(clearance, tmp_path_factory.mktemp("sandbox")) as folder:
         yield folder
-    finally:
-        clearance("sandbox", "down", "--out", str(folder), cwd=root)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,9 @@ FORMATS = (("json", "json"), ("sarif", "sarif"), ("markdown", "md"), ("junit", "
 
 
 class Marked:
-    def __init__(self, name: str, extension: str, marker: str, size: int) -> None:
+    """A renderer whose content names the run that wrote it."""
+
+    def __init__(self, name: str, extension: str, marker: str, size: int = 1) -> None:
         self.name = name
         self.extension = extension
         self.marker = marker

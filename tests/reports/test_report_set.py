@@ -23,23 +23,13 @@ from checks.report import Report
 from reports._publish import STAGING
 from reports.base import Renderer, write_reports
 from tests.paths import ROOT
+from tests.reports._report_writer import Marked
 
 STATE = ROOT / "tests" / "fixtures" / "state" / "sample_export_v6_legacy_bucket.json"
 WIDE = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
 NAMES = ("clearance.json", "clearance.sarif", "clearance.md", "clearance.junit.xml")
 
 
-class Marked:
-    """A renderer whose content names the run that wrote it."""
-
-    def __init__(self, name: str, extension: str, marker: str, size: int = 1) -> None:
-        self.name = name
-        self.extension = extension
-        self.marker = marker
-        self.size = size
-
-    def render(self, report: Report) -> str:
-        return f"{self.marker} {self.extension}\n" * self.size
 
 
 class Boom:
