@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from checks.collectors.base import ListFailure, Scope, iam_action
+from checks.collectors.base import ListFailure, Scope
+from checks.collectors.permissions import iam_action
 
 
 def malformed_reason(operation: str, missing: str) -> str:

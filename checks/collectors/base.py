@@ -5,7 +5,8 @@ A collector is a function `(Scope) -> CollectResult` registered with the API ope
 It reads one account and region (or, with `global_scope`, one account: S3 lists every bucket from any
 region) and returns raw resources whose `errors` map the API operations that failed on that resource to
 why (`"GetKeyRotationStatus": "AccessDenied kms:GetKeyRotationStatus"`); the live normalizers map those
-to the attribute paths they would have filled. A failed account-wide list is a scan-level error.
+to the attribute paths they would have filled. A failed account- or region-wide list is a `ListFailure`: every
+control of the kinds it feeds is `error` for that scope.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
 from checks.collectors.endpoints import Health, watch, watched
+from checks.collectors.permissions import NO_PERMISSION_NEEDED, iam_action
 from checks.raw import RawResource
 
 T = TypeVar("T")
@@ -38,28 +40,6 @@ THROTTLED_CODES = frozenset({"Throttling", "ThrottlingException", "ThrottledExce
                              "EC2ThrottledException"})
 NOT_IMPLEMENTED_CODES = frozenset({"NotImplemented", "InvalidAction", "UnknownOperationException",
                                    "UnsupportedOperation"})
-
-# botocore operation -> IAM action, where the IAM action is not `<service>:<Operation>`
-IAM_ACTION_OVERRIDES = {
-    "s3:ListBuckets": "s3:ListAllMyBuckets",
-    "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
-    "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
-    "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
-}
-NO_PERMISSION_NEEDED = frozenset({"sts:GetCallerIdentity"})
-
-
-# client service name -> IAM service prefix, where they differ
-IAM_PREFIXES = {"elbv2": "elasticloadbalancing"}
-
-
-def iam_action(operation: str) -> str:
-    """`"s3:GetBucketEncryption"` -> `"s3:GetEncryptionConfiguration"`, `"elbv2:DescribeListeners"` ->
-    `"elasticloadbalancing:DescribeListeners"`; most operations are their own action."""
-    operation = IAM_ACTION_OVERRIDES.get(operation, operation)
-    service, _, name = operation.partition(":")
-    return f"{IAM_PREFIXES.get(service, service)}:{name}"
-
 
 @dataclass(frozen=True)
 class ClientSettings:
