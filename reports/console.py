@@ -254,8 +254,13 @@ def _tail(report: Report) -> list[Line]:
 
 
 def verdict_line(report: Report) -> Text:
-    """The last line of the report: `3 findings at or above high` in red, or the all-clear in green."""
-    return Text(verdict(report), style=_verdict_style(report))
+    """The one line of `--quiet`: `3 findings at or above high` in red, or the all-clear in green; with unknown
+    results, their count (what `--strict` exits 4 on) follows, so the line never reads cleaner than the run."""
+    text = verdict(report)
+    note = incomplete_note(report)
+    if note and not report.unread:
+        text = f"{text} ({note})"
+    return Text(text, style=_verdict_style(report))
 
 
 def _verdict_style(report: Report) -> str:

@@ -226,3 +226,10 @@ def test_headline_says_incomplete_and_what_no_control_covers(report: Report) -> 
 def test_headline_says_nothing_was_checked(make_report: Callable[..., Report]) -> None:
     lines = ConsoleRenderer().render(make_report(findings=(), unsupported={})).splitlines()
     assert lines[2] == "NOTHING CHECKED: no control covers any resource read"
+
+
+def test_quiet_verdict_line_counts_unknown_results(make_report: Callable[..., Report],
+                                                   make_finding: Callable[..., Finding]) -> None:
+    unknown = (make_finding("S3-01", Status.UNKNOWN, "b", "b", "?"), make_finding("S3-02", Status.PASS, "b", "b", "ok"))
+    line = verdict_line(make_report(findings=unknown, fail_on=None))
+    assert line.plain == "no failing findings (evaluation incomplete: 1 unknown)"
