@@ -27,7 +27,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "normalize": ("checks.normalize",),
     "catalog": ("checks.catalog",),
     "reports": ("reports",),
-    "core": ("checks.engine", "checks.unread", "checks.waivers", "checks.settings", "checks.register",
+    "store": ("checks.store",),
+    "core": ("checks.engine", "checks.unread", "checks.drift", "checks.waivers", "checks.settings", "checks.register",
              "checks.coverage", "checks.report"),
     "base": ("checks.model", "checks.errors", "checks.paths", "checks.yamlfile", "checks.fsutil", "checks.raw",
              "checks.live_types", "checks.plugins", "checks.validation", "checks"),
@@ -42,8 +43,9 @@ ALLOWED: dict[str, set[str]] = {
     "normalize": {"base"},
     "reports": {"base", "catalog", "core"},
     "sandbox": {"base", "sources"},
-    "flows": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox"},
-    "cli": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox", "flows"},
+    "store": {"base", "catalog", "core"},
+    "flows": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox", "store"},
+    "cli": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox", "store", "flows"},
 }
 
 
