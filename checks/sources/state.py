@@ -8,19 +8,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path, PurePosixPath
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from pathlib import Path
+from typing import Any, Protocol
 
 from checks.errors import InputError
-from checks.model import UNKNOWN, Location, SourceKind
+from checks.model import UNKNOWN, SourceKind
 from checks.raw import UNKNOWN_SENTINEL, RawResource, convert_value, normalize_urn
 from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
+from checks.sources.positions import project_folder, source_location
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
 SUPPORTED_VERSION = 3
+
+
+class ErrorSource(Protocol):
+    """What names a deployment in errors: a stack export file (JsonFile) or a checkpoint (NamedDeployment)."""
+
+    def error(self, problem: str) -> InputError: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NamedDeployment:
+    """A deployment read from elsewhere than a stack export file (a backend's checkpoint, a Pulumi Cloud export)."""
+
+    name: str  # the file or URL, without credentials
+    fix: str = "export the stack with 'pulumi stack export --file FILE' and give the file with --state"
+
+    def error(self, problem: str) -> InputError:
+        return InputError(f"{problem}: the deployment is not complete; {self.fix}", where=self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,44 +67,6 @@ def is_skipped_type(type_: str) -> bool:
     return type_ == STACK_TYPE or type_.startswith(PROVIDER_PREFIX)
 
 
-def source_location(value: Any, cwd: Path, project: str = "") -> Location | None:
-    """`project:///index.ts#5,20` -> index.ts:5 (under `project`, the project folder relative to the working folder,
-    when known); `file:///abs/x.py#7` -> x.py:7 relative to `cwd` when inside it."""
-    if not isinstance(value, str):
-        return None
-    uri, _, fragment = value.partition("#")
-    line_text = fragment.split(",", 1)[0]
-    if not line_text.isdigit() or int(line_text) < 1:
-        return None
-    file = _source_file(uri, cwd, project)
-    return Location(file, int(line_text)) if file else None
-
-
-@lru_cache(maxsize=4096)
-def _source_file(uri: str, cwd: Path, project: str = "") -> str | None:
-    """The file of a source position URI (most resources of a program share a few files: cached)."""
-    parts = urlsplit(uri)
-    if not parts.path:
-        return None
-    file_path = PurePosixPath(unquote(parts.path))
-    if parts.scheme == "project":
-        file = file_path.relative_to("/").as_posix() if file_path.is_absolute() else file_path.as_posix()
-        if project and file:
-            file = (PurePosixPath(project) / file).as_posix()
-    elif parts.scheme == "file":
-        file = _relative_to(Path(file_path), cwd)
-    else:
-        return None
-    return None if file in ("", ".", "/") else file
-
-
-def _relative_to(path: Path, cwd: Path) -> str:
-    for base in (cwd, cwd.resolve()):
-        if path.is_relative_to(base):
-            return path.relative_to(base).as_posix()
-    return path.as_posix()
-
-
 def provider_urn(reference: Any) -> str | None:
     """A provider reference is `<provider URN>::<provider id>`: keep the URN."""
     if not isinstance(reference, str) or not reference:
@@ -97,7 +75,7 @@ def provider_urn(reference: Any) -> str | None:
     return normalize_urn(urn)
 
 
-def convert_props(value: Any, file: JsonFile, at: str) -> dict[str, Any]:
+def convert_props(value: Any, file: ErrorSource, at: str) -> dict[str, Any]:
     """Convert an `inputs`/`outputs` object; engine-internal top-level keys (`__defaults`, `__meta`) are dropped."""
     if value is None:
         return {}
@@ -117,7 +95,7 @@ def with_region(props: dict[str, Any], region: Any) -> dict[str, Any]:
     return props
 
 
-def build_raw(res: Mapping[str, Any], file: JsonFile, at: str, *, urn: Urn, urn_text: str, type_: str,
+def build_raw(res: Mapping[str, Any], file: ErrorSource, at: str, *, urn: Urn, urn_text: str, type_: str,
               props: Mapping[str, Any], source: SourceKind, id_: str | None, cwd: Path,
               project: str = "") -> RawResource:
     """A RawResource from a ResourceV3 object (`res`), with props and id already worked out."""
@@ -140,7 +118,7 @@ def _input_keys(res: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(k for k in inputs if not k.startswith("__")) if isinstance(inputs, dict) else frozenset()
 
 
-def _parent(value: Any, file: JsonFile, at: str) -> str | None:
+def _parent(value: Any, file: ErrorSource, at: str) -> str | None:
     if value is None or value == "":
         return None
     parsed = parse_urn(value)
@@ -149,7 +127,7 @@ def _parent(value: Any, file: JsonFile, at: str) -> str | None:
     return None if parsed.type == STACK_TYPE else normalize_urn(value)
 
 
-def _urns(value: Any, file: JsonFile, at: str) -> tuple[str, ...]:
+def _urns(value: Any, file: ErrorSource, at: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -157,7 +135,7 @@ def _urns(value: Any, file: JsonFile, at: str) -> tuple[str, ...]:
     return tuple(normalize_urn(v) for v in value)
 
 
-def _property_dependencies(value: Any, file: JsonFile, at: str) -> dict[str, tuple[str, ...]]:
+def _property_dependencies(value: Any, file: ErrorSource, at: str) -> dict[str, tuple[str, ...]]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -187,24 +165,21 @@ class _Entry:
     type_: str
 
 
-def project_folder(path: Path, cwd: Path) -> str:
-    """The Pulumi project a state or preview file sits in (a Pulumi.yaml beside it), relative to `cwd`, so that
-    `project:///` source positions name files as the user sees them; "" when unknown or outside `cwd`."""
-    folder = path.resolve().parent
-    if not (folder / "Pulumi.yaml").is_file():
-        return ""
-    try:
-        rel = folder.relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return ""
-    return "" if rel == "." else rel
-
-
 def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
     """Read a `pulumi stack export` file into raw resources of the state view."""
     file = load_json_file(path, FileKind.STATE)
     _check_version(file)
-    deployment = file.data["deployment"]
+    cwd = cwd or Path.cwd()
+    return read_deployment(file.data["deployment"], str(path), errors=file, path=path, cwd=cwd,
+                           folder=project_folder(path, cwd))
+
+
+def read_deployment(deployment: Any, name: str, *, errors: ErrorSource | None = None, path: Path | None = None,
+                    cwd: Path | None = None, folder: str = "") -> FileSource:
+    """An already-loaded deployment (the `deployment` of a stack export, the `latest` of a backend's checkpoint) into
+    raw resources of the state view. `name` (a file or URL) is what errors name; `path` defaults to it; `folder` is
+    the project folder `project:///` source positions are relative to."""
+    file = errors or NamedDeployment(name)
     if not isinstance(deployment, dict):
         raise file.error("'deployment' is not an object")
     warnings: list[str] = []
@@ -222,7 +197,6 @@ def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
     resources: dict[str, RawResource] = {}
     pending: set[str] = set()
     cwd = cwd or Path.cwd()
-    folder = project_folder(path, cwd)
     for e in entries:
         if is_skipped_type(e.type_):
             continue
@@ -243,8 +217,8 @@ def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
             warnings.append(f"{e.urn_text} is pending replacement: it was deleted before its replacement was created")
     warnings.extend(_pending_operations(deployment.get("pending_operations"), file))
     project, stack = stack_identity((e.urn for e in entries), warnings)
-    return FileSource(path=path, source=SourceKind.STATE, resources=list(resources.values()), project=project,
-                      stack=stack, warnings=warnings, pending_replacement=frozenset(pending))
+    return FileSource(path=path or Path(name), source=SourceKind.STATE, resources=list(resources.values()),
+                      project=project, stack=stack, warnings=warnings, pending_replacement=frozenset(pending))
 
 
 def _check_version(file: JsonFile) -> None:
@@ -263,7 +237,7 @@ def _check_version(file: JsonFile) -> None:
         raise InputError(f"stack export version {version} is not supported: clearance reads version 3", where=where)
 
 
-def _entry(res: Any, file: JsonFile, index: int) -> _Entry:
+def _entry(res: Any, file: ErrorSource, index: int) -> _Entry:
     at = f"deployment.resources[{index}]"
     if not isinstance(res, dict):
         raise file.error(f"{at} is not an object")
@@ -279,13 +253,13 @@ def _entry(res: Any, file: JsonFile, index: int) -> _Entry:
     return _Entry(at, res, normalize_urn(urn_text), urn, type_)
 
 
-def _props(e: _Entry, file: JsonFile) -> dict[str, Any]:
+def _props(e: _Entry, file: ErrorSource) -> dict[str, Any]:
     props = convert_props(e.res.get("inputs"), file, f"{e.at}.inputs")
     props.update(convert_props(e.res.get("outputs"), file, f"{e.at}.outputs"))
     return props
 
 
-def _pending_operations(value: Any, file: JsonFile) -> list[str]:
+def _pending_operations(value: Any, file: ErrorSource) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
