@@ -31,6 +31,12 @@ class Report:
     waiver_problems: tuple[str, ...] = ()                          # expired, unused or broad waivers
     warnings: tuple[str, ...] = ()
     frameworks: Mapping[str, Framework] = field(default_factory=dict)   # for compliance coverage; empty: none
+    key: str | None = None           # what the history store compares runs by (the target without what changes
+                                     # between runs of the same thing, like a sandbox's port); None: the target
+
+    @property
+    def history_key(self) -> str:
+        return self.key or self.target
 
     def status_counts(self) -> Counter[Status]:
         return Counter(f.status for f in self.findings)

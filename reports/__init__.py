@@ -13,6 +13,7 @@ NOT_FORMATS = frozenset({"base"})
 
 
 def format_names() -> tuple[str, ...]:
-    """Every format, by module name, sorted; nothing is imported."""
+    """Every format of the check report, by module name, sorted; nothing is imported. Sub-packages are other
+    reports (`reports/drift/`: the drift report's formats)."""
     return tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)
-                        if m.name not in NOT_FORMATS and not m.name.startswith("_")))
+                        if not m.ispkg and m.name not in NOT_FORMATS and not m.name.startswith("_")))

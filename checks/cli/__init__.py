@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 from checks import tool_version, tune_gc
 from checks.cli.check import check
 from checks.cli.controls import controls_app
+from checks.cli.drift import drift
 from checks.cli.sandbox import sandbox_app
 from checks.cli.scan import iam_policy, scan
 from checks.cli.sg import sg_app
@@ -94,6 +95,7 @@ def _root(
 app.command("check")(check)
 app.command("scan")(scan)
 app.command("iam-policy")(iam_policy)
+app.command("drift")(drift)
 app.add_typer(controls_app, name="controls")
 app.add_typer(sg_app, name="sg")
 app.add_typer(sandbox_app, name="sandbox")

@@ -15,10 +15,12 @@ from checks.cli.common import (
     QuietOption,
     RegisterOption,
     SettingsOption,
+    StoreOption,
     StrictOption,
     WaiversOption,
     emit,
     parse_formats,
+    record_run,
 )
 from checks.errors import InputError
 
@@ -51,6 +53,7 @@ def check(
     sg_register: RegisterOption = None,
     strict: StrictOption = False,
     quiet: QuietOption = False,
+    store: StoreOption = None,
     coverage: Annotated[bool, typer.Option("--coverage",
                                            help="Also print the compliance coverage of every requirement.")] = False,
 ) -> None:
@@ -62,5 +65,7 @@ def check(
                        config=parse_config(config), python=python, waivers=waivers, settings=settings,
                        fail_on=fail_on, sg_register=sg_register, program_timeout=program_timeout)
     report = run_check(req)
-    emit(report, formats, out, Console(highlight=False, soft_wrap=False), quiet=quiet, strict=strict,
-         coverage=coverage)
+    console = Console(highlight=False, soft_wrap=False)
+    recorded = record_run(report, store, quiet=quiet)
+    emit(report, formats, out, console, quiet=quiet, strict=strict,
+         coverage=coverage, after=recorded)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,6 +29,9 @@ StrictOption = Annotated[bool, typer.Option(
     help="Exit 4 also when some results are unknown or nothing was checked (results that could not be read "
          "exit 4 always).")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
+StoreOption = Annotated[str | None, typer.Option(
+    help="Record the run in a history store (a SQLAlchemy URL or a SQLite file): each finding is then new, "
+         "recurring, resolved or regressed against the previous run of the same target.")]
 
 
 def split_values(values: list[str]) -> tuple[str, ...]:
@@ -46,7 +50,7 @@ def parse_formats(values: list[str]) -> list[str]:
 
 
 def emit(report: Report, formats: list[str], out: Path, console: Console, *, quiet: bool, strict: bool,
-         coverage: bool = False) -> None:
+         coverage: bool = False, after: Sequence[str] = ()) -> None:
     """Write the report files, print the console report (or the verdict line) and exit with the verdict's code."""
     from reports.base import write_reports
     from reports.console import print_report, verdict_line
@@ -63,6 +67,26 @@ def emit(report: Report, formats: list[str], out: Path, console: Console, *, qui
         print_report(report, console, coverage=coverage)
     for path in written:
         console.print(f"wrote {path}", soft_wrap=True, highlight=False)
+    for line in after:
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
     code = report.exit_code(strict=strict)
     if code is not ExitCode.OK:
         raise typer.Exit(code)
+
+
+def record_run(report: Report, store: str | None, *, quiet: bool) -> list[str]:
+    """With --store: record the run; the line that says how its findings compare with the previous run of the same
+    target (none under --quiet or without --store)."""
+    if store is None:
+        return []
+    from checks.drift.model import Transition
+    from checks.flows.history import record
+
+    recorded, where = record(report, report.history_key, store)
+    comp = recorded.compliance
+    if quiet:
+        return []
+    if comp.previous_run is None:
+        return [f"recorded run {recorded.run_id} in {where}: the first of {report.history_key}"]
+    counts = ", ".join(f"{len(comp.of(t))} {t.value}" for t in Transition)
+    return [f"recorded run {recorded.run_id} in {where}: {counts} since the previous run"]

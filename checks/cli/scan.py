@@ -20,17 +20,19 @@ from checks.cli.common import (
     QuietOption,
     RegisterOption,
     SettingsOption,
+    StoreOption,
     StrictOption,
     WaiversOption,
     emit,
     parse_formats,
+    record_run,
     split_values,
 )
 from checks.errors import InputError
 
 
 @contextmanager
-def _progress(console: Console) -> Iterator[Callable[[int], Callable[[str], None]] | None]:
+def progress_bar(console: Console) -> Iterator[Callable[[int], Callable[[str], None]] | None]:
     """A Rich progress bar on a terminal; none in CI logs or when output is redirected."""
     if not console.is_terminal or os.environ.get("CI"):
         yield None
@@ -86,6 +88,7 @@ def scan(
     sg_register: RegisterOption = None,
     strict: StrictOption = False,
     quiet: QuietOption = False,
+    store: StoreOption = None,
 ) -> None:
     """Scan a live AWS account (read-only), or the running sandbox when no account is named."""
     from checks.collectors import load_collectors
@@ -116,9 +119,10 @@ def scan(
                       max_workers=max_workers, services=chosen, session=session, waivers=waivers,
                       settings=settings, sg_register=sg_register, fail_on=fail_on,
                       timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
-    with _progress(Console(stderr=True)) as progress:
+    with progress_bar(Console(stderr=True)) as progress:
         report = run_scan(req, progress=progress)
-    emit(report, formats, out, console, quiet=quiet, strict=strict)
+    recorded = record_run(report, store, quiet=quiet)
+    emit(report, formats, out, console, quiet=quiet, strict=strict, after=recorded)
 
 
 def iam_policy(

@@ -91,11 +91,11 @@ def assess(prepared: Prepared, resources: Iterable[RawResource], now: dt.datetim
 
 def build_report(prepared: Prepared, options: Options, normalized: Normalized, result: Evaluation, *,
                  view: SourceKind, target: str, now: dt.datetime, warnings: Sequence[str],
-                 artifact: str | None = None) -> Report:
+                 artifact: str | None = None, key: str | None = None) -> Report:
     return Report(
         findings=tuple(result.findings), controls=prepared.catalog.controls, view=view, target=target,
         asset_count=len(normalized.assets), generated_at=now, tool_version=tool_version(),
         fail_on=options.fail_on or prepared.settings.fail_on, artifact=artifact, unsupported=normalized.unsupported,
         waiver_problems=tuple(result.waiver_problems), warnings=tuple(warnings),
-        frameworks=prepared.catalog.frameworks,
+        frameworks=prepared.catalog.frameworks, key=key,
     )

@@ -39,6 +39,7 @@ from checks.flows.scan_gaps import (
 from checks.model import Severity, SourceKind
 from checks.raw import RawResource
 from checks.report import Report
+from checks.unread import UnreadScope
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_TIMEOUT = 300.0  # seconds for the whole scan
@@ -193,12 +194,31 @@ def collect(session: boto3.Session, account: str, regions: list[str], collectors
     return Collected(resources, failures, [task for task, _ in runs])
 
 
-def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None) -> Report:
-    """Scan, normalize and evaluate; `progress(total)` returns a callback called once per finished task."""
-    options = Options(anchor=Path.cwd(), waivers=req.waivers, settings=req.settings, sg_register=req.sg_register,
-                      fail_on=req.fail_on)
-    now = req.now or dt.datetime.now(dt.UTC)
-    prepared = prepare(options, now)
+@dataclass(frozen=True)
+class LiveRead:
+    """What a live read produced before evaluation: raw resources, the scopes that could not be read, and notes."""
+
+    resources: list[RawResource]
+    unread: list[UnreadScope]
+    notes: list[str]
+    account: str
+    regions: list[str]
+    endpoint: str
+
+    @property
+    def target(self) -> str:
+        """`account 123456789012 (eu-west-1) at <endpoint>`: what the report says was scanned."""
+        return f"{self.key} at {self.endpoint}"
+
+    @property
+    def key(self) -> str:
+        """`account 123456789012 (eu-west-1)`: the history store's key for this target (no endpoint: a sandbox's
+        port changes between runs, its account does not)."""
+        return f"account {self.account} ({', '.join(self.regions)})"
+
+
+def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None) -> LiveRead:
+    """Read the account: every chosen collector in every region, within the request's deadline."""
     client_settings = ClientSettings()
     session = build_session(req)
     health = Health(timeout=req.timeout)
@@ -224,12 +244,25 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
     stats.seconds = time.perf_counter() - started
     unreachable = unreachable_regions(collected.tasks, collected.failures)
     unread = unread_scopes(collected.failures, collected.tasks, account, unreachable)
-    normalized, result = assess(prepared, collected.resources, now, unread=unread)
-    where = f"account {account} ({', '.join(regions)}) at {endpoint}"
     slowest = sorted(stats.collector_seconds.items(), key=lambda kv: -kv[1])[:3]
     notes = [f"{stats.api_calls} API calls in {stats.seconds:.1f} s (slowest: "
              + ", ".join(f"{name} {secs:.1f} s" for name, secs in slowest) + ")",
              f"read from {endpoint} with credentials from {credentials_source(session, req)}"]
     notes += read_problems(collected.resources, collected.failures, unreachable)
-    return build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=where, now=now,
-                        warnings=notes)
+    return LiveRead(collected.resources, unread, notes, account, regions, endpoint)
+
+
+def scan_options(req: ScanRequest) -> Options:
+    return Options(anchor=Path.cwd(), waivers=req.waivers, settings=req.settings, sg_register=req.sg_register,
+                   fail_on=req.fail_on)
+
+
+def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None) -> Report:
+    """Scan, normalize and evaluate; `progress(total)` returns a callback called once per finished task."""
+    options = scan_options(req)
+    now = req.now or dt.datetime.now(dt.UTC)
+    prepared = prepare(options, now)
+    live = read_live(req, progress=progress)
+    normalized, result = assess(prepared, live.resources, now, unread=live.unread)
+    return build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target, now=now,
+                        warnings=live.notes, key=live.key)

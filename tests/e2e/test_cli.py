@@ -207,3 +207,19 @@ def test_a_program_of_only_uncovered_types_is_never_a_clean_strict_run(tmp_path:
     assert "NOTHING CHECKED: no control covers any resource read" in strict.stdout
     assert "3 resources of types no control covers, not checked: aws:sqs/queue:Queue x2, aws:sns/topic:Topic x1" \
         in strict.stdout
+
+
+def test_check_records_its_runs_in_a_history_store(tmp_path: Path) -> None:
+    preview = str(FIXTURES / "preview" / "replacement_steps_read_and_import.json")
+    store = tmp_path / "history.db"
+    first = clearance("check", "--preview", preview, "--store", str(store))
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert first.stdout.rstrip().splitlines()[-1].endswith(
+        f"in sqlite:///{store}: the first of preview {preview} (planned)") or "the first of" in first.stdout
+    second = clearance("check", "--preview", preview, "--store", str(store))
+    assert second.stdout.rstrip().splitlines()[-1].endswith(
+        "0 new, 3 recurring, 0 regressed, 0 resolved since the previous run"), second.stdout
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"not a database at all" * 100)
+    bad = clearance("check", "--preview", preview, "--store", str(corrupt))
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
