@@ -51,6 +51,16 @@ echo "   (results marked error are reads the sandbox cannot emulate: moto has no
 echo "    testing plans and no GetEbsDefaultKmsKeyId; a real account answers them. Because of them the scan is"
 echo "    INCOMPLETE and exits 4, never 0)"
 
+DRIFT=(drift --state "$SANDBOX/sandbox-state.json" --program infra --sandbox-dir "$SANDBOX" --regions "$REGION"
+       --settings infra/clearance.toml --sg-register infra/security-group-reviews.yaml
+       --store clearance-out/demo/history.db)
+rm -f clearance-out/demo/history.db
+echo
+echo "== clearance drift (the security officer's report: state vs live, and the history; this run is the baseline) =="
+"$BIN/clearance" "${DRIFT[@]}" --out clearance-out/demo/drift-baseline
+baseline=$?
+echo "-> exit code $baseline (0: no drift, 3: drift found, 4: incomplete, something could not be read)"
+
 echo
 echo "== out-of-band changes, as someone with console access would make them =="
 "$BIN/python" scripts/demo_out_of_band.py change "$SANDBOX" "$REGION" || exit 2
@@ -59,13 +69,21 @@ run "clearance scan (live: after the out-of-band changes)" clearance-out/demo/li
 changed=$?
 
 echo
+echo "== clearance drift again: what changed, what is unmanaged, what became non-compliant since the baseline =="
+"$BIN/clearance" "${DRIFT[@]}" --out clearance-out/demo/drift
+drifted=$?
+echo "-> exit code $drifted (0: no drift, 3: drift found, 4: incomplete, something could not be read)"
+echo "   the security officer's report: $(pwd)/clearance-out/demo/drift/drift.html"
+
+echo
 if [ "$infra" -eq 0 ] && [ "$noncompliant" -eq 1 ] && [ "$applied" -eq 0 ] && [ "$live" -eq 4 ] \
-   && [ "$changed" -eq 1 ]; then
+   && [ "$changed" -eq 1 ] && [ "$baseline" -eq 4 ] && [ "$drifted" -eq 3 ]; then
   echo "demo: infra/ is clean planned and has no failure live (incomplete only where the sandbox cannot answer),"
   echo "      the non-compliant example fails, and the out-of-band changes fail the live scan, as expected;"
-  echo "      reports in clearance-out/demo/"
+  echo "      and the drift report shows the changes, the deleted and the unmanaged bucket, and what became"
+  echo "      non-compliant since the baseline; reports in clearance-out/demo/"
   exit 0
 fi
 echo "demo: unexpected exit codes (infra $infra, noncompliant $noncompliant, apply $applied, live $live," \
-     "after changes $changed)"
+     "after changes $changed, drift baseline $baseline, drift $drifted)"
 exit 1

@@ -2,7 +2,8 @@
 
     python scripts/demo_out_of_band.py prepare OUT REGION   # delete the region's default VPC, as for production
     python scripts/demo_out_of_band.py change OUT REGION    # open SSH to the internet, stop a key's rotation,
-                                                            # remove a bucket's default encryption
+                                                            # remove a bucket's default encryption, delete a
+                                                            # managed bucket, create an unmanaged one
 
 The sandbox is the one running in folder OUT (`clearance sandbox up --out OUT`).
 """
@@ -57,7 +58,23 @@ def main(action: str, out_dir: str, region: str) -> int:
     if target:
         s3.delete_bucket_encryption(Bucket=target)
         print(f"removed the default encryption configuration of bucket {target}")
+    doomed = next((b for b in buckets if "cloudtrail" in b and b != target), None)
+    if doomed:
+        empty_and_delete(s3, doomed)
+        print(f"deleted bucket {doomed}, which Pulumi manages")
+    s3.create_bucket(Bucket="aptly-shadow-exports", CreateBucketConfiguration={"LocationConstraint": region})
+    print("created bucket aptly-shadow-exports, which no Pulumi stack manages")
     return 0
+
+
+def empty_and_delete(s3: Any, bucket: str) -> None:
+    """Delete every object version and delete marker of a (versioned) bucket, then the bucket."""
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                  for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if doomed:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed})
+    s3.delete_bucket(Bucket=bucket)
 
 
 if __name__ == "__main__":

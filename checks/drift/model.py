@@ -73,6 +73,8 @@ class ConfigurationDrift:
     items: tuple[AssetDrift, ...] = ()          # every compared asset, in sync ones included
     ignored: int = 0                            # live assets left out by the built-in and the user's ignore rules
     coverage: tuple[KindCoverage, ...] = ()     # per kind, sorted by kind
+    not_read: tuple[str, ...] = ()              # "kind name (id)" of state assets whose kind the live view did not
+                                                # read (no collector, or an unread scope): neither in sync nor missing
 
     def of(self, drift: DriftClass) -> list[AssetDrift]:
         return [i for i in self.items if i.drift is drift]

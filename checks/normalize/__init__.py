@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from checks.model import Asset
@@ -25,10 +25,18 @@ class Normalized:
     folded: int = 0
 
 
-def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = frozenset()) -> Normalized:
-    """Assets of every supported resource; `reviewed` holds the rule fingerprints of the review register."""
+def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = frozenset(),
+              group_names: Mapping[str, str] | None = None) -> Normalized:
+    """Assets of every supported resource; `reviewed` holds the rule fingerprints of the review register.
+
+    `group_names` (live view) maps a security group's id to the name its rules' fingerprints use: the name the
+    planned view gives it (`checks.drift.link.group_names` makes it from a stack's state)."""
     load_normalizers()
     index = Index(resources, reviewed=reviewed)
+    if group_names:
+        from checks.normalize.ec2.live_sg import LINKED_NAMES
+
+        index.memo[LINKED_NAMES] = dict(group_names)
     assets: list[Asset] = []
     unsupported: Counter[str] = Counter()
     folded = 0

@@ -113,9 +113,14 @@ def build_raw(res: Mapping[str, Any], file: ErrorSource, at: str, *, urn: Urn, u
 
 
 def _input_keys(res: Mapping[str, Any]) -> frozenset[str]:
-    """The properties the program set (state props also hold outputs the provider or AWS filled in)."""
+    """The properties the program set (state props also hold outputs the provider or AWS filled in). Inputs the
+    provider defaulted (an auto-generated `name`) are listed in `inputs.__defaults`: the program did not set them."""
     inputs = res.get("inputs")
-    return frozenset(k for k in inputs if not k.startswith("__")) if isinstance(inputs, dict) else frozenset()
+    if not isinstance(inputs, dict):
+        return frozenset()
+    defaults = inputs.get("__defaults")
+    defaulted = {d for d in defaults if isinstance(d, str)} if isinstance(defaults, list) else set()
+    return frozenset(k for k in inputs if not k.startswith("__") and k not in defaulted)
 
 
 def _parent(value: Any, file: ErrorSource, at: str) -> str | None:

@@ -220,3 +220,24 @@ def test_declared_default_security_group_without_rules_allows_nothing() -> None:
     other = make_raw(VPC, "other", {"cidrBlock": "10.1.0.0/16"})
     assert one(run_normalize(vpc, group, other), "ec2.vpc", "other").attributes[
         "default_security_group_allows_traffic"] is True
+
+
+def test_live_subnet_is_default_only_in_the_default_vpc() -> None:
+    """AWS has default subnets only in the default VPC; moto marks the first subnet of a zone in any VPC."""
+    from checks.live_types import EC2_SUBNET, EC2_VPC
+
+    def live(type_: str, name: str, props: dict[str, object]) -> object:
+        return make_raw(type_, name, {"region": "eu-west-1", "account": "123456789012", **props},
+                        source=SourceKind.LIVE, id=name)
+
+    raws = [live(EC2_VPC, "vpc-app", {"arn": "arn:vpc-app", "id": "vpc-app",
+                                      "vpc": {"VpcId": "vpc-app", "IsDefault": False}}),
+            live(EC2_VPC, "vpc-def", {"arn": "arn:vpc-def", "id": "vpc-def",
+                                      "vpc": {"VpcId": "vpc-def", "IsDefault": True}}),
+            live(EC2_SUBNET, "subnet-app", {"arn": "arn:subnet-app", "subnet": {
+                "VpcId": "vpc-app", "DefaultForAz": True, "MapPublicIpOnLaunch": False}, "routeTable": None}),
+            live(EC2_SUBNET, "subnet-def", {"arn": "arn:subnet-def", "subnet": {
+                "VpcId": "vpc-def", "DefaultForAz": True, "MapPublicIpOnLaunch": True}, "routeTable": None})]
+    subnets = {a.name: a for a in normalize(raws).assets if a.kind == "ec2.subnet"}  # type: ignore[arg-type]
+    assert subnets["subnet-app"].attributes["is_default"] is False
+    assert subnets["subnet-def"].attributes["is_default"] is True

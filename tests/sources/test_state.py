@@ -112,6 +112,18 @@ def test_outputs_win_over_inputs(in_tmp: Path) -> None:
     assert props["onlyAnInput"] == "kept"
 
 
+
+def test_inputs_the_provider_defaulted_are_not_what_the_program_set(in_tmp: Path) -> None:
+    """An auto-named resource's `name` is among its inputs in a real export, listed in `__defaults`."""
+    data = fixture_data("sample_export_v6_legacy_bucket.json")
+    bucket = data["deployment"]["resources"][2]
+    bucket["inputs"]["bucket"] = "docs-1a2b3c4"
+    bucket["inputs"]["acl"] = "private"
+    bucket["inputs"]["__defaults"] = ["bucket"]
+    raw = by_name(load_state(write_state(data)), "aws:s3/bucket:Bucket", "docs")
+    assert not raw.is_input("bucket")
+    assert raw.is_input("acl")
+
 # ---------------------------------------------------------------- aws 6.66: KMS, BucketV2 + SSE V2, SG, secrets
 
 

@@ -84,6 +84,12 @@ def routing(table: dict[str, Any] | None) -> tuple[Any, Any]:
     return igw, nat
 
 
+def _in_default_vpc(vpc_id: Any, index: Index) -> bool:
+    """Whether the subnet's VPC is the default VPC (True when the VPC was not read: AWS's own answer stands)."""
+    vpcs = [v for v in index.of_type(EC2_VPC) if (v.props.get("vpc") or {}).get("VpcId") == vpc_id]
+    return not vpcs or any(bool((v.props.get("vpc") or {}).get("IsDefault")) for v in vpcs)
+
+
 @register(EC2_SUBNET)
 def live_subnet(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
@@ -93,7 +99,8 @@ def live_subnet(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("vpc_id", subnet.get("VpcId"))
     b.set("cidr_block", subnet.get("CidrBlock"))
     b.set("availability_zone", subnet.get("AvailabilityZone"))
-    b.set("is_default", bool(subnet.get("DefaultForAz")))
+    # only the default VPC has default subnets (moto also marks the first subnet of a zone in any VPC)
+    b.set("is_default", bool(subnet.get("DefaultForAz")) and _in_default_vpc(subnet.get("VpcId"), index))
     b.set("map_public_ip_on_launch", bool(subnet.get("MapPublicIpOnLaunch")))
     igw, nat = routing(table)
     b.set("routes_to_internet_gateway", igw)

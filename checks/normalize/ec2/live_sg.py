@@ -14,7 +14,7 @@ planned view, which knows only elbv2 load balancers).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks.live_types import EC2_SECURITY_GROUP, tag_map
@@ -26,6 +26,8 @@ from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
 LB_KIND = "elbv2.load_balancer"
+LINKED_NAMES = "live_ec2_sg.linked_names"  # index.memo key: GroupId -> the planned view's name of the group
+LINKED_PROP = "linkedName"  # a live group's prop: the planned view's name of the group (set by checks.drift.link)
 SORT_KEYS = ("direction", "protocol", "from_port", "to_port", "peer_type", "peer")
 LB_PATHS = ("used_by_load_balancer", "used_by_internet_facing_load_balancer", "ingress_only_from_load_balancers")
 ERROR_PATHS: dict[str, tuple[str, ...]] = {
@@ -48,7 +50,22 @@ def group_name(raw: RawResource) -> str:
     return str(raw.props["group"].get("GroupName") or raw.props["id"])
 
 
-def _peer(rule: dict[str, Any], own: RawResource, groups: dict[str, RawResource]) -> tuple[Any, Any, Any]:
+def linked_names(index: Index) -> Mapping[str, str]:
+    """GroupId -> the name the planned view gives the group (`normalize(..., group_names=...)`, made by
+    `checks.drift.link` from the state): an auto-named group is `web` planned but `web-1a2b3c` live."""
+    found = index.memo.get(LINKED_NAMES)
+    return found if isinstance(found, Mapping) else {}
+
+
+def _fingerprint_name(raw: RawResource, names: Mapping[str, str]) -> str:
+    """The linked name (`normalize(group_names=...)`, else the `linkedName` prop `checks.drift.link.link_to_state`
+    sets), else the live GroupName."""
+    linked = raw.props.get(LINKED_PROP)
+    return names.get(raw.props["id"]) or (linked if isinstance(linked, str) and linked else group_name(raw))
+
+
+def _peer(rule: dict[str, Any], own: RawResource, groups: dict[str, RawResource],
+          names: Mapping[str, str]) -> tuple[Any, Any, Any]:
     """(peer_type, peer, the peer group's raw resource if it is in the scan)."""
     if rule.get("CidrIpv4"):
         return "cidr_ipv4", rule["CidrIpv4"], None
@@ -58,10 +75,12 @@ def _peer(rule: dict[str, Any], own: RawResource, groups: dict[str, RawResource]
         return "prefix_list", rule["PrefixListId"], None
     ref = (rule.get("ReferencedGroupInfo") or {}).get("GroupId")
     if ref == own.props["id"]:
-        return "self", group_name(own), own
+        return "self", _fingerprint_name(own, names), own
     target = groups.get(ref) if ref else None
     if target is not None:
-        return "security_group", group_name(target), target
+        return "security_group", _fingerprint_name(target, names), target
+    if ref and ref in names:
+        return "security_group", names[ref], None
     return "security_group", ref or UNKNOWN, None
 
 
@@ -71,14 +90,15 @@ def group_rules(index: Index, raw: RawResource) -> list[tuple[dict[str, Any], Ra
     found = index.memo.get(key)
     if isinstance(found, list):
         return found
-    name = group_name(raw)
+    names = linked_names(index)
+    name = _fingerprint_name(raw, names)
     groups = groups_by_id(index)
     out: list[tuple[dict[str, Any], RawResource | None]] = []
     for rule in raw.props.get("rules") or []:
         direction = "egress" if rule.get("IsEgress") else "ingress"
         protocol = normalize_protocol(rule.get("IpProtocol"))
         low, high = normalize_ports(protocol, rule.get("FromPort"), rule.get("ToPort"))
-        peer_type, peer, peer_group = _peer(rule, raw, groups)
+        peer_type, peer, peer_group = _peer(rule, raw, groups, names)
         entry = rule_entry(name, direction, protocol, low, high, peer_type, peer, rule.get("Description"))
         out.append((entry, peer_group))
     # AWS lists rules in no documented order: sort them so that two scans of the same group compare equal

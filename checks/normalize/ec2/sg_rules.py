@@ -1,8 +1,9 @@
 """Security group rules: inline `ingress[]`/`egress[]` and standalone rule resources, one entry per (rule, peer).
 
 A rule's fingerprint is the first 16 hex characters of sha256("group_name|direction|protocol|from|to|peer") with
-null ports written as the empty string; a rule whose group name, protocol, ports or peer is unknown has no
-fingerprint. Rule facts are memoized per group in `index.memo`.
+null ports written as the empty string (group_name and a group peer are the planned view's names:
+`fingerprint_name`); a rule whose group name, protocol, ports or peer is unknown has no fingerprint. Rule facts
+are memoized per group in `index.memo`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ def group_name(raw: RawResource) -> Any:
     return name if isinstance(name, str) and name else (raw.name or urn_name(raw.urn))
 
 
+def fingerprint_name(raw: RawResource) -> Any:
+    """The group name in its rules' fingerprints: the planned view's name. A state file also holds the physical
+    name the provider made up for an auto-named group (`web-1a2b3c`), which the planned view never sees: unless the
+    program set `name` (the state's inputs say), the logical name is used, so that planned, state and (linked, see
+    `checks.drift.link`) live fingerprints of the same rule are equal."""
+    if raw.type != DEFAULT_SECURITY_GROUP and raw.input_keys is not None and not raw.is_input("name"):
+        return raw.name or urn_name(raw.urn)
+    return group_name(raw)
+
+
 def normalize_protocol(value: Any) -> Any:
     value = unwrap(value)
     if value is UNKNOWN or value is None:
@@ -92,7 +103,7 @@ def fingerprint(name: Any, direction: str, protocol: Any, low: Any, high: Any, p
 def _group_peer(index: Index, rule_owner: RawResource, prop: str, value: Any, use_deps: bool) -> Peer:
     refs = resolve_refs(index, rule_owner, prop, GROUP_TOKENS, value=value, use_deps=use_deps, scalar=True)
     if refs.targets:
-        return ("security_group", group_name(refs.targets[0]), refs.targets[0])
+        return ("security_group", fingerprint_name(refs.targets[0]), refs.targets[0])
     if refs.external:
         return ("security_group", refs.shown(refs.external[0]), None)
     return ("security_group", UNKNOWN, None)
@@ -125,7 +136,7 @@ def _inline_rules(index: Index, group: RawResource, direction: str) -> list[_Rul
     # an unknown group reference can only be matched to its dependency when it is the only one in the list
     unknown_refs = sum(flatten(i.get("securityGroups"))[1] for i in items if isinstance(i, dict))
     rules: list[_Rule] = []
-    own = group_name(group)
+    own = fingerprint_name(group)
     for item in items:
         if item is UNKNOWN:
             rules.append(_Rule(direction, UNKNOWN, UNKNOWN, UNKNOWN, [(UNKNOWN, UNKNOWN, None)], UNKNOWN))
@@ -229,13 +240,13 @@ def group_facts(index: Index, group: RawResource) -> GroupFacts:
     found = index.memo.get(key)
     if isinstance(found, GroupFacts):
         return found
-    name = group_name(group)
+    name = fingerprint_name(group)
     rules: list[_Rule] = _inline_rules(index, group, "ingress") + _inline_rules(index, group, "egress")
     rules += [_standalone_rule(index, r, name, group)
               for r in index.referencing(group, RULE_TOKENS, "securityGroupId")]
     pairs = _dedupe([e for rule in rules for e in _entries(name, rule)])
     entries = [entry for entry, _ in pairs]
     peers = tuple((e["peer_type"], e["peer"], g) for e, g in pairs if e["direction"] != "egress")
-    facts = GroupFacts(name, entries, internet_ingress(entries), peers)
+    facts = GroupFacts(group_name(group), entries, internet_ingress(entries), peers)
     index.memo[key] = facts
     return facts

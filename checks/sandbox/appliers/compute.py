@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.sandbox.context import Applier, ApplyContext, Outputs, drop_none, tag_list
+from checks.sandbox.interfaces import ecs_interface
 
 
 def certificate(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outputs]:
@@ -186,6 +187,8 @@ def ecs_service(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outpu
                                                               "rollback": bool(breaker.get("rollback"))}}
         if breaker else None,
         tags=_ecs_tags(props) or None))["service"]
+    if network:
+        ecs_interface(ctx, list(network.get("subnets") or []), list(network.get("securityGroups") or []))
     return service["serviceArn"], {"name": name, "arn": service["serviceArn"]}
 
 

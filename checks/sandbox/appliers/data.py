@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.sandbox.context import Applier, ApplyContext, Outputs, drop_none, tag_list
+from checks.sandbox.interfaces import rds_interface
 
 
 def db_subnet_group(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outputs]:
@@ -63,6 +64,7 @@ def db_instance(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outpu
     tags = tag_list(props)
     db = ctx.client("rds").create_db_instance(DBInstanceIdentifier=identifier, **args,
                                               **drop_none(Tags=tags or None))["DBInstance"]
+    rds_interface(ctx, props.get("dbSubnetGroupName"), list(props.get("vpcSecurityGroupIds") or []))
     endpoint = db.get("Endpoint") or {}
     address, port = endpoint.get("Address"), endpoint.get("Port")
     outputs = {"arn": db["DBInstanceArn"], "identifier": identifier, "resourceId": db.get("DbiResourceId"),

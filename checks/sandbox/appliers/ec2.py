@@ -38,8 +38,9 @@ def subnet(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outputs]:
                                 TagSpecifications=tag_specs(props, "subnet"),
                                 **drop_none(AvailabilityZone=props.get("availabilityZone")))["Subnet"]
     subnet_id = created["SubnetId"]
-    if props.get("mapPublicIpOnLaunch"):
-        ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
+    # set either way: AWS's default is false, but moto makes the first subnet of an availability zone public
+    ec2.modify_subnet_attribute(SubnetId=subnet_id,
+                                MapPublicIpOnLaunch={"Value": bool(props.get("mapPublicIpOnLaunch"))})
     return subnet_id, {"arn": created.get("SubnetArn") or ctx.arn("ec2", f"subnet/{subnet_id}"),
                        "availabilityZone": created["AvailabilityZone"], "ownerId": ctx.account_id}
 
