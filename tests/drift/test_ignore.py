@@ -106,3 +106,11 @@ def test_fail_bad_ignore_file_is_one_line_naming_file_line_and_field(tmp_path: P
         IgnoreRules.load(write(tmp_path, text))
     assert len(str(err.value).splitlines()) == 1
     assert str(err.value).startswith(message), str(err.value)
+
+
+def test_the_drift_workflows_ignore_file_is_valid() -> None:
+    from tests.paths import ROOT
+
+    rules = IgnoreRules.load(ROOT / ".github" / "drift-ignore.yaml")
+    assert [r.reason for r in rules.rules] == [
+        "Control Tower's log-archive buckets are created and governed by AWS Control Tower, not by Pulumi"]
