@@ -66,19 +66,19 @@ def drift(
     told = Console(stderr=True, highlight=False, soft_wrap=True) if quiet else console
     if sandbox is not None:
         session, endpoint_url = sandbox.session(), sandbox.endpoint
-        told.print(f"reading the sandbox at {sandbox.endpoint} with its fake credentials (recorded in "
-                   f"{sandbox_dir / 'sandbox.json'})", markup=False)
+        reading = (f"reading the sandbox at {sandbox.endpoint} with its fake credentials (recorded in "
+                   f"{sandbox_dir / 'sandbox.json'})")
     else:
         where = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
-        told.print(f"reading {where or 'AWS (default endpoints)'} with credentials from "
-                   f"{credentials_source(profile, role_arn)}", markup=False)
+        reading = f"reading {where or 'AWS (default endpoints)'} with credentials from " \
+                  f"{credentials_source(profile, role_arn)}"
     scan = ScanRequest(profile=profile, regions=split_values(regions), endpoint_url=endpoint_url, role_arn=role_arn,
                        session=session, waivers=waivers, settings=settings, sg_register=sg_register, fail_on=fail_on,
                        timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     req = DriftRequest(scan=scan, states=tuple(state), backend=backend, stacks=split_values(stack), ignore=ignore,
                        store=store, program=program)
     with progress_bar(Console(stderr=True)) as progress:
-        result = run_drift(req, progress=progress)
+        result = run_drift(req, progress=progress, before_live=lambda: told.print(reading, markup=False))
     try:
         written = write_drift_reports(result, formats, out)
     except OSError as err:

@@ -42,7 +42,10 @@ class DriftRequest:
     default_store: Path = field(default=DEFAULT_STORE)
 
 
-def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None) -> DriftReport:
+def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None,
+              before_live: Callable[[], None] | None = None) -> DriftReport:
+    """`before_live` is called once the input is known good, just before the live read (the CLI says where it
+    reads from then, not before a usage error)."""
     if not req.states and not req.backend:
         raise InputError("drift compares the live account with what Pulumi deployed: give the state",
                          where="--state / --backend",
@@ -54,6 +57,8 @@ def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], No
     states = load_states(list(req.states), req.backend, list(req.stacks))
     url = store_url(req.store, req.default_store)
     with open_store(url) as store:   # a corrupt, foreign or newer store stops the run before the live read
+        if before_live is not None:
+            before_live()
         live = read_live(req.scan, progress=progress)
         state_raw = [r for s in states for r in s.resources]
         live_raw = link_to_state(live.resources, state_raw)
