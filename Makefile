@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint bench bench-live clean
+.PHONY: install demo test test-fast lint bench bench-live bench-drift clean
 
 # constraints.txt pins every package (transitive ones too) to the tested versions; pyproject.toml has the ranges.
 $(STAMP): pyproject.toml constraints.txt
@@ -34,6 +34,9 @@ bench: $(STAMP)
 
 bench-live: $(STAMP)
 	$(BIN)/python bench/bench_live.py --resources 2000
+
+bench-drift: $(STAMP)
+	$(BIN)/python bench/bench_drift.py
 
 clean:
 	rm -rf $(VENV) clearance-out .pytest_cache .mypy_cache .ruff_cache
