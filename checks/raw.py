@@ -94,12 +94,12 @@ def _plaintext(text: Any) -> Any:
         return UNKNOWN
     except ValueError:  # not JSON, or a number of more digits than int() converts
         return Secret(text)
-    if _depth(decoded) > MAX_PLAINTEXT_DEPTH:
+    if json_depth(decoded) > MAX_PLAINTEXT_DEPTH:
         return UNKNOWN
     return Secret(convert_value(decoded))
 
 
-def _depth(value: Any) -> int:
+def json_depth(value: Any) -> int:
     """How deeply lists and objects nest in a decoded JSON value, counted without recursion."""
     deepest = 0
     pending = [(value, 1)]

@@ -3,15 +3,23 @@ history store and rendered as HTML, JSON, Markdown and an evidence CSV."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from checks.cli.common import FailOnOption, QuietOption, RegisterOption, SettingsOption, WaiversOption, split_values
-from checks.cli.scan import UNTRUSTED_HINT, credentials_source, progress_bar
+from checks.cli.scan import (
+    EndpointOption,
+    ProfileOption,
+    RegionsOption,
+    RoleOption,
+    SandboxDirOption,
+    TimeoutOption,
+    live_target,
+    progress_bar,
+)
 from checks.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -32,17 +40,14 @@ def drift(
                                                    "(default clearance-out/history.db).")] = None,
     program: Annotated[str | None, typer.Option(help="The Pulumi program folder, named in the command that reviews "
                                                      "new security-group rules.")] = None,
-    profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
-    regions: Annotated[list[str], typer.Option("--regions", help="Regions (comma-separated or repeated); 'all' = "
-                                                                 "every enabled region.")] = [],  # noqa: B006
-    endpoint_url: Annotated[str | None, typer.Option(help="AWS endpoint (the sandbox, LocalStack...).")] = None,
-    role_arn: Annotated[str | None, typer.Option(help="Role to assume for the live read.")] = None,
-    timeout: Annotated[float | None, typer.Option(min=0.1, show_default=False,
-                                                  help="Seconds the live read may take (default 300).")] = None,
+    profile: ProfileOption = None,
+    regions: RegionsOption = [],  # noqa: B006
+    endpoint_url: EndpointOption = None,
+    role_arn: RoleOption = None,
+    timeout: TimeoutOption = None,
     format: Annotated[list[str], typer.Option("--format", "-f", help=DRIFT_FORMATS_HELP)] = ["html,json,markdown,csv"],  # noqa: A002, B006
     out: Annotated[Path, typer.Option(help="Folder for the drift report files.")] = Path("clearance-out/drift"),
-    sandbox_dir: Annotated[Path, typer.Option(help="Where `clearance sandbox up --out` put the running sandbox; "
-                                                   "used when no account is named.")] = Path("clearance-out"),
+    sandbox_dir: SandboxDirOption = Path("clearance-out"),
     fail_on: FailOnOption = None,
     waivers: WaiversOption = None,
     settings: SettingsOption = None,
@@ -52,7 +57,6 @@ def drift(
     """Compare the live account with Pulumi's state and with the stored runs; exit 3 when drift is found."""
     from checks.flows.drift import DriftRequest, run_drift
     from checks.flows.scan import DEFAULT_TIMEOUT, ScanRequest
-    from checks.sandbox import read_sandbox
     from reports.drift import DRIFT_FORMATS, write_drift_reports
 
     console = Console(highlight=False, soft_wrap=True)
@@ -60,25 +64,16 @@ def drift(
     unknown = [f for f in formats if f not in DRIFT_FORMATS]
     if unknown:
         raise InputError(f"unknown drift format '{unknown[0]}' (known: {', '.join(DRIFT_FORMATS)})", where="--format")
-    session: Any = None
-    named = profile or endpoint_url or role_arn or os.environ.get("AWS_ENDPOINT_URL")
-    sandbox = None if named else read_sandbox(sandbox_dir, hint=UNTRUSTED_HINT)
+    target = live_target(profile, endpoint_url, role_arn, sandbox_dir, "reading")
     told = Console(stderr=True, highlight=False, soft_wrap=True) if quiet else console
-    if sandbox is not None:
-        session, endpoint_url = sandbox.session(), sandbox.endpoint
-        reading = (f"reading the sandbox at {sandbox.endpoint} with its fake credentials (recorded in "
-                   f"{sandbox_dir / 'sandbox.json'})")
-    else:
-        where = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
-        reading = f"reading {where or 'AWS (default endpoints)'} with credentials from " \
-                  f"{credentials_source(profile, role_arn)}"
-    scan = ScanRequest(profile=profile, regions=split_values(regions), endpoint_url=endpoint_url, role_arn=role_arn,
-                       session=session, waivers=waivers, settings=settings, sg_register=sg_register, fail_on=fail_on,
+    scan = ScanRequest(profile=profile, regions=split_values(regions), endpoint_url=target.endpoint_url,
+                       role_arn=role_arn, session=target.session, waivers=waivers, settings=settings,
+                       sg_register=sg_register, fail_on=fail_on,
                        timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     req = DriftRequest(scan=scan, states=tuple(state), backend=backend, stacks=split_values(stack), ignore=ignore,
                        store=store, program=program)
     with progress_bar(Console(stderr=True)) as progress:
-        result = run_drift(req, progress=progress, before_live=lambda: told.print(reading, markup=False))
+        result = run_drift(req, progress=progress, before_live=lambda: told.print(target.told, markup=False))
     try:
         written = write_drift_reports(result, formats, out)
     except OSError as err:

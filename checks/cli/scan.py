@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -65,23 +66,55 @@ def credentials_source(profile: str | None, role_arn: str | None) -> str:
     return f"role {role_arn} assumed with {base}" if role_arn else base
 
 
+ProfileOption = Annotated[str | None, typer.Option(help="AWS profile.")]
+RegionsOption = Annotated[list[str], typer.Option(
+    "--regions", help="Regions (comma-separated or repeated); 'all' = every enabled region; default: the session's.")]
+EndpointOption = Annotated[str | None, typer.Option(help="AWS endpoint (the sandbox, LocalStack...).")]
+RoleOption = Annotated[str | None, typer.Option(help="Role to assume for the live read.")]
+TimeoutOption = Annotated[float | None, typer.Option(
+    min=0.1, help="Seconds the whole live read may take (default 300); what is not read by then is an error.",
+    show_default=False)]
+SandboxDirOption = Annotated[Path, typer.Option(help="Where `clearance sandbox up --out` put the running sandbox; "
+                                                     "used when no account is named.")]
+
+
+@dataclass(frozen=True)
+class LiveTarget:
+    """Where a live read goes: the sandbox's session and endpoint when no account is named, else none (the
+    request's profile or role), and the line that says so."""
+
+    session: Any
+    endpoint_url: str | None
+    told: str
+
+
+def live_target(profile: str | None, endpoint_url: str | None, role_arn: str | None, sandbox_dir: Path,
+                verb: str) -> LiveTarget:
+    """The running sandbox when no account is named (and its file is trusted), else the named account."""
+    from checks.sandbox import read_sandbox
+
+    named = profile or endpoint_url or role_arn or os.environ.get("AWS_ENDPOINT_URL")
+    sandbox = None if named else read_sandbox(sandbox_dir, hint=UNTRUSTED_HINT)
+    if sandbox is not None:
+        return LiveTarget(sandbox.session(), sandbox.endpoint,
+                          f"{verb} the sandbox at {sandbox.endpoint} with its fake credentials (recorded in "
+                          f"{sandbox_dir / 'sandbox.json'}; no --profile or --endpoint-url given)")
+    where = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    return LiveTarget(None, endpoint_url, f"{verb} {where or 'AWS (default endpoints)'} with credentials from "
+                                          f"{credentials_source(profile, role_arn)}")
+
+
 def scan(
-    profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
-    regions: Annotated[list[str], typer.Option(
-        "--regions", help="Regions (comma-separated or repeated); 'all' = every enabled region; default: the session's."
-    )] = [],  # noqa: B006
-    endpoint_url: Annotated[str | None, typer.Option(help="AWS endpoint (the sandbox, LocalStack...).")] = None,
-    role_arn: Annotated[str | None, typer.Option(help="Role to assume for the scan.")] = None,
+    profile: ProfileOption = None,
+    regions: RegionsOption = [],  # noqa: B006
+    endpoint_url: EndpointOption = None,
+    role_arn: RoleOption = None,
     max_workers: Annotated[int, typer.Option(min=1, max=64, help="Parallel API workers.")] = 8,
-    timeout: Annotated[float | None, typer.Option(
-        min=0.1, help="Seconds the whole scan may take (default 300); what is not read by then is an error.",
-        show_default=False,
-    )] = None,
+    timeout: TimeoutOption = None,
     services: Annotated[list[str], typer.Option("--services", help="Only these collectors (comma-separated).")] = [],  # noqa: B006
     format: FormatOption = ["console"],  # noqa: A002, B006
     out: OutOption = Path("clearance-out"),
-    sandbox_dir: Annotated[Path, typer.Option(help="Where `clearance sandbox up --out` put the running sandbox; "
-                                                   "used when no account is named.")] = Path("clearance-out"),
+    sandbox_dir: SandboxDirOption = Path("clearance-out"),
     fail_on: FailOnOption = None,
     waivers: WaiversOption = None,
     settings: SettingsOption = None,
@@ -93,7 +126,6 @@ def scan(
     """Scan a live AWS account (read-only), or the running sandbox when no account is named."""
     from checks.collectors import load_collectors
     from checks.flows.scan import DEFAULT_TIMEOUT, ScanRequest, run_scan
-    from checks.sandbox import read_sandbox
 
     console = Console(highlight=False, soft_wrap=True)
     formats = parse_formats(format)
@@ -102,21 +134,13 @@ def scan(
     bad = [s for s in chosen if s not in known]
     if bad:
         raise InputError(f"unknown service '{bad[0]}' (known: {', '.join(sorted(known))})", where="--services")
-    session: Any = None
-    named = profile or endpoint_url or role_arn or os.environ.get("AWS_ENDPOINT_URL")
-    sandbox = None if named else read_sandbox(sandbox_dir, hint=UNTRUSTED_HINT)
+    target = live_target(profile, endpoint_url, role_arn, sandbox_dir, "scanning")
     # always said, on stderr under -q: where the scan goes and with whose credentials is never a surprise
     told = Console(stderr=True, highlight=False, soft_wrap=True) if quiet else console
-    if sandbox is not None:
-        session, endpoint_url = sandbox.session(), sandbox.endpoint
-        told.print(f"scanning the sandbox at {sandbox.endpoint} with its fake credentials (recorded in "
-                   f"{sandbox_dir / 'sandbox.json'}; no --profile or --endpoint-url given)", markup=False)
-    else:
-        where = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
-        told.print(f"scanning {where or 'AWS (default endpoints)'} with credentials from "
-                   f"{credentials_source(profile, role_arn)}", markup=False)
-    req = ScanRequest(profile=profile, regions=split_values(regions), endpoint_url=endpoint_url, role_arn=role_arn,
-                      max_workers=max_workers, services=chosen, session=session, waivers=waivers,
+    told.print(target.told, markup=False)
+    req = ScanRequest(profile=profile, regions=split_values(regions), endpoint_url=target.endpoint_url,
+                      role_arn=role_arn, max_workers=max_workers, services=chosen, session=target.session,
+                      waivers=waivers,
                       settings=settings, sg_register=sg_register, fail_on=fail_on,
                       timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     with progress_bar(Console(stderr=True)) as progress:

@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 
 from checks.errors import InputError
-from checks.raw import RawResource
+from checks.raw import RawResource, json_depth
 from checks.sources.backends_cloud import read_cloud, safe
 from checks.sources.backends_diy import Checkpoint, FileStore, S3Store, Store
 from checks.sources.jsonfile import MAX_DEPTH, FileSource
@@ -200,16 +200,6 @@ def parse_json(raw: bytes, where: str) -> dict[str, Any]:
         raise InputError(f"the JSON cannot be read (too deep, or a number too long): {RESTORE}", where=where) from None
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object at the top level: {RESTORE}", where=where)
-    if _depth(data) > MAX_DEPTH:
+    if json_depth(data) > MAX_DEPTH:
         raise InputError(f"the JSON is nested too deeply (more than {MAX_DEPTH} levels): {RESTORE}", where=where)
     return data
-
-
-def _depth(value: Any) -> int:
-    deepest, pending = 0, [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            pending.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
-    return deepest
