@@ -163,7 +163,7 @@ def _matched(state: Asset, live: Asset, stacks: Mapping[str, str]) -> AssetDrift
     changes, not_compared = diff(state, live)
     drift = DriftClass.CHANGED if any(not c.secret for c in changes) else DriftClass.IN_SYNC
     return AssetDrift(kind=live.kind, id=live.id if is_arn(live.id) or not is_arn(state.id) else state.id,
-                      name=state.name, drift=drift, account=live.account or state.account,
+                      name=live.name, drift=drift, account=live.account or state.account,
                       region=live.region or state.region, stack=stacks.get(state.urn or ""), urn=state.urn,
                       location=state.location, changes=changes, not_compared=not_compared)
 

@@ -102,7 +102,9 @@ def test_pass_linked_groups_in_sync_and_aws_defaults_ignored(views: Views) -> No
     state = normalize(views.state_raw).assets
     live = normalize(link_to_state(views.live_raw, views.state_raw)).assets  # as the drift flow links them
     drift = compare(state, live, ignore=IgnoreRules())
-    groups = {i.name: i for i in drift.items if i.kind == "ec2.security_group" and i.drift is not DriftClass.UNMANAGED}
+    # keyed by the Pulumi name (the urn's last part): drift items carry the live (AWS) name, as findings do
+    groups = {(i.urn or "").rsplit("::", 1)[-1]: i for i in drift.items
+              if i.kind == "ec2.security_group" and i.drift is not DriftClass.UNMANAGED}
     assert {n: (g.drift, g.changes) for n, g in groups.items()} == {n: (DriftClass.IN_SYNC, ()) for n in GROUPS}
     unmanaged = [(i.kind, i.name) for i in drift.of(DriftClass.UNMANAGED)]
     assert all(kind != "ec2.security_group" for kind, _ in unmanaged), unmanaged  # default groups are AWS's

@@ -173,7 +173,8 @@ def test_out_of_band_changes_are_configuration_and_compliance_drift(
     assert [e.message for e in validator.iter_errors(doc)] == []
     conf = doc["configuration_drift"]
     assert sorted((i["kind"], i["name"]) for i in conf["changed"]) == [
-        ("ec2.security_group", "app"), ("kms.key", "backup-key"), ("s3.bucket", "customer-data")]
+        ("ec2.security_group", "aptly-dev-app"), ("kms.key", "alias/aptly-dev-backup"),
+        ("s3.bucket", f"aptly-dev-customer-data-{ACCOUNT}-{REGION}")]  # the live (AWS) names, as in the findings
     by_kind = {i["kind"]: i for i in conf["changed"]}
     key_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{story.key_id()}"
     assert by_kind["kms.key"]["id"] == key_arn
