@@ -7,13 +7,14 @@ folder are the whole old set or the whole new one, never a mix, whatever fails, 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Protocol
 
 from checks.model import Finding, Severity, Status
-from checks.plugins import import_package
 from checks.report import Report
+from reports import format_names
 
 FILE_STEM = "clearance"
 
@@ -64,8 +65,10 @@ def register(renderer: Renderer, registry: MutableMapping[str, Renderer] | None 
 
 
 def renderers() -> dict[str, Renderer]:
-    """Import every format module of this package once (each registers its renderer) and return the registry."""
-    import_package("reports")
+    """Import every format module of this package once (each registers its renderer) and return the registry. Only
+    the check report's formats: the drift report's package (`reports/drift/`, Jinja2) loads when drift runs."""
+    for name in format_names():
+        importlib.import_module(f"reports.{name}")
     return RENDERERS
 
 
