@@ -22,12 +22,12 @@ from checks.drift.model import DriftReport
 from checks.drift.rules import unreviewed_rules
 from checks.errors import InputError
 from checks.flows.assess import assess, build_report, prepare
-from checks.flows.history import DEFAULT_STORE, catalog_version
+from checks.flows.history import DEFAULT_STORE
 from checks.flows.scan import ScanRequest, read_live, scan_options
 from checks.model import SourceKind
 from checks.normalize import normalize
 from checks.sources.backends import load_states
-from checks.store import RunRecord, open_store, safe_url, store_url
+from checks.store import RunRecord, catalog_version, open_store, safe_url, store_url
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], No
         counts = Counter(i.drift.value for i in configuration.items)
         recorded = store.record(RunRecord(
             target=live.key, view=SourceKind.LIVE, started_at=now, tool_version=tool_version(),
-            catalog_version=catalog_version(), findings=report.findings, configuration=dict(counts)))
+            catalog_version=catalog_version(report.controls), findings=report.findings, configuration=dict(counts)))
         trend = store.trend(live.key)
     return DriftReport(
         report=report, configuration=configuration, compliance=recorded.compliance, trend=trend,

@@ -6,27 +6,14 @@ sandbox's port): `program infra/ (stack dev)`, `account 123456789012 (eu-west-1)
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
 from checks import tool_version
-from checks.paths import policies_dir
 from checks.report import Report
-from checks.store import Recorded, RunRecord, open_store, safe_url, store_url
+from checks.store import Recorded, RunRecord, catalog_version, open_store, safe_url, store_url
 
 DEFAULT_STORE = Path("clearance-out") / "history.db"
-
-
-def catalog_version() -> str:
-    """A content hash of the catalog in use (controls and frameworks): runs evaluated by different catalogs are
-    told apart in the history."""
-    digest = hashlib.sha256()
-    root = policies_dir()
-    for path in sorted(p for sub in ("controls", "frameworks") for p in (root / sub).glob("*.yaml")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def record(report: Report, key: str, store: str | None, *, default: Path = DEFAULT_STORE,
@@ -37,5 +24,6 @@ def record(report: Report, key: str, store: str | None, *, default: Path = DEFAU
     with open_store(url) as opened:
         recorded = opened.record(RunRecord(
             target=key, view=report.view, started_at=report.generated_at, tool_version=tool_version(),
-            catalog_version=catalog_version(), findings=report.findings, configuration=dict(configuration or {})))
+            catalog_version=catalog_version(report.controls), findings=report.findings,
+            configuration=dict(configuration or {})))
     return recorded, safe_url(url)
