@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.exceptions import ReadTimeoutError
+from botocore.retries import standard
 
 # the reasons (see base._attempt) of a call whose endpoint did not answer: the endpoint is dead for this scan
 CONNECTION_FAILURES = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError",
@@ -122,20 +123,32 @@ _WATCHED_LOCK = threading.Lock()
 
 
 def watch(client: Any, health: Health, endpoint: str, timeout_attempts: int) -> None:
-    """Tie `client` to `health` and stop botocore retrying timeouts past `timeout_attempts` or the deadline."""
+    """Tie `client` to `health`: botocore retries timeouts at most `timeout_attempts` times in all, and never sleeps
+    past the deadline. Which other errors are retried, and for how long, is botocore's own standard policy; a retry
+    whose backoff would end after the deadline is not made, so the call fails now with its own error (a throttled
+    call is reported as throttled), not later with the deadline's."""
     with _WATCHED_LOCK:
         _WATCHED[client] = (health, endpoint)
-
-    def no_more_retries(attempts: int = 1, caught_exception: Any = None, **_: Any) -> bool | None:
-        if isinstance(caught_exception, BotoConnectionError | ReadTimeoutError):
-            if attempts >= timeout_attempts or health.expired():
-                return False  # False, not None: the retry handlers after this one are not asked
-        elif health.expired():
-            return False
-        return None
-
     service = client.meta.service_model.service_id.hyphenize()
-    client.meta.events.register_first(f"needs-retry.{service}", no_more_retries)
+    events = standard.RetryEventAdapter()
+    policy = standard.RetryPolicy(
+        retry_checker=standard.StandardRetryConditions(max_attempts=client.meta.config.retries["total_max_attempts"]),
+        retry_backoff=standard.ExponentialBackoff(
+            service_name=service, throttling_detector=standard.ThrottlingErrorDetector(events)))
+
+    def retry_within_deadline(attempts: int = 1, caught_exception: Any = None, **rest: Any) -> float | bool | None:
+        if isinstance(caught_exception, BotoConnectionError | ReadTimeoutError) and attempts >= timeout_attempts:
+            return False  # False, not None: botocore's own handler, asked after this one, is not heeded
+        left = health.remaining()
+        if left is None:
+            return None  # no deadline: botocore's handler decides
+        context = events.create_retry_context(attempts=attempts, caught_exception=caught_exception, **rest)
+        if left <= 0 or not policy.should_retry(context):
+            return False
+        delay: float = policy.compute_retry_delay(context)
+        return delay if delay < left else False
+
+    client.meta.events.register_first(f"needs-retry.{service}", retry_within_deadline)
     name = client.meta.service_model.service_name  # "elbv2": the prefix of Collector.operations
     client.meta.events.register(f"before-call.{service}", _track(name, True))
     client.meta.events.register(f"after-call.{service}", _track(name, False))

@@ -123,3 +123,44 @@ def test_after_a_connection_failure_the_endpoint_fails_at_once() -> None:
         None, f"EndpointConnectionError kms:DescribeKey (endpoint kms {REGION} did not answer earlier in this scan: "
               "EndpointConnectionError kms:ListKeys)")
     assert attempts == []  # nothing was sent
+
+
+def _throttled_kms(health: object, monkeypatch: pytest.MonkeyPatch, backoff: float) -> tuple[object, list[int]]:
+    """A KMS client of a scope under `health` whose every ListKeys is throttled; botocore's backoff is `backoff`
+    seconds (no adaptive rate-limit wait), so only the deadline decides whether a retry is made."""
+    from botocore.retries import bucket, standard
+
+    from checks.collectors.base import ClientSettings, Scope
+    from tests.collectors.conftest import throttle
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: backoff)
+    monkeypatch.setattr(bucket.TokenBucket, "acquire", lambda self, amount=1, block=True: True)
+    sc = Scope(boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"),
+               REGION, ACCOUNT, endpoint_url="http://127.0.0.1:9", settings=ClientSettings(max_attempts=3),
+               health=health)  # type: ignore[arg-type]
+    kms = sc.client("kms")
+    return kms, throttle(kms, "ListKeys", times=100)
+
+
+def test_a_retry_whose_backoff_outlasts_the_deadline_is_not_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's backoff for a throttled call grows to 8 s and more: with 2 s left, a 30 s backoff is not slept
+    (the scan would overrun its --timeout); the call fails now, as throttled, after its one attempt."""
+    from checks.collectors.base import call
+    from checks.collectors.endpoints import Health
+
+    kms, seen = _throttled_kms(Health(timeout=2.0), monkeypatch, backoff=30.0)
+    started = time.monotonic()
+    assert call(kms, "list_keys") == (None, "Throttled kms:ListKeys (still throttled after retries)")
+    assert time.monotonic() - started < 1.5
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize("timeout", [None, 60.0], ids=["no-deadline", "deadline-far"])
+def test_retries_that_fit_the_deadline_follow_botocores_policy(monkeypatch: pytest.MonkeyPatch,
+                                                               timeout: float | None) -> None:
+    from checks.collectors.base import call
+    from checks.collectors.endpoints import Health
+
+    kms, seen = _throttled_kms(Health(timeout=timeout), monkeypatch, backoff=0.01)
+    assert call(kms, "list_keys") == (None, "Throttled kms:ListKeys (still throttled after retries)")
+    assert len(seen) == 4  # the first attempt and max_attempts=3 retries
