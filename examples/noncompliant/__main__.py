@@ -299,3 +299,16 @@ aws.rds.Cluster("metrics", engine="postgres", engine_version="16.4", db_cluster_
                 manage_master_user_password=True, db_subnet_group_name=db_subnets.name,
                 vpc_security_group_ids=[db_sg.id], skip_final_snapshot=True, storage_encrypted=True,
                 kms_key_id=data_key.arn, backup_retention_period=14, publicly_accessible=True, tags=backed_up)
+
+# ---------------------------------------------------------------- more cases, one file per area of the catalog
+import cases_backup  # noqa: E402
+import cases_compute  # noqa: E402
+import cases_firewall  # noqa: E402
+import cases_keys  # noqa: E402
+import cases_load_balancing  # noqa: E402
+import cases_scope  # noqa: E402
+import cases_storage  # noqa: E402
+
+for cases in (cases_backup, cases_compute, cases_firewall, cases_keys, cases_load_balancing, cases_scope,
+              cases_storage):
+    cases.declare(globals())
