@@ -6,10 +6,12 @@ Pure functions over (frameworks, controls, findings); no I/O. A requirement's st
                 `manual: true`; the meta-tests keep the two in agreement for the shipped catalog)
 - `no-data`     controls are mapped, but they evaluated no asset (e.g. IAM controls on a program without users)
 - `pass`        every finding of its controls is pass, not_applicable or waived
+- `partial`     as `pass`, but the framework marks the requirement `evidence: {level: partial}`: its controls check
+                a proxy or a part of it, so passing controls do not show it met (the reason is in `evidence_why`)
 - `fail`        some finding of its controls is fail
 - `incomplete`  no fail, but some finding is unknown or error: the requirement could not be fully evaluated
 
-`static_coverage` (no findings; `clearance controls coverage`) says only `automated` or `manual`.
+`static_coverage` (no findings; `clearance controls coverage`) says only `automated`, `partial` or `manual`.
 A waived finding counts as passing here, as it does for the exit code; the reports list the waivers.
 """
 
@@ -28,6 +30,7 @@ from checks.model import Finding, Status
 class CoverageStatus(StrEnum):
     FAIL = "fail"
     INCOMPLETE = "incomplete"
+    PARTIAL = "partial"       # its controls pass, but they evidence the requirement only in part
     PASS = "pass"
     NO_DATA = "no-data"
     MANUAL = "manual"
@@ -38,11 +41,12 @@ class CoverageStatus(StrEnum):
 COVERAGE_ORDER: tuple[CoverageStatus, ...] = (
     CoverageStatus.FAIL,
     CoverageStatus.INCOMPLETE,
+    CoverageStatus.PARTIAL,
     CoverageStatus.PASS,
     CoverageStatus.NO_DATA,
     CoverageStatus.MANUAL,
 )
-STATIC_ORDER: tuple[CoverageStatus, ...] = (CoverageStatus.AUTOMATED, CoverageStatus.MANUAL)
+STATIC_ORDER: tuple[CoverageStatus, ...] = (CoverageStatus.AUTOMATED, CoverageStatus.PARTIAL, CoverageStatus.MANUAL)
 
 _PASSING = frozenset({Status.PASS, Status.NOT_APPLICABLE, Status.WAIVED})
 _INCOMPLETE = frozenset({Status.UNKNOWN, Status.ERROR})
@@ -57,6 +61,8 @@ class RequirementCoverage:
     controls: Mapping[str, CoverageStatus]         # control id -> its own status, sorted by id
     findings: Mapping[Status, int] = field(default_factory=dict)   # findings of those controls, by status
     description: str | None = None
+    partial: bool = False                          # the framework marks its evidence partial
+    evidence_why: str | None = None                # why the evidence is partial
 
 
 @dataclass(frozen=True)
@@ -132,14 +138,18 @@ def coverage(frameworks: Mapping[str, Framework], controls: Iterable[Control],
                 total.update(counts)
                 statuses[cid] = status_of(counts)
             status = status_of(total) if ids else CoverageStatus.MANUAL
+            if status is CoverageStatus.PASS and req.partial:
+                status = CoverageStatus.PARTIAL
             reqs.append(RequirementCoverage(rid, req.title, req.manual, status, statuses,
-                                            {s: total[s] for s in Status if total[s]}, req.description))
+                                            {s: total[s] for s in Status if total[s]}, req.description,
+                                            req.partial, req.evidence_why))
         out.append(FrameworkCoverage(fid, fw.name, fw.version, tuple(reqs)))
     return out
 
 
 def static_coverage(frameworks: Mapping[str, Framework], controls: Iterable[Control]) -> list[FrameworkCoverage]:
-    """Coverage of the catalog itself, nothing evaluated: each requirement is `automated` or `manual`."""
+    """Coverage of the catalog itself, nothing evaluated: each requirement is `automated`, `partial` (automated,
+    but its controls evidence it only in part) or `manual`."""
     mapping = control_map(frameworks, controls)
     out: list[FrameworkCoverage] = []
     for fid in sorted(frameworks):
@@ -147,8 +157,10 @@ def static_coverage(frameworks: Mapping[str, Framework], controls: Iterable[Cont
         reqs = tuple(
             RequirementCoverage(
                 rid, req.title, req.manual,
-                CoverageStatus.AUTOMATED if mapping[fid][rid] else CoverageStatus.MANUAL,
-                {cid: CoverageStatus.AUTOMATED for cid in mapping[fid][rid]}, {}, req.description)
+                CoverageStatus.MANUAL if not mapping[fid][rid]
+                else CoverageStatus.PARTIAL if req.partial else CoverageStatus.AUTOMATED,
+                {cid: CoverageStatus.AUTOMATED for cid in mapping[fid][rid]}, {}, req.description,
+                req.partial, req.evidence_why)
             for rid, req in fw.requirements.items()
         )
         out.append(FrameworkCoverage(fid, fw.name, fw.version, reqs))
@@ -161,3 +173,38 @@ def summary_text(fc: FrameworkCoverage, static: bool = False) -> str:
     parts = [f"{n} {s.value}" for s, n in counts.items() if n]
     noun = "requirement" if len(fc.requirements) == 1 else "requirements"
     return f"{len(fc.requirements)} {noun}" + (f": {', '.join(parts)}" if parts else "")
+
+
+EVIDENCE_LEVELS = ("full", "partial", "none")
+
+
+def evidence_rows(framework: Framework, controls: Iterable[Control]) -> list[tuple[str, str, str, str, str]]:
+    """One row per requirement, in the file's order: (id, title, evidence, controls, what is not checked).
+
+    `evidence` is `full` (mapped controls, evidence not marked partial), `partial` (the framework marks it so) or
+    `none` (no control is mapped: a manual requirement). docs/evidence.md shows these rows for the statement.
+    """
+    mapped = control_map({framework.id: framework}, controls)[framework.id]
+    rows: list[tuple[str, str, str, str, str]] = []
+    for rid, req in framework.requirements.items():
+        ids = mapped[rid]
+        if not ids:
+            level, gap = "none", "No control checks it (manual: a process, or not visible in a Pulumi program)."
+        else:
+            level, gap = ("partial" if req.partial else "full"), req.evidence_why or ""
+        rows.append((rid, req.title, level, ", ".join(ids), gap))
+    return rows
+
+
+def evidence_table(framework: Framework, controls: Iterable[Control]) -> str:
+    """`evidence_rows` as a Markdown table (the generated part of docs/evidence.md)."""
+    def cell(text: str) -> str:
+        return " ".join(text.split()).replace("|", "\\|") or "-"
+
+    rows = evidence_rows(framework, controls)
+    counts = Counter(level for _, _, level, _, _ in rows)
+    lines = [f"{len(rows)} claims: " + ", ".join(f"{counts[level]} {level}" for level in EVIDENCE_LEVELS) + ".", "",
+             "| Claim | Evidence | Controls | What the controls do not show |", "|---|---|---|---|"]
+    lines += [f"| **{cell(rid)}** {cell(title)} | {level} | {cell(ids)} | {cell(gap)} |"
+              for rid, title, level, ids, gap in rows]
+    return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from typing import Any
 
 KMS_KEY = "live:kms:key"
 S3_BUCKET = "live:s3:bucket"
+S3_ACCOUNT_PUBLIC_ACCESS_BLOCK = "live:s3:account_public_access_block"
 
 EC2_INSTANCE = "live:ec2:instance"
 EC2_LAUNCH_TEMPLATE = "live:ec2:launch_template"
@@ -46,6 +47,7 @@ ECR_REPOSITORY = "live:ecr:repository"
 FEEDS: dict[str, tuple[str, ...]] = {
     KMS_KEY: ("kms.key",),
     S3_BUCKET: ("s3.bucket",),
+    S3_ACCOUNT_PUBLIC_ACCESS_BLOCK: ("s3.account_public_access_block",),
     EC2_INSTANCE: ("ec2.instance",),
     EC2_LAUNCH_TEMPLATE: ("ec2.launch_template",),
     EC2_VOLUME: ("ec2.volume",),
@@ -86,6 +88,11 @@ def is_aws_managed(key_manager: Any, aliases: Iterable[str]) -> bool:
 def tag_map(tags: Any) -> dict[str, str]:
     """EC2's `[{Key, Value}]` tags as a mapping (moto answers `[]`, AWS leaves the key out)."""
     return {t["Key"]: t.get("Value", "") for t in tags or [] if "Key" in t}
+
+
+def account_public_access_block_id(account: str) -> str:
+    """The account-level S3 Block Public Access has no ARN; one per account."""
+    return f"s3-account-public-access-block:{account}"
 
 
 def password_policy_id(account: str) -> str:

@@ -37,6 +37,7 @@ class RawResource:
     provider: str | None = None
     input_keys: frozenset[str] | None = None  # state view: the props the program set; None: all props are inputs
     errors: Mapping[str, str] = field(default_factory=dict)  # live view: API call -> why it failed (AccessDenied ...)
+    region: str | None = None  # planned view: the region it deploys to (its explicit provider's, else aws:region)
 
     def is_input(self, prop: str) -> bool:
         """Did the program set `prop`? (False when the provider or AWS filled it in, as in a state file.)"""

@@ -13,7 +13,7 @@ from checks.coverage import FrameworkCoverage, coverage
 from checks.errors import ExitCode
 from checks.model import Finding, Severity, SourceKind, Status
 
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
 
 
 @dataclass(frozen=True)

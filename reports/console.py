@@ -44,7 +44,8 @@ SEVERITY_STYLE = {Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold r
 STATUS_STYLE = {Status.FAIL: "bold red", Status.ERROR: "magenta", Status.UNKNOWN: "yellow",
                 Status.WAIVED: "blue", Status.PASS: "green", Status.NOT_APPLICABLE: "dim"}
 COVERAGE_STYLE = {CoverageStatus.FAIL: "bold red", CoverageStatus.INCOMPLETE: "yellow", CoverageStatus.PASS: "green",
-                  CoverageStatus.NO_DATA: "dim", CoverageStatus.MANUAL: "cyan", CoverageStatus.AUTOMATED: "green"}
+                  CoverageStatus.PARTIAL: "blue", CoverageStatus.NO_DATA: "dim", CoverageStatus.MANUAL: "cyan",
+                  CoverageStatus.AUTOMATED: "green"}
 
 
 # A line of output: (text, style) segments. Lines stay plain data so that the file version, which lists
@@ -169,15 +170,19 @@ def coverage_summary_table(coverages: list[FrameworkCoverage], static: bool = Fa
 
 def requirement_table(fc: FrameworkCoverage) -> Table:
     """One row per requirement: id, status, the controls mapped to it (failing or incomplete ones marked, those
-    that evaluated nothing dimmed), title."""
+    that evaluated nothing dimmed), title; a partly evidenced requirement says so, and why, under its title."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=None)
     table.add_column("requirement", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("controls", ratio=1)
     table.add_column("title", ratio=2)
     for req in fc.requirements:
+        title = Text(safe(req.title))
+        if req.partial:
+            title.append(f"\npartial evidence: {safe(req.evidence_why or 'the controls check only part of it')}",
+                         style="dim")
         table.add_row(Text(req.id, style="bold"), Text(req.status.value, style=COVERAGE_STYLE[req.status]),
-                      _controls_cell(req.controls), Text(safe(req.title)))
+                      _controls_cell(req.controls), title)
     return table
 
 

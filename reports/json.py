@@ -88,6 +88,7 @@ def _coverage(fc: FrameworkCoverage) -> dict[str, Any]:
                 "status": r.status.value,
                 "controls": {cid: status.value for cid, status in sorted(r.controls.items())},
                 "findings": {s.value: r.findings.get(s, 0) for s in STATUS_ORDER},
+                "evidence": {"level": "partial" if r.partial else "full", "why": r.evidence_why},
             }
             for r in fc.requirements
         ],

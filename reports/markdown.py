@@ -4,7 +4,8 @@ GitHub refuses a step summary over 1 MiB and a comment over 65,536 characters: `
 takes a byte budget and, when the full text would not fit, shortens the tables and says so.
 
 When the report carries frameworks, a compliance-coverage table (one row per framework) follows the summary, and
-after the findings each framework has a collapsed `<details>` table: requirement | title | controls | status.
+after the findings each framework has a collapsed `<details>` table: requirement | title | controls | status (a
+partly evidenced requirement gives the reason under its title).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from checks.coverage import COVERAGE_ORDER, CoverageStatus, FrameworkCoverage, summary_text
+from checks.coverage import COVERAGE_ORDER, CoverageStatus, FrameworkCoverage, RequirementCoverage, summary_text
 from checks.model import Finding, Status
 from checks.report import Report
 from reports.base import (
@@ -142,7 +143,8 @@ def _coverage_summary(coverages: list[FrameworkCoverage]) -> list[str]:
         rows.append(f"| **{escape_cell(fc.id)}** {escape_cell(fc.name, 120)} | {cells} | {len(fc.requirements)} |")
     return ["", "### Compliance coverage", "",
             "Requirements of each framework by status: _fail_ some control mapped to it fails; _incomplete_ some "
-            "result is unknown or error; _no-data_ its controls found nothing to check; _manual_ no control checks it "
+            "result is unknown or error; _partial_ its controls pass but evidence it only in part (why: under its "
+            "title); _no-data_ its controls found nothing to check; _manual_ no control checks it "
             "(process evidence). Each requirement is listed under \"Coverage by requirement\".", "", head, rule, *rows]
 
 
@@ -150,13 +152,22 @@ def _coverage_details(coverages: list[FrameworkCoverage]) -> list[_Section]:
     sections: list[_Section] = []
     for i, fc in enumerate(coverages):
         head = ["| Requirement | Title | Controls | Status |", "|---|---|---|---|"]
-        rows = [f"| {code_cell(r.id)} | {escape_cell(r.title, 160)} | {_controls(r.controls)} | {_status(r.status)} |"
+        rows = [f"| {code_cell(r.id)} | {_title(r)} | {_controls(r.controls)} | {_status(r.status)} |"
                 for r in fc.requirements]
         section = _details(f"{fc.id}: {fc.name} ({summary_text(fc)})", head, rows)
         if i == 0:
             section = _Section(["", "### Coverage by requirement", *section.before], section.rows, section.after)
         sections.append(section)
     return sections
+
+
+def _title(req: RequirementCoverage) -> str:
+    """The requirement's title; a partly evidenced one says so, and why, on a second line."""
+    title = escape_cell(req.title, 160)
+    if not req.partial:
+        return title
+    why = escape_cell(req.evidence_why or "the controls check only part of it", 400)
+    return f"{title}<br>*partial evidence:* {why}"
 
 
 def _controls(controls: Mapping[str, CoverageStatus]) -> str:

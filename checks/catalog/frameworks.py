@@ -8,6 +8,7 @@ A requirement marked `manual: true` is one that no control checks (process evide
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,24 @@ from checks.validation import schema_message, schema_validator
 from checks.yamlfile import LinedDocument, load_yaml
 
 
+class Evidence(StrEnum):
+    """How far the controls mapped to a requirement evidence it."""
+    FULL = "full"          # passing controls show the requirement met
+    PARTIAL = "partial"    # they check a proxy or a part of it: passing controls do not show it met
+
+
 @dataclass(frozen=True)
 class Requirement:
     id: str
     title: str
     manual: bool = False
     description: str | None = None
+    evidence: Evidence = Evidence.FULL
+    evidence_why: str | None = None      # what the controls check and what they leave unchecked
+
+    @property
+    def partial(self) -> bool:
+        return self.evidence is Evidence.PARTIAL
 
 
 @dataclass(frozen=True)
@@ -84,10 +97,23 @@ def _load_one(path: Path, shown: str, doc: LinedDocument) -> tuple[Framework | N
         return None, problems
     requirements = {
         str(rid): Requirement(str(rid), req["title"], req.get("manual") is True,
-                              req["description"] if isinstance(req.get("description"), str) else None)
+                              req["description"] if isinstance(req.get("description"), str) else None,
+                              *_evidence(req.get("evidence")))
         for rid, req in body.items()
         if isinstance(req, dict) and isinstance(req.get("title"), str)
     }
+    problems += [err(("requirements", rid, "evidence"), "a manual requirement has no controls to evidence it: "
+                     "drop `evidence` (or `manual`)")
+                 for rid, req in body.items()
+                 if isinstance(req, dict) and req.get("manual") is True and "evidence" in req]
     name = data["name"] if isinstance(data.get("name"), str) else fid
     optional = {key: data[key] if isinstance(data.get(key), str) else None for key in ("version", "url", "description")}
     return Framework(fid, name, requirements, shown, **optional), problems
+
+
+def _evidence(value: Any) -> tuple[Evidence, str | None]:
+    """`evidence: {level, why}` as read; anything malformed is full evidence (the schema error reports it)."""
+    if not isinstance(value, dict) or value.get("level") not in tuple(Evidence):
+        return Evidence.FULL, None
+    why = value.get("why")
+    return Evidence(value["level"]), " ".join(why.split()) if isinstance(why, str) and why.strip() else None

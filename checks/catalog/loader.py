@@ -139,12 +139,12 @@ def _check_references(data: dict[str, Any], compiled: dict[str, Expression], tem
         if missing:
             yield err((key,), f"reads {', '.join(missing)} which is not listed in 'reads' (add it there)")
     params = data.get("params", {})
-    for name in template.fields:
-        root = path_segments(name)[0]
-        if root == "params":
-            if name.split(".", 1)[-1] not in params:
-                yield err(("message",), f"placeholder {{{name}}} names a parameter that 'params' does not define")
-        elif root not in read_roots:
+    for name, field_expr in template.fields.items():
+        # a placeholder is a path (`rules[].cidr`, `params.x`) or an expression (`a && b || 'text'`): every field
+        # it reads from the asset must be read, so an unknown or unread value makes the finding unknown or error
+        if any(pname not in params for pname in field_expr.param_refs):
+            yield err(("message",), f"placeholder {{{name}}} names a parameter that 'params' does not define")
+        elif field_expr.root_fields - read_roots:
             yield err(("message",), f"placeholder {{{name}}} is not listed in 'reads'")
     for key, expr in compiled.items():
         for pname in sorted(expr.param_refs - set(params)):

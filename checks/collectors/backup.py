@@ -116,7 +116,9 @@ def _rule(r: dict[str, Any]) -> dict[str, Any]:
         "lifecycle": {"deleteAfter": lifecycle.get("DeleteAfterDays"),
                       "coldStorageAfter": lifecycle.get("MoveToColdStorageAfterDays")},
         "enableContinuousBackup": r.get("EnableContinuousBackup"),
-        "copyActions": [{"destinationVaultArn": c.get("DestinationBackupVaultArn")} for c in r.get("CopyActions", [])],
+        "copyActions": [{"destinationVaultArn": c.get("DestinationBackupVaultArn"),
+                         "lifecycle": {"deleteAfter": (c.get("Lifecycle") or {}).get("DeleteAfterDays")}}
+                        for c in r.get("CopyActions", [])],
     }
 
 

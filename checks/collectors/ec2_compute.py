@@ -8,9 +8,10 @@ subnet's routes and its groups' ingress rules). Per key, cached: kms describe_ke
 from AWS-managed ones, with kms list_aliases (once) because moto reports AWS-managed keys as CUSTOMER.
 
 Each raw resource keeps the boto3 answer it needs (an instance carries its volumes' encryption, its subnet's route
-table and its groups' ingress rules); a failed list of instances, volumes or templates is a ListFailure (every one
-of them in the region is unread), and every failed batch read is recorded, by operation, on every resource that
-needed it, so that the attributes it would have filled are errors, never pass or fail.
+table, its groups' ingress rules and its public IPv4 and IPv6 addresses); a failed list of instances, volumes or
+templates is a ListFailure (every one of them in the region is unread), and every failed batch read is recorded, by
+operation, on every resource that needed it, so that the attributes it would have filled are errors, never pass or
+fail.
 """
 
 from __future__ import annotations
@@ -234,12 +235,14 @@ def _instance(scope: Scope, i: dict[str, Any], volumes: dict[str, dict[str, Any]
     ingress, failed = network.ingress(groups)
     errors.update(failed)
     public_ips = [i.get("PublicIpAddress")] + [(n.get("Association") or {}).get("PublicIp") for n in interfaces]
+    ipv6 = [i.get("Ipv6Address")] + [a.get("Ipv6Address") for n in interfaces for a in n.get("Ipv6Addresses") or []]
     arn = _arn(scope, f"instance/{i['InstanceId']}")
     props = {"arn": arn, "instanceId": i["InstanceId"], "region": scope.region, "account": scope.account,
              "tags": tags, "state": (i.get("State") or {}).get("Name"), "subnetId": i.get("SubnetId"),
              "vpcId": i.get("VpcId"), "securityGroups": groups,
              "launchTemplate": all_tags.get("aws:ec2launchtemplate:id"),
-             "publicIps": sorted({ip for ip in public_ips if ip}), "metadataOptions": i.get("MetadataOptions"),
+             "publicIps": sorted({ip for ip in public_ips if ip}), "ipv6Addresses": sorted({ip for ip in ipv6 if ip}),
+             "metadataOptions": i.get("MetadataOptions"),
              "iamInstanceProfile": (i.get("IamInstanceProfile") or {}).get("Arn"),
              "blockDevices": sorted(devices, key=lambda d: not d["root"]),
              "routeTable": table, "securityGroupIngress": ingress}
@@ -263,8 +266,12 @@ def _template(scope: Scope, t: dict[str, Any], version: dict[str, Any] | None, v
         errors.update(failed)
         devices.append({"deviceName": mapping.get("DeviceName"), "encrypted": ebs.get("Encrypted"),
                         "kmsKeyId": key_id, "keyManager": manager, "snapshotId": ebs.get("SnapshotId") or None})
-    if any(not d["kmsKeyId"] for d in devices):  # they take the account's default (its key, or none when off)
-        errors.update({f"Default{op}": why for op, why in default.errors.items()})
+    defaulted = [d for d in devices if not d["kmsKeyId"]]  # they take the region's default (its key, none when off)
+    if defaulted:
+        # the default key matters only to a volume that is encrypted: asked for, or by the default when it is on
+        key_matters = default.props["enabled"] is not False or any(d["encrypted"] is True for d in defaulted)
+        errors.update({f"Default{op}": why for op, why in default.errors.items()
+                       if key_matters or op == "GetEbsEncryptionByDefault"})
     tags = tag_map(t.get("Tags"))
     arn = _arn(scope, f"launch-template/{t['LaunchTemplateId']}")
     props = {"arn": arn, "launchTemplateId": t["LaunchTemplateId"], "region": scope.region, "account": scope.account,

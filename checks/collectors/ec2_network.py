@@ -2,8 +2,8 @@
 applies to each) and security groups (with their rules and what uses them). Every read is a batch call:
 
 describe_vpcs, describe_flow_logs, describe_subnets, describe_route_tables, describe_security_groups,
-describe_security_group_rules, describe_network_interfaces (which instances, DB instances and ECS tasks use a
-group) and elbv2 describe_load_balancers (which load balancers use a group, and their scheme).
+describe_security_group_rules, describe_network_interfaces (which instances, DB instances, ECS tasks and other
+network interfaces use a group) and elbv2 describe_load_balancers (which load balancers use a group, and their scheme).
 
 A failed list of the VPCs, subnets or groups themselves is a ListFailure (every resource of that kind in the
 region is unread). A failed supplementary list is recorded on every resource whose attributes it would have
@@ -32,6 +32,7 @@ OPERATIONS = (
 FLOW_LOG_KEYS = ("FlowLogId", "ResourceId", "TrafficType", "LogDestinationType", "LogDestination", "LogGroupName",
                  "FlowLogStatus", "DeliverLogsStatus")
 ECS_ATTACHMENT = re.compile(r"^arn:aws[\w-]*:ecs:")
+OTHER_INTERFACE_KINDS = {"lambda": "lambda.function", "vpc_endpoint": "ec2.vpc_endpoint"}  # by InterfaceType
 
 
 class _Lists:
@@ -207,7 +208,7 @@ def interface_consumer(interface: dict[str, Any]) -> tuple[str, str] | None:
     eni = interface.get("NetworkInterfaceId", "")
     if ECS_ATTACHMENT.match(description):  # awsvpc tasks: "arn:aws:ecs:<region>:<account>:attachment/<id>"
         return "ecs.service", description
-    if description.startswith("ELB ") or owner == "amazon-elb" or kind_of_interface.endswith("load_balancer"):
+    if is_load_balancer_interface(interface):
         return None
     if description == "RDSNetworkInterface" or owner == "amazon-rds":
         return "rds.db_instance", eni
@@ -216,11 +217,29 @@ def interface_consumer(interface: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def is_load_balancer_interface(interface: dict[str, Any]) -> bool:
+    """An elbv2 or classic load balancer's interface (requester-managed by ELB)."""
+    owner = (interface.get("Attachment") or {}).get("InstanceOwnerId") or ""
+    return ((interface.get("Description") or "").startswith("ELB ") or owner == "amazon-elb"
+            or interface.get("RequesterId") == "amazon-elb"
+            or (interface.get("InterfaceType") or "").endswith("load_balancer"))
+
+
+def other_consumer(interface: dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, interface id) of a network interface in a group that is neither a load balancer's nor one of
+    `interface_consumer`'s kinds (a Lambda function's, a VPC endpoint's, an EFS mount target's, one not attached):
+    it shares the group, so the group is not a load balancer's alone."""
+    if is_load_balancer_interface(interface):
+        return None
+    kind = OTHER_INTERFACE_KINDS.get(interface.get("InterfaceType") or "", "ec2.network_interface")
+    return kind, interface.get("NetworkInterfaceId", "")
+
+
 def _usage(interfaces: list[dict[str, Any]], balancers: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Group id -> what uses it: [{kind, id, internetFacing (load balancers only)}], one entry per resource."""
     found: dict[str, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
     for interface in interfaces:
-        consumer = interface_consumer(interface)
+        consumer = interface_consumer(interface) or other_consumer(interface)
         if consumer is None:
             continue
         for group in interface.get("Groups", []):

@@ -1,19 +1,21 @@
 """ECR repositories of one account and region: describe_repositories (batch; scan on push, tag mutability
-and encryption come with it), and who manages each repository's KMS key (once per key). Registry-level
-scanning rules are not read: `scan_on_push` is the repository's own setting, as in the planned view."""
+and encryption come with it), the registry's scanning configuration (once per region: it decides which
+repositories are scanned), each repository's policy (get_repository_policy, no batch; none is not an error), and who
+manages each repository's KMS key (once per key)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from checks.collectors.answers import listed, well_formed
-from checks.collectors.base import CollectResult, Scope, collector, paginate
+from checks.collectors.base import CollectResult, Scope, action_of, call, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
 from checks.live_types import ECR_REPOSITORY
 from checks.model import SourceKind
 from checks.raw import RawResource
 
-OPERATIONS = ("ecr:DescribeRepositories", *KEY_OPERATIONS)
+OPERATIONS = ("ecr:DescribeRepositories", "ecr:GetRegistryScanningConfiguration", "ecr:GetRepositoryPolicy",
+              *KEY_OPERATIONS)
 
 
 @collector("ecr", OPERATIONS, types=(ECR_REPOSITORY,))
@@ -24,20 +26,39 @@ def collect(scope: Scope) -> CollectResult:
     repos, malformed = well_formed(scope, "ecr:DescribeRepositories", repos, ("repositoryArn", "repositoryName"),
                                    ECR_REPOSITORY)
     errors += malformed
+    if not repos:
+        return CollectResult((), tuple(errors))
+    registry = call(ecr, "get_registry_scanning_configuration")
+    scanning, scanning_error = (registry.result or {}).get("scanningConfiguration"), registry.error
+    if scanning_error is None and not isinstance(scanning, dict):  # AWS always answers one (BASIC by default)
+        scanning_error = (f"InvalidResponse {action_of(ecr, 'get_registry_scanning_configuration')} "
+                          "(malformed answer: missing scanningConfiguration)")
     keys = KeyManagers(scope)
-    return CollectResult(tuple(_repository(scope, r, keys) for r in repos), tuple(errors))
+    return CollectResult(tuple(_repository(scope, ecr, r, keys, scanning, scanning_error) for r in repos),
+                         tuple(errors))
 
 
-def _repository(scope: Scope, r: dict[str, Any], keys: KeyManagers) -> RawResource:
+def _repository(scope: Scope, ecr: Any, r: dict[str, Any], keys: KeyManagers, scanning: Any,
+                scanning_error: str | None) -> RawResource:
+    errors: dict[str, str] = {}
     config = r.get("encryptionConfiguration") or {}
     key = config.get("kmsKey") if config.get("encryptionType", "AES256") != "AES256" else None
     manager, key_error = keys.manager(key)
+    if key_error:
+        errors["DescribeKey"] = key_error
+    if scanning_error:
+        errors["GetRegistryScanningConfiguration"] = scanning_error
+    policy = call(ecr, "get_repository_policy", repositoryName=r["repositoryName"],
+                  absent=("RepositoryPolicyNotFoundException",))
+    if policy.error:
+        errors["GetRepositoryPolicy"] = policy.error
     arn = r["repositoryArn"]
     props = {
         "arn": arn, "name": r["repositoryName"], "region": scope.region, "account": scope.account,
         "imageScanningConfiguration": r.get("imageScanningConfiguration"),
         "imageTagMutability": r.get("imageTagMutability"), "encryptionConfiguration": config,
-        "keyManager": manager,
+        "keyManager": manager, "registryScanning": scanning,
+        "policyText": (policy.result or {}).get("policyText"),
     }
     return RawResource(type=ECR_REPOSITORY, urn=arn, name=r["repositoryName"], props=props,
-                       source=SourceKind.LIVE, id=arn, errors={"DescribeKey": key_error} if key_error else {})
+                       source=SourceKind.LIVE, id=arn, errors=errors)

@@ -1,9 +1,11 @@
 """Application, network and gateway load balancers of one account and region, and their listeners:
 describe_load_balancers (batch, paginated), then per load balancer describe_load_balancer_attributes and
-describe_listeners (AWS has no batch for either), and describe_tags in batches of 20 ARNs.
+describe_listeners (AWS has no batch for either), per HTTP/HTTPS listener describe_rules (listener rules exist on
+application load balancers only), and describe_tags in batches of 20 ARNs.
 
 A failed describe_listeners is a list that failed: the load balancer's listeners are not known, which is a
-scan-level error (no listener asset can carry it).
+scan-level error (no listener asset can carry it); the load balancer records it too (its listener protocols are
+not known). A failed describe_rules is recorded on its listener.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from checks.raw import RawResource
 
 OPERATIONS = (
     "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
-    "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags",
 )
+RULE_PROTOCOLS = ("HTTP", "HTTPS")  # the listeners of application load balancers: only they have rules
 TAG_BATCH = 20  # DescribeTags takes at most 20 ARNs
 LB_KEYS = ("LoadBalancerArn", "LoadBalancerName", "Type", "Scheme", "VpcId", "SecurityGroups", "AvailabilityZones",
            "IpAddressType")
 LISTENER_KEYS = ("ListenerArn", "LoadBalancerArn", "Port", "Protocol", "SslPolicy", "Certificates", "DefaultActions")
+RULE_KEYS = ("RuleArn", "Priority", "Actions")
 
 
 @collector("elbv2", OPERATIONS, types=(ELBV2_LOAD_BALANCER, ELBV2_LISTENER))
@@ -36,7 +40,7 @@ def collect(scope: Scope) -> CollectResult:
     lbs, malformed = well_formed(scope, "elbv2:DescribeLoadBalancers", lbs, ("LoadBalancerArn", "LoadBalancerName"),
                                  ELBV2_LOAD_BALANCER, ELBV2_LISTENER)
     errors += malformed
-    found: list[tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]] = []
+    found: list[tuple[dict[str, Any], dict[str, str], list[tuple[dict[str, Any], dict[str, str]]]]] = []
     for lb in lbs:
         props, raw_errors = _load_balancer(scope, elb, lb)
         arn = lb["LoadBalancerArn"]
@@ -45,16 +49,20 @@ def collect(scope: Scope) -> CollectResult:
         listeners, malformed = well_formed(scope, "elbv2:DescribeListeners", listeners, ("ListenerArn",),
                                            ELBV2_LISTENER)
         errors += malformed
-        found.append((props, raw_errors, [_listener(scope, lb, item) for item in listeners]))
-    arns = [p["arn"] for props, _, listeners in found for p in (props, *listeners)]
+        if listener_error:
+            raw_errors["DescribeListeners"] = listener_error
+        else:
+            props["listenerProtocols"] = [item.get("Protocol") for item in listeners]
+        found.append((props, raw_errors, [_listener(scope, elb, lb, item) for item in listeners]))
+    arns = [p["arn"] for props, _, listeners in found for p in (props, *(item for item, _ in listeners))]
     tags, tag_errors = _tags(elb, arns)
     resources: list[RawResource] = []
     for props, raw_errors, listeners in found:
         name = props["loadBalancer"]["LoadBalancerName"]
         resources.append(_raw(ELBV2_LOAD_BALANCER, props, raw_errors, tags, tag_errors, name))
-        for listener in listeners:
+        for listener, listener_errors in listeners:
             default_name = f"{props['loadBalancer']['LoadBalancerName']}:{listener['listener'].get('Port')}"
-            resources.append(_raw(ELBV2_LISTENER, listener, {}, tags, tag_errors, default_name))
+            resources.append(_raw(ELBV2_LISTENER, listener, listener_errors, tags, tag_errors, default_name))
     return CollectResult(tuple(resources), tuple(errors))
 
 
@@ -75,10 +83,19 @@ def _load_balancer(scope: Scope, elb: Any, lb: dict[str, Any]) -> tuple[dict[str
     return props, errors
 
 
-def _listener(scope: Scope, lb: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
-    return {"arn": item["ListenerArn"], "region": scope.region, "account": scope.account,
-            "listener": _pick(item, LISTENER_KEYS), "loadBalancerType": lb.get("Type"),
-            "loadBalancerScheme": lb.get("Scheme")}
+def _listener(scope: Scope, elb: Any, lb: dict[str, Any],
+              item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    props = {"arn": item["ListenerArn"], "region": scope.region, "account": scope.account,
+             "listener": _pick(item, LISTENER_KEYS), "loadBalancerType": lb.get("Type"),
+             "loadBalancerScheme": lb.get("Scheme")}
+    errors: dict[str, str] = {}
+    if str(item.get("Protocol")).upper() in RULE_PROTOCOLS:
+        rules, rule_error = paginate(elb, "describe_rules", "Rules", ListenerArn=item["ListenerArn"])
+        if rule_error:
+            errors["DescribeRules"] = rule_error
+        else:  # the default rule repeats the listener's default actions
+            props["rules"] = [_pick(r, RULE_KEYS) for r in rules if not r.get("IsDefault")]
+    return props, errors
 
 
 def _tags(elb: Any, arns: list[str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:

@@ -75,10 +75,12 @@ def _key(scope: Scope, kms: Any, entry: dict[str, Any], aliases: list[str], alia
 
 
 def _rotation_applies(meta: dict[str, Any], aliases: list[str]) -> bool:
-    """Rotation status is read for customer-managed symmetric keys; AWS rotates its own keys yearly and
-    asymmetric and HMAC keys cannot rotate automatically."""
+    """Rotation status is read for customer-managed symmetric keys whose material AWS KMS generated; AWS rotates its
+    own keys yearly, and asymmetric and HMAC keys, imported key material (Origin EXTERNAL) and keys in a custom key
+    store (AWS_CLOUDHSM, EXTERNAL_KEY_STORE) cannot rotate automatically. Origin is always answered by AWS."""
     spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec")
-    return not is_aws_managed(meta.get("KeyManager"), aliases) and spec == "SYMMETRIC_DEFAULT"
+    return (not is_aws_managed(meta.get("KeyManager"), aliases) and spec == "SYMMETRIC_DEFAULT"
+            and meta.get("Origin", "AWS_KMS") == "AWS_KMS")
 
 
 def _plain(meta: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,9 @@ OPERATIONS = ("rds:DescribeDBInstances", "rds:DescribeDBClusters", *KEY_OPERATIO
 COMMON_KEYS = ("Engine", "EngineVersion", "StorageEncrypted", "KmsKeyId", "PubliclyAccessible",
                "BackupRetentionPeriod", "MultiAZ", "DeletionProtection", "IAMDatabaseAuthenticationEnabled",
                "VpcSecurityGroups", "DBClusterIdentifier")
-INSTANCE_KEYS = (*COMMON_KEYS, "DBInstanceIdentifier", "DBInstanceArn", "DBSubnetGroup")
+INSTANCE_KEYS = (*COMMON_KEYS, "DBInstanceIdentifier", "DBInstanceArn", "DBSubnetGroup",
+                 "ReadReplicaSourceDBInstanceIdentifier", "ReadReplicaSourceDBClusterIdentifier",
+                 "AutoMinorVersionUpgrade")
 CLUSTER_KEYS = (*COMMON_KEYS, "DBClusterArn", "DBSubnetGroup", "EngineMode")
 
 

@@ -5,25 +5,34 @@ bucket's own region, the bucket settings S3 has no batch call for; and, for SSE-
 Configurations that do not exist are recorded as such, not as errors: no encryption configuration means
 S3's default SSE-S3 (AES256) since January 2023; no public access block means the four bucket-level
 settings are off (the account-level block may still apply: that is s3.account_public_access_block); no
-ownership controls means ACLs are in force (ObjectWriter); no policy, lifecycle or tags means none.
+ownership controls means ACLs are in force (ObjectWriter); no policy, lifecycle, Object Lock or tags means none.
+
+Once per account, the account-level Block Public Access (s3control get_public_access_block): one
+`live:s3:account_public_access_block` resource, always; NoSuchPublicAccessBlockConfiguration means none is
+configured (nothing blocked at the account level); a failed read is recorded in its `errors`.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.keys import KeyManagers
-from checks.live_types import S3_BUCKET
+from checks.collectors.permissions import iam_action
+from checks.live_types import S3_ACCOUNT_PUBLIC_ACCESS_BLOCK, S3_BUCKET, account_public_access_block_id
 from checks.model import SourceKind
 from checks.raw import RawResource
 
 OPERATIONS = (
     "s3:ListBuckets", "s3:GetBucketLocation", "s3:GetBucketEncryption", "s3:GetPublicAccessBlock",
     "s3:GetBucketPolicy", "s3:GetBucketVersioning", "s3:GetBucketLogging", "s3:GetBucketLifecycleConfiguration",
-    "s3:GetBucketOwnershipControls", "s3:GetBucketAcl", "s3:GetBucketTagging", "kms:DescribeKey", "kms:ListAliases",
+    "s3:GetBucketOwnershipControls", "s3:GetBucketAcl", "s3:GetBucketTagging", "s3:GetObjectLockConfiguration",
+    "s3control:GetPublicAccessBlock", "kms:DescribeKey", "kms:ListAliases",
 )
+ACCOUNT_BLOCK_OPERATION = "s3control:GetPublicAccessBlock"
+AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
 # per-bucket calls: (raw prop, client method, the error codes that mean "not configured", what to keep)
 BUCKET_CALLS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
@@ -38,19 +47,55 @@ BUCKET_CALLS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
     ("ownership", "get_bucket_ownership_controls", ("OwnershipControlsNotFoundError",), "OwnershipControls"),
     ("grants", "get_bucket_acl", (), "Grants"),
     ("tags", "get_bucket_tagging", ("NoSuchTagSet",), "TagSet"),
+    ("objectLock", "get_object_lock_configuration", ("ObjectLockConfigurationNotFoundError",),
+     "ObjectLockConfiguration"),
 )
 
 
-@collector("s3", OPERATIONS, types=(S3_BUCKET,), global_scope=True)
+@collector("s3", OPERATIONS, types=(S3_BUCKET, S3_ACCOUNT_PUBLIC_ACCESS_BLOCK), global_scope=True)
 def collect(scope: Scope) -> CollectResult:
+    account_block = _account_block(scope)
     s3 = scope.client("s3")
     buckets, list_error = paginate(s3, "list_buckets", "Buckets")
     errors = listed(scope, "s3:ListBuckets", list_error, S3_BUCKET, global_scope=True)
     buckets, malformed = well_formed(scope, "s3:ListBuckets", buckets, ("Name",), S3_BUCKET, global_scope=True)
     errors += malformed
     keys = KeyManagers(scope)
-    resources = tuple(scope.map(lambda b: _bucket(scope, s3, b["Name"], keys), buckets))
+    resources = (account_block, *scope.map(lambda b: _bucket(scope, s3, b["Name"], keys), buckets))
     return CollectResult(resources, tuple(errors))
+
+
+def _account_block(scope: Scope) -> RawResource:
+    """Always one resource: the account's settings, None when none are configured (nothing blocked)."""
+    control = scope.client("s3control")
+    control.meta.events.register("before-send.s3-control", _no_account_host_off_aws,
+                                 unique_id="clearance-s3control-host")
+    got = call(control, "get_public_access_block", absent=("NoSuchPublicAccessBlockConfiguration",),
+               AccountId=scope.account)
+    ident = account_public_access_block_id(scope.account)
+    props = {"account": scope.account, "region": None,
+             "publicAccessBlock": (got.result or {}).get("PublicAccessBlockConfiguration") or {}
+             if got.error is None else None}
+    errors = {"GetPublicAccessBlock": _account_action(got.error)} if got.error else {}
+    return RawResource(type=S3_ACCOUNT_PUBLIC_ACCESS_BLOCK, urn=ident, name="account-public-access-block",
+                       props=props, source=SourceKind.LIVE, id=ident, errors=errors)
+
+
+def _account_action(reason: str) -> str:
+    """s3control signs its requests as `s3`, so a failed call's reason names the bucket-level action of the same
+    operation name (s3:GetBucketPublicAccessBlock); the permission it needs is the account-level one."""
+    return reason.replace(iam_action("s3:GetPublicAccessBlock"), iam_action(ACCOUNT_BLOCK_OPERATION))
+
+
+def _no_account_host_off_aws(request: Any, **_: Any) -> None:
+    """botocore puts the account id in front of the s3control host (123456789012.s3-control.<region>.amazonaws.com);
+    in front of another endpoint (the sandbox's 127.0.0.1, a proxy) that names no host: the request goes to the
+    endpoint itself, which reads the account from the x-amz-account-id header."""
+    parts = urlsplit(request.url)
+    head, _, rest = parts.netloc.partition(".")
+    host = (parts.hostname or "").lower()
+    if head.isdigit() and rest and not host.endswith(AWS_DOMAINS):
+        request.url = urlunsplit(parts._replace(netloc=rest))
 
 
 def _bucket(scope: Scope, s3: Any, name: str, keys: KeyManagers) -> RawResource:

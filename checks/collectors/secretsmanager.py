@@ -1,5 +1,5 @@
 """Secrets Manager secrets of one account and region: list_secrets (batch; it reports KmsKeyId,
-RotationEnabled, RotationRules and Tags, so no describe_secret per secret), and who manages each named
+RotationEnabled, RotationRules, OwningService and Tags, so no describe_secret per secret), and who manages each named
 KMS key (once per key). No KmsKeyId means the AWS-managed key aws/secretsmanager."""
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def _secret(scope: Scope, s: dict[str, Any], keys: KeyManagers) -> RawResource:
     props = {
         "arn": s["ARN"], "name": s["Name"], "region": scope.region, "account": scope.account,
         "kmsKeyId": key, "keyManager": manager, "rotationEnabled": s.get("RotationEnabled"),
-        "rotationRules": s.get("RotationRules"), "tags": {t["Key"]: t["Value"] for t in s.get("Tags") or []},
+        "rotationRules": s.get("RotationRules"), "owningService": s.get("OwningService"),
+        "tags": {t["Key"]: t["Value"] for t in s.get("Tags") or []},
     }
     return RawResource(type=SECRETSMANAGER_SECRET, urn=s["ARN"], name=s["Name"], props=props, source=SourceKind.LIVE,
                        id=s["ARN"], errors={"DescribeKey": key_error} if key_error else {})

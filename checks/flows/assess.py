@@ -13,7 +13,7 @@ from checks import tool_version
 from checks.catalog.loader import Catalog, load_catalog
 from checks.engine import Evaluation, evaluate
 from checks.model import Severity, SourceKind
-from checks.normalize import Normalized, normalize
+from checks.normalize import Normalized, Scopes, normalize
 from checks.raw import RawResource
 from checks.register import REGISTER_NAME, Review, load_register
 from checks.report import Report
@@ -78,9 +78,10 @@ def prepare(options: Options, now: dt.datetime | None = None) -> Prepared:
 
 
 def assess(prepared: Prepared, resources: Iterable[RawResource], now: dt.datetime,
-           unread: Sequence[UnreadScope] = ()) -> tuple[Normalized, Evaluation]:
-    """Normalize and evaluate; every control of an `unread` scope's kind is `error` for that scope."""
-    normalized = normalize(resources, reviewed=prepared.reviewed)
+           unread: Sequence[UnreadScope] = (), scopes: Scopes | None = None) -> tuple[Normalized, Evaluation]:
+    """Normalize and evaluate; every control of an `unread` scope's kind is `error` for that scope. `scopes`: the
+    live view's accounts and regions (see checks.normalize.scopes)."""
+    normalized = normalize(resources, reviewed=prepared.reviewed, scopes=scopes)
     result = evaluate(prepared.catalog.controls.values(), normalized.assets, now=now,
                       templates=prepared.catalog.templates, waivers=prepared.waivers)
     if unread:

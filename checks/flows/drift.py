@@ -26,6 +26,7 @@ from checks.flows.history import DEFAULT_STORE
 from checks.flows.scan import ScanRequest, read_live, scan_options
 from checks.model import SourceKind
 from checks.normalize import normalize
+from checks.normalize.scopes import DERIVED_KINDS
 from checks.sources.backends import load_states
 from checks.store import RunRecord, catalog_version, open_store, safe_url, store_url
 
@@ -62,13 +63,14 @@ def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], No
         live = read_live(req.scan, progress=progress)
         state_raw = [r for s in states for r in s.resources]
         live_raw = link_to_state(live.resources, state_raw)
-        normalized, result = assess(prepared, live_raw, now, unread=live.unread)
+        normalized, result = assess(prepared, live_raw, now, unread=live.unread, scopes=live.scopes)
         notes = [*live.notes, *(w for s in states for w in s.warnings)]
         report = build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target,
                               now=now, warnings=notes, key=live.key)
-        state_assets = normalize(state_raw, reviewed=prepared.reviewed).assets
+        state_assets = normalize(state_raw, reviewed=prepared.reviewed, derive=False).assets
         stacks_of = {r.urn: s.name for s in states for r in s.resources}
-        configuration = compare(state_assets, normalized.assets, ignore=ignore, stacks=stacks_of,
+        resources = [a for a in normalized.assets if a.kind not in DERIVED_KINDS]  # views of the account, not resources
+        configuration = compare(state_assets, resources, ignore=ignore, stacks=stacks_of,
                                 unread_kinds={s.kind for s in live.unread})
         counts = Counter(i.drift.value for i in configuration.items)
         recorded = store.record(RunRecord(

@@ -36,7 +36,9 @@ from checks.flows.scan_gaps import (
     unreachable_regions,
     unread_scopes,
 )
+from checks.live_types import FEEDS
 from checks.model import Severity, SourceKind
+from checks.normalize import Scopes
 from checks.raw import RawResource
 from checks.report import Report
 from checks.unread import UnreadScope
@@ -204,6 +206,13 @@ class LiveRead:
     account: str
     regions: list[str]
     endpoint: str
+    kinds: frozenset[str] = frozenset()  # the asset kinds the chosen collectors read
+
+    @property
+    def scopes(self) -> Scopes:
+        """The account and regions read, and what could not be read there: for the region-level assets."""
+        unread = {(u.account, u.region, u.kind): u.reason for u in self.unread}
+        return Scopes(regions=[(self.account, r) for r in self.regions], unread=unread, read_kinds=self.kinds)
 
     @property
     def target(self) -> str:
@@ -249,7 +258,8 @@ def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], Non
              + ", ".join(f"{name} {secs:.1f} s" for name, secs in slowest) + ")",
              f"read from {endpoint} with credentials from {credentials_source(session, req)}"]
     notes += read_problems(collected.resources, collected.failures, unreachable)
-    return LiveRead(collected.resources, unread, notes, account, regions, endpoint)
+    kinds = frozenset(k for c in chosen for t in c.types for k in FEEDS.get(t, ()))
+    return LiveRead(collected.resources, unread, notes, account, regions, endpoint, kinds)
 
 
 def scan_options(req: ScanRequest) -> Options:
@@ -263,6 +273,6 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
     now = req.now or dt.datetime.now(dt.UTC)
     prepared = prepare(options, now)
     live = read_live(req, progress=progress)
-    normalized, result = assess(prepared, live.resources, now, unread=live.unread)
+    normalized, result = assess(prepared, live.resources, now, unread=live.unread, scopes=live.scopes)
     return build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target, now=now,
                         warnings=live.notes, key=live.key)

@@ -1,5 +1,6 @@
 """Normalizers: raw resources of any source -> assets of named kinds (one module per kind family)."""
 
+
 from __future__ import annotations
 
 from collections import Counter
@@ -8,9 +9,12 @@ from dataclasses import dataclass, field
 
 from checks.model import Asset
 from checks.normalize.base import FOLDED, NORMALIZERS, Index
+from checks.normalize.scopes import Scopes, derive_scopes
 from checks.normalize.secrets import seal_assets
 from checks.plugins import import_package
 from checks.raw import RawResource
+
+__all__ = ["Normalized", "Scopes", "load_normalizers", "normalize"]
 
 
 def load_normalizers() -> None:
@@ -26,8 +30,13 @@ class Normalized:
 
 
 def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = frozenset(),
-              group_names: Mapping[str, str] | None = None) -> Normalized:
+              group_names: Mapping[str, str] | None = None, scopes: Scopes | None = None,
+              derive: bool = True) -> Normalized:
     """Assets of every supported resource; `reviewed` holds the rule fingerprints of the review register.
+
+    `scopes` (live view): the accounts and regions the scan read, for the account- and region-level assets
+    (`checks.normalize.scopes`); the planned and state views derive theirs from what the program declares.
+    `derive=False`: only the resources themselves (drift compares resources, not views of the account).
 
     `group_names` (live view) maps a security group's id to the name its rules' fingerprints use: the name the
     planned view gives it (`checks.drift.link.group_names` makes it from a stack's state)."""
@@ -48,5 +57,7 @@ def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = fr
             folded += 1
         elif raw.custom and raw.type.startswith(("aws:", "live:")):
             unsupported[raw.type] += 1  # a collector's raw type that no normalizer reads is not silently dropped
+    if derive:
+        assets.extend(derive_scopes(assets, index, scopes))
     assets = seal_assets(assets, index.resources)  # a value secret anywhere is secret in every asset
     return Normalized(assets=assets, unsupported=dict(sorted(unsupported.items())), folded=folded)

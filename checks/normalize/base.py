@@ -290,7 +290,7 @@ class AssetBuilder:
             attributes=self.attributes,
             urn=raw.urn,
             account=account,
-            region=region or _known_str(raw.props.get("region")),
+            region=region or _known_str(raw.props.get("region")) or raw.region,
             location=raw.location,
             tags=clean_tags,
             unknown=frozenset(self.unknown),

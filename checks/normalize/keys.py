@@ -50,19 +50,27 @@ def customer_managed_key_value(raw: RawResource, value: Any, dep_prop: str, inde
     A key that is unset (None or "") is not customer managed. An UNKNOWN key is resolved through the
     dependencies of the top-level property `dep_prop` (a preview names the KMS key's URN there); a known
     value is judged by itself, so that other dependencies of the same property cannot mislead.
-    `computed`: Terraform state fills the property with the ARN of the AWS-managed key when none was
-    given, so in the state view a key ARN that is not declared in the program cannot be judged: UNKNOWN.
+    Without `computed`, AWS never fills the key in, so a key value in a state file was named by the program (or
+    configured outside it, and is in force either way): it is judged as the planned view judges it.
+    `computed`: Terraform state fills the property with the ARN of the AWS-managed key when none was given, so in
+    the state view a key ARN that is not declared in the program is customer managed only when the program set it:
+    False when `dep_prop` is not one of the state's inputs; when it is, True if `dep_prop` is the key itself, but
+    UNKNOWN if it only contains the key (a stack export lists top-level inputs only) or the inputs are not known.
     """
     value = unwrap(value)
     if value is None or value == "":
         return False
     deps = raw.property_dependencies.get(dep_prop, ()) if value is UNKNOWN else ()
-    probe = replace(raw, props={"keyValue": value}, property_dependencies={"keyValue": tuple(deps)})
+    # the probe is judged by its value: the raw resource's inputs name its own properties, never "keyValue"
+    probe = replace(raw, props={"keyValue": value}, property_dependencies={"keyValue": tuple(deps)},
+                    input_keys=None)
     cmk = customer_managed_key(probe, "keyValue", index)
     if cmk is True and computed and raw.source is SourceKind.STATE and not _declared_key(probe, index):
-        if raw.input_keys is not None:
-            return cmk if raw.is_input(dep_prop) else False  # not set by the program: AWS's managed key
-        return UNKNOWN
+        if raw.input_keys is None:
+            return UNKNOWN
+        if not raw.is_input(dep_prop):
+            return False  # not set by the program: AWS's managed key
+        return cmk if unwrap(raw.props.get(dep_prop)) == value else UNKNOWN
     return cmk
 
 

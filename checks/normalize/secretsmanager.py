@@ -30,6 +30,7 @@ def secret(raw: RawResource, index: Index) -> Iterable[Asset]:
         "enabled": True, "algorithm": "aws:kms", "kms_key_id": key,
         "customer_managed_key": customer_managed_key_value(raw, key, "kmsKeyId", index),
     })
+    b.set("owning_service", None)  # a secret the program declares is the account's (services create their own)
     b.set("recovery_window_days", first_set(p.get("recoveryWindowInDays"), 30))  # provider default
     rotations = index.referencing(raw, [ROTATION], "secretId")
     if not rotations:
@@ -76,6 +77,7 @@ def live_secret(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("secret_name", p["name"])
     # no KmsKeyId: the AWS-managed key aws/secretsmanager
     b.set("encryption", key_encryption("aws:kms", p.get("kmsKeyId"), p.get("keyManager")))
+    b.set("owning_service", p.get("owningService"))  # absent: no service owns the secret
     b.set("recovery_window_days", UNKNOWN)  # chosen at deletion time; AWS does not report it
     enabled = bool(p.get("rotationEnabled"))
     rules = p.get("rotationRules") or {}

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -36,6 +36,7 @@ from checks.sources.stack_config import (
     read_project,
     read_stack_config,
 )
+from checks.sources.state import provider_urn
 
 CHILD_SCRIPT = Path(__file__).with_name("_pulumi_child.py")
 DEFAULT_TIMEOUT = 300.0  # seconds; `clearance check --program-timeout`
@@ -89,6 +90,7 @@ def load_program(program_dir: Path, *, stack: str | None = None, config: Mapping
                             project=project.name, main_file=project.main_file, settings=settings)
     files: dict[str, str] = {}
     resources = [_convert(rec, files) for rec in result["resources"] if rec["type"] != STACK_TYPE]
+    resources = _with_regions(resources, None if settings.region_defaulted else settings.values["aws:region"])
     resources.sort(key=_order)
     warnings.extend(settings.warnings)
     warnings.extend(_run_warnings(result))
@@ -173,6 +175,18 @@ def _convert(rec: Mapping[str, Any], files: dict[str, str]) -> RawResource:
         property_dependencies={k: _urns(v) for k, v in sorted(pdeps.items())},
         location=location, provider=normalize_urn(rec["provider"]) if rec.get("provider") else None,
     )
+
+
+def _with_regions(resources: list[RawResource], default: str | None) -> list[RawResource]:
+    """Every AWS resource with the region it deploys to, as a stack export's provider says: its explicit provider's
+    `region`, else the stack's `aws:region` (None when the project sets none: clearance's own default is no fact)."""
+    regions = {r.urn: r.props.get("region") for r in resources if r.type.startswith("pulumi:providers:aws")}
+    out: list[RawResource] = []
+    for r in resources:
+        region = regions.get(provider_urn(r.provider) or "") if r.provider else None
+        region = region if isinstance(region, str) and region else default
+        out.append(replace(r, region=region) if r.custom and r.type.startswith("aws:") and region else r)
+    return out
 
 
 def _urns(urns: Iterable[str]) -> tuple[str, ...]:

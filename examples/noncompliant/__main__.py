@@ -84,11 +84,11 @@ aws.ec2.DefaultSecurityGroup("legacy-default", vpc_id=legacy_vpc.id, tags=tags, 
 
 # ---------------------------------------------------------------- security groups (rules reviewed in
 # security-group-reviews.yaml, except those of `admin`)
-
+# FAILS NET-02, NET-10: the load balancer's group is also the bastion's and the Fargate tasks' (cases_firewall.py)
 alb_sg = aws.ec2.SecurityGroup("alb", vpc_id=vpc.id, description="load balancer", tags=tags, ingress=[
-    {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]},
-    {"protocol": "tcp", "from_port": 80, "to_port": 80, "cidr_blocks": ["0.0.0.0/0"]},
+    {"protocol": "tcp", "from_port": port, "to_port": port, "cidr_blocks": ["0.0.0.0/0"]} for port in (443, 80)
 ], egress=[{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "cidr_blocks": ["10.20.0.0/16"]}])
+# FAILS NET-10: admits the load balancer's group, which the bastion and the Fargate tasks share
 app_sg = aws.ec2.SecurityGroup("app", vpc_id=vpc.id, description="application containers", tags=tags,
                                egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
                                         "cidr_blocks": ["0.0.0.0/0"]}])
@@ -159,7 +159,8 @@ aws.ec2.LaunchTemplate("batch", image_id=ami, instance_type="c6i.large", metadat
 aws.ec2.LaunchTemplate("legacy-batch", image_id=ami, instance_type="c5.large", vpc_security_group_ids=[app_sg.id],
                        tags=tags)
 
-# FAILS ENC-08: on, but under the AWS-managed aws/ebs key (no DefaultKmsKey)
+# FAILS ENC-14, LOG-01: on, but under the AWS-managed aws/ebs key (no DefaultKmsKey); the first account setting
+# declared, so the region's own results are placed here: no trail logs it from every region (LOG-01)
 aws.ebs.EncryptionByDefault("account")
 aws.ebs.Volume("data", availability_zone="eu-west-1a", size=100, type="gp3", encrypted=True, kms_key_id=data_key.arn,
                tags=tags)
@@ -207,7 +208,7 @@ primary_vault = aws.backup.Vault("primary", name=f"{prefix}-primary", kms_key_ar
 archive_vault = aws.backup.Vault("archive", name=f"{prefix}-archive", tags=tags)
 nightly = aws.backup.Plan("nightly", name=f"{prefix}-nightly", tags=tags, rules=[{
     "rule_name": "nightly", "target_vault_name": primary_vault.name, "schedule": "cron(0 1 * * ? *)",
-    "lifecycle": {"delete_after": 35}}])
+    "lifecycle": {"delete_after": 30}}])
 aws.backup.Selection("nightly", name=f"{prefix}-tagged", plan_id=nightly.id, iam_role_arn=backup_role.arn,
                      selection_tags=[{"type": "STRINGEQUALS", "key": "backup", "value": "nightly"}])
 # FAILS BAK-01: runs once a week
@@ -217,7 +218,7 @@ aws.backup.Plan("weekly", name=f"{prefix}-weekly", tags=tags, rules=[{
 # FAILS BAK-02: writes to the archive vault, which no restore testing plan tests
 aws.backup.Plan("archive", name=f"{prefix}-archive", tags=tags, rules=[{
     "rule_name": "nightly", "target_vault_name": archive_vault.name, "schedule": "cron(0 2 * * ? *)",
-    "lifecycle": {"delete_after": 35}}])
+    "lifecycle": {"delete_after": 30}}])
 restore_tests = aws.backup.RestoreTestingPlan(
     "weekly", name=f"{prefix.replace('-', '_')}_weekly", schedule_expression="cron(0 6 ? * SUN *)",
     recovery_point_selection={"algorithm": "LATEST_WITHIN_WINDOW", "include_vaults": [primary_vault.arn],
@@ -265,7 +266,7 @@ aws.s3.AccountPublicAccessBlock("account", block_public_acls=True, ignore_public
 aws.cloudwatch.LogGroup("app", retention_in_days=14, kms_key_id=data_key.arn, tags=tags)
 # FAILS ENC-04: no KMS key
 aws.cloudwatch.LogGroup("exports", retention_in_days=365, tags=tags)
-# FAILS ENC-05: encrypted with the AWS-managed aws/secretsmanager key
+# FAILS ENC-05, SEC-01: encrypted with the AWS-managed aws/secretsmanager key, and never rotated
 aws.secretsmanager.Secret("partner-tokens", description="OAuth tokens of the partner integrations", tags=tags)
 
 trail_bucket = aws.s3.Bucket("trail", bucket=f"{prefix}-trail", tags=tags)
@@ -276,13 +277,13 @@ bucket_defaults("trail", trail_bucket, policy=bucket_policy(
     {"Sid": "CloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
      "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{prefix}-trail/AWSLogs/{account_id}/*",
      "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}))
-# FAILS LOG-01: records this region only
+# records this region only, so it does not log the region for LOG-01 (which fails at the account settings above)
 aws.cloudtrail.Trail("audit", s3_bucket_name=trail_bucket.id, is_multi_region_trail=False,
                      enable_log_file_validation=True, kms_key_id=data_key.arn, tags=tags)
 
 # ---------------------------------------------------------------- identity
 
-# FAILS IAM-01: 8 characters, reuse allowed, passwords never expire
+# FAILS IAM-01, IAM-04, IAM-05: 8 characters (CIS 1.8), reuse allowed (CIS 1.9), passwords never expire
 aws.iam.AccountPasswordPolicy("account", minimum_password_length=8, require_numbers=True)
 # console user: whether she has MFA is only known live (IAM-03)
 alice = aws.iam.User("alice", name="alice", tags=tags)
@@ -304,11 +305,12 @@ aws.rds.Cluster("metrics", engine="postgres", engine_version="16.4", db_cluster_
 import cases_backup  # noqa: E402
 import cases_compute  # noqa: E402
 import cases_firewall  # noqa: E402
+import cases_frameworks  # noqa: E402
 import cases_keys  # noqa: E402
 import cases_load_balancing  # noqa: E402
 import cases_scope  # noqa: E402
 import cases_storage  # noqa: E402
 
-for cases in (cases_backup, cases_compute, cases_firewall, cases_keys, cases_load_balancing, cases_scope,
-              cases_storage):
+for cases in (cases_backup, cases_compute, cases_firewall, cases_frameworks, cases_keys, cases_load_balancing,
+              cases_scope, cases_storage):
     cases.declare(globals())

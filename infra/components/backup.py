@@ -5,7 +5,8 @@ snapshots of our databases from 1 to 3 times daily" (RDS automated backups, cont
 
 - The vault is encrypted with the backup key (a key of its own: losing or disabling the data key must not take
   the backups with it).
-- The plan runs every night at 02:00 UTC and keeps recovery points 35 days.
+- The plan runs every night at 02:00 UTC and keeps recovery points 30 days: the statement deletes data within 30
+  days ("Data is deleted within 30 days or upon request."), and four weekly restore tests fit in that window.
 - The selection names the database and the customer-data bucket explicitly.
 - The restore testing plan restores the latest recovery point of each every Sunday (every 7 days, the statement
   promises 14) and AWS Backup deletes the restored copy after the validation window.
@@ -22,7 +23,7 @@ from components.settings import Settings
 
 NIGHTLY = "cron(0 2 * * ? *)"  # outside the RDS backup (00:00) and maintenance (Sun 04:00) windows
 WEEKLY = "cron(0 6 ? * SUN *)"
-RETENTION_DAYS = 35
+RETENTION_DAYS = 30  # the statement: "Data is deleted within 30 days or upon request."
 MANAGED_POLICIES = [
     "service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores",
     "AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore",

@@ -1,9 +1,10 @@
 """evidence.csv: the evidence view for auditors, one row per (framework, requirement, control, asset).
 
 A requirement no control backs has one row with no control (status `manual`); a control that evaluated no asset has
-one row with no asset (status `no-data`). Values are the attributes the control reads, "****" for a secret. Any
-cell that a spreadsheet would read as a formula (beginning with = + - @, a tab or a carriage return) is prefixed
-with a single quote.
+one row with no asset (status `no-data`). `requirement_evidence` is `full`, or `partial: <why>` for a requirement
+the framework marks partly evidenced (passing rows do not show it met). Values are the attributes the control reads,
+"****" for a secret. Any cell that a spreadsheet would read as a formula (beginning with = + - @, a tab or a
+carriage return) is prefixed with a single quote.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from checks.drift.model import DriftReport
 from reports.drift.evidence import evidence
 
 COLUMNS = ("framework", "requirement", "requirement_title", "control", "control_title", "status", "asset_kind",
-           "asset_id", "asset_name", "evidence", "evaluated_at")
+           "asset_id", "asset_name", "evidence", "evaluated_at", "requirement_evidence")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -33,11 +34,14 @@ def render_csv(drift: DriftReport) -> str:
         for req in fw.requirements:
             base = (fw.id, req.id, req.title)
             if not req.controls:
-                writer.writerow([safe_cell(c) for c in (*base, "", "", req.status.value, "", "", "", "", when)])
+                writer.writerow([safe_cell(c) for c in (*base, "", "", req.status.value, "", "", "", "", when,
+                                                        req.evidence_text())])
             for control in req.controls:
                 head = (*base, control.id, control.title)
                 if not control.assets:
-                    writer.writerow([safe_cell(c) for c in (*head, control.status.value, "", "", "", "", when)])
+                    writer.writerow([safe_cell(c) for c in (*head, control.status.value, "", "", "", "", when,
+                                                            req.evidence_text())])
                 for a in control.assets:
-                    writer.writerow([safe_cell(c) for c in (*head, a.status, a.kind, a.id, a.name, a.text(), when)])
+                    writer.writerow([safe_cell(c) for c in (*head, a.status, a.kind, a.id, a.name, a.text(), when,
+                                                            req.evidence_text())])
     return buffer.getvalue()

@@ -51,6 +51,12 @@ class RequirementEvidence:
     title: str
     status: CoverageStatus
     controls: tuple[ControlEvidence, ...]
+    partial: bool = False                         # the framework marks its evidence partial (status never `pass`)
+    evidence_why: str | None = None               # what the controls leave unchecked
+
+    def evidence_text(self) -> str:
+        """`full`, or `partial: <why>`."""
+        return f"partial: {self.evidence_why or 'the controls check only part of it'}" if self.partial else "full"
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ def evidence(drift: DriftReport) -> list[FrameworkEvidence]:
             RequirementEvidence(r.id, r.title, r.status, tuple(
                 ControlEvidence(cid, report.controls[cid].title if cid in report.controls else "", status,
                                 control_assets(cid))
-                for cid, status in sorted(r.controls.items())))
+                for cid, status in sorted(r.controls.items())), r.partial, r.evidence_why)
             for r in fc.requirements)
         out.append(FrameworkEvidence(fc.id, fc.name, fc.version, reqs))
     return out

@@ -16,8 +16,10 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from checks.collectors import backup as backup_collector  # noqa: F401  (registers the collector)
-from checks.collectors.base import Scope
-from checks.model import Status
+from checks.collectors.base import CollectResult, Scope
+from checks.live_types import BACKUP_PLAN, BACKUP_RESTORE_TESTING_PLAN, BACKUP_RESTORE_TESTING_SELECTION
+from checks.model import SourceKind, Status
+from checks.raw import RawResource
 from tests.collectors.conftest import (
     ACCOUNT,
     REGION,
@@ -34,7 +36,7 @@ PLAN_ARN = f"arn:aws:backup:{REGION}:{ACCOUNT}:backup-plan:"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/backup"
 NOW = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 NIGHTLY = {"RuleName": "nightly", "TargetBackupVaultName": "nightly", "ScheduleExpression": "cron(0 5 ? * * *)",
-           "Lifecycle": {"DeleteAfterDays": 35}}
+           "Lifecycle": {"DeleteAfterDays": 30}}
 WEEKLY = {"RuleName": "weekly", "TargetBackupVaultName": "archive", "ScheduleExpression": "cron(0 5 ? * SUN *)",
           "Lifecycle": {"DeleteAfterDays": 365}}
 
@@ -102,7 +104,7 @@ def test_against_moto_selections_and_restore_testing_are_errors(session: boto3.S
                                                   ("backup.plan", "nightly"), ("backup.plan", "weekly")}
     nightly = by_name([a for a in assets if a.kind == "backup.plan"], "nightly")
     assert nightly.id.startswith(PLAN_ARN) and (nightly.region, nightly.account) == (REGION, ACCOUNT)
-    assert nightly.attributes["min_interval_hours"] == 24 and nightly.attributes["daily_retention_days"] == 35
+    assert nightly.attributes["min_interval_hours"] == 24 and nightly.attributes["daily_retention_days"] == 30
     sel_reason = "NotImplemented backup:ListBackupSelections (the endpoint does not implement this API)"
     assert nightly.errors == {"selections": sel_reason, "covered": sel_reason, "restore_testing": list_reason}
     vault = by_name([a for a in assets if a.kind == "backup.vault"], "nightly").attributes
@@ -113,6 +115,23 @@ def test_against_moto_selections_and_restore_testing_are_errors(session: boto3.S
     got = {(c, a.split(":")[0]): s for (c, a), s in statuses(assets, "BAK-01", "BAK-02", "ENC-03").items()}
     assert got == {("BAK-01", "nightly"): P, ("BAK-01", "weekly"): F, ("BAK-02", "nightly"): E,
                    ("BAK-02", "weekly"): E, ("ENC-03", "nightly"): P, ("ENC-03", "archive"): F}
+
+
+def test_retention_counts_continuous_rules_and_copies_against_moto(session: boto3.Session) -> None:
+    b = session.client("backup")
+    b.create_backup_vault(BackupVaultName="nightly")
+    dr = {"DestinationBackupVaultArn": VAULT_ARN + "dr"}
+    b.create_backup_plan(BackupPlan={"BackupPlanName": "copies-forever", "Rules": [{**NIGHTLY, "CopyActions": [dr]}]})
+    b.create_backup_plan(BackupPlan={"BackupPlanName": "copies-30", "Rules": [
+        {**NIGHTLY, "CopyActions": [{**dr, "Lifecycle": {"DeleteAfterDays": 30}}]}]})
+    b.create_backup_plan(BackupPlan={"BackupPlanName": "continuous-35", "Rules": [
+        {**NIGHTLY, "RuleName": "pitr", "EnableContinuousBackup": True, "Lifecycle": {"DeleteAfterDays": 35}}]})
+    plans = {a.name: a.attributes for a in assets_of(collect(scope(session), "backup")) if a.kind == "backup.plan"}
+    assert (plans["copies-forever"]["retained_indefinitely"], plans["copies-forever"]["max_retention_days"]) == (
+        True, None)
+    assert plans["copies-30"]["rules"][0]["copy_retention_days"] == [30]
+    assert (plans["copies-30"]["retained_indefinitely"], plans["copies-30"]["max_retention_days"]) == (False, 30)
+    assert plans["continuous-35"]["max_retention_days"] == 35
 
 
 def test_stubbed_success_path_decides_restore_testing_and_coverage(session: boto3.Session) -> None:
@@ -132,8 +151,10 @@ def test_stubbed_success_path_decides_restore_testing_and_coverage(session: boto
     assert plans["nightly"].attributes["covered"] == []  # the table was not read in this scan
     assert plans["nightly"].attributes["restore_testing"] == {
         "plans": [{"name": "weekly_restore", "schedule": "cron(0 3 ? * SAT *)", "interval_hours": 168,
-                   "resource_types": ["DynamoDB"]}], "max_interval_hours": 168}
-    assert plans["weekly"].attributes["restore_testing"] == {"plans": [], "max_interval_hours": None}
+                   "resource_types": ["DynamoDB"]}], "backed_up_types": [], "untested_types": [],
+        "max_interval_hours": 168}  # nothing read here is backed up: any restore test of the vault counts
+    assert plans["weekly"].attributes["restore_testing"] == {"plans": [], "backed_up_types": [],
+                                                             "untested_types": [], "max_interval_hours": None}
     vault = by_name([a for a in assets if a.kind == "backup.vault"], "nightly").attributes
     assert vault["lock"] == {"enabled": True, "mode": "governance", "min_retention_days": 7,
                              "max_retention_days": 400}
@@ -174,3 +195,31 @@ def test_denied_vault_key_lookup_errors_enc_03_of_that_vault(session: boto3.Sess
         got = statuses(assets_of(collect(sc, "backup")))
     changed = {k: s for k, s in got.items() if baseline[k] is not s}
     assert changed == {("ENC-03", "nightly"): E}  # the archive vault names no key: nothing to ask
+
+
+
+def test_unread_selections_make_restore_testing_an_error_not_a_pass() -> None:
+    """Restore tests must cover the types the selections assign: selections not read cannot pass BAK-02."""
+    place = {"region": REGION, "account": ACCOUNT}
+    rtp = f"arn:aws:backup:{REGION}:{ACCOUNT}:restore-testing-plan:weekly-1"
+    raws = [
+        RawResource(type=BACKUP_PLAN, urn=PLAN_ARN + "p", name="nightly", source=SourceKind.LIVE, id=PLAN_ARN + "p",
+                    props={**place, "arn": PLAN_ARN + "p", "id": "p", "name": "nightly", "rules": [_live_rule()]},
+                    errors={"GetBackupSelection": "AccessDenied backup:GetBackupSelection"}),
+        RawResource(type=BACKUP_RESTORE_TESTING_PLAN, urn=rtp, name="weekly", source=SourceKind.LIVE, id=rtp,
+                    props={**place, "arn": rtp, "name": "weekly", "scheduleExpression": "cron(0 3 ? * SAT *)",
+                           "recoveryPointSelection": {"includeVaults": ["*"], "excludeVaults": []}}),
+        RawResource(type=BACKUP_RESTORE_TESTING_SELECTION, urn=rtp + "/selection/s", name="s", source=SourceKind.LIVE,
+                    id=rtp + "/selection/s", props={**place, "name": "s", "restoreTestingPlanName": "weekly",
+                                                    "protectedResourceType": "DynamoDB"}),
+    ]
+    [plan] = [a for a in assets_of(CollectResult(tuple(raws), ())) if a.kind == "backup.plan"]
+    assert plan.errors["restore_testing"] == "AccessDenied backup:GetBackupSelection"
+    assert statuses([plan], "BAK-02") == {("BAK-02", "nightly"): E}
+
+
+def _live_rule() -> dict[str, Any]:
+    return {"ruleName": "nightly", "schedule": "cron(0 5 ? * * *)", "targetVaultName": "nightly",
+            "lifecycle": {"deleteAfter": 30, "coldStorageAfter": None}, "enableContinuousBackup": None,
+            "copyActions": []}
+

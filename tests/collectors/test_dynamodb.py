@@ -106,6 +106,9 @@ def test_stubbed_selections_decide_bak_07_by_arn_and_by_tag(session: boto3.Sessi
     plan = next(a for a in assets_of(result) if a.kind == "backup.plan" and a.name == "nightly")
     arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"
     assert plan.attributes["covered"] == [arn + "audit", arn + "orders"]
+    # the restore testing plan restores DynamoDB tables: every type this plan backs up is tested weekly
+    assert plan.attributes["restore_testing"]["backed_up_types"] == ["DynamoDB"]
+    assert statuses([plan], "BAK-02") == {("BAK-02", "nightly"): P}
 
 
 def test_denied_tags_error_only_where_a_tag_selection_decides(session: boto3.Session) -> None:
@@ -136,7 +139,20 @@ def test_denied_key_lookup_errors_enc_02_of_kms_tables_only(session: boto3.Sessi
     assert by_name(assets, "orders").errors["encryption.customer_managed_key"] == "AccessDenied kms:DescribeKey"
 
 
-def test_denied_continuous_backups_changes_no_control(session: boto3.Session) -> None:
+def test_point_in_time_recovery_within_the_statement_s_30_days(session: boto3.Session) -> None:
+    make_tables(session)
+    session.client("dynamodb").update_continuous_backups(TableName="audit", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 30})
+    assets = tables(scan(scope(session)))
+    assert by_name(assets, "orders").attributes["point_in_time_recovery"] == {"enabled": True,
+                                                                            "recovery_period_days": 35}
+    assert by_name(assets, "audit").attributes["point_in_time_recovery"] == {"enabled": True,
+                                                                           "recovery_period_days": 30}
+    assert statuses(assets, "BAK-08") == {("BAK-08", "orders"): F, ("BAK-08", "sessions"): F,
+                                          ("BAK-08", "audit"): P}
+
+
+def test_denied_continuous_backups_errors_bak_08_only(session: boto3.Session) -> None:
     make_tables(session)
     baseline = statuses(tables(scan(scope(session))))
     sc = scope(session)
@@ -146,4 +162,6 @@ def test_denied_continuous_backups_changes_no_control(session: boto3.Session) ->
         "AccessDenied dynamodb:DescribeContinuousBackups")
     assert by_name(assets, "orders").attributes["point_in_time_recovery"] == {"enabled": None,
                                                                             "recovery_period_days": None}
-    assert statuses(assets) == baseline  # no control of the catalog reads point-in-time recovery
+    got = statuses(assets)
+    changed = {k: s for k, s in got.items() if baseline[k] is not s}
+    assert changed == {("BAK-08", "orders"): E, ("BAK-08", "sessions"): E, ("BAK-08", "audit"): E}

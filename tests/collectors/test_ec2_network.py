@@ -255,9 +255,10 @@ def test_denied_route_tables_errors_only_net01_of_private_subnets(session: boto3
                                                            ("private-public-ip", F)]}
 
 
-def test_denied_interfaces_errors_only_net10(session: boto3.Session, estate: Estate) -> None:
+def test_denied_interfaces_errors_only_net02_and_net10(session: boto3.Session, estate: Estate) -> None:
+    # both need to know whether anything but a load balancer uses a group (used_only_by_load_balancers)
     _, changed = _difference(session, ["ec2:DescribeNetworkInterfaces"])
-    assert {k[0] for k in changed} == {"NET-10"}
+    assert {k[0] for k in changed} == {"NET-02", "NET-10"}
     assert all(after == E for _, after in changed.values())
 
 

@@ -23,9 +23,12 @@ from tests.collectors.conftest import (
     with_iam_enforced,
 )
 
-P, F, E = Status.PASS, Status.FAIL, Status.ERROR
+P, F, E, NA = Status.PASS, Status.FAIL, Status.ERROR, Status.NOT_APPLICABLE
 EXPECTED = {("NET-08", "public-web"): F, ("NET-08", "private"): P, ("NET-08", "bridge"): P,
-            ("NET-08", "main-table"): F, ("NET-08", "spot"): P}
+            ("NET-08", "main-table"): F, ("NET-08", "spot"): P, ("NET-08", "exposed"): F, ("NET-08", "defaulted"): F,
+            ("NET-13", "public-web"): P, ("NET-13", "private"): P, ("NET-13", "bridge"): NA,
+            ("NET-13", "main-table"): P, ("NET-13", "spot"): P, ("NET-13", "exposed"): F, ("NET-13", "defaulted"): P}
+REACHABILITY = ("security_groups_allow_internet_ingress", "reachable_from_internet")
 
 
 def _estate(session: boto3.Session) -> dict[str, Any]:
@@ -45,6 +48,10 @@ def _estate(session: boto3.Session) -> dict[str, Any]:
     private_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     ec2.associate_route_table(RouteTableId=private_rt, SubnetId=private)
     sg = ec2.create_security_group(GroupName="svc", Description="service", VpcId=vpc)["GroupId"]
+    # aws-py-fargate's pattern: the tasks in a group open to the internet (::/0 written in full)
+    open_sg = ec2.create_security_group(GroupName="open", Description="web", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=open_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "Ipv6Ranges": [{"CidrIpv6": "0000:0000::/0"}]}])
     tg = elb.create_target_group(Name="web", Protocol="HTTP", Port=80, VpcId=vpc,
                                  TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
     cluster = ecs.create_cluster(clusterName="apps")["cluster"]["clusterArn"]
@@ -54,8 +61,9 @@ def _estate(session: boto3.Session) -> dict[str, Any]:
     def service(name: str, **kw: Any) -> None:
         ecs.create_service(cluster="apps", serviceName=name, taskDefinition="app", desiredCount=2, **kw)
 
-    def awsvpc(subnet_id: str, assign: str) -> dict[str, Any]:
-        return {"awsvpcConfiguration": {"subnets": [subnet_id], "securityGroups": [sg], "assignPublicIp": assign}}
+    def awsvpc(subnet_id: str, assign: str, groups: list[str] | None = None) -> dict[str, Any]:
+        return {"awsvpcConfiguration": {"subnets": [subnet_id], "securityGroups": [sg] if groups is None else groups,
+                                        "assignPublicIp": assign}}
 
     service("web", launchType="FARGATE", networkConfiguration=awsvpc(public, "ENABLED"),
             loadBalancers=[{"targetGroupArn": tg, "containerName": "web", "containerPort": 80}],
@@ -65,6 +73,9 @@ def _estate(session: boto3.Session) -> dict[str, Any]:
     service("main-table", launchType="FARGATE", networkConfiguration=awsvpc(unassociated, "ENABLED"))
     service("spot", capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
             networkConfiguration=awsvpc(private, "DISABLED"))
+    service("exposed", launchType="FARGATE", networkConfiguration=awsvpc(public, "ENABLED", [open_sg]))
+    # no group named: the VPC's default group (moto's admits nothing from outside)
+    service("defaulted", launchType="FARGATE", networkConfiguration=awsvpc(public, "ENABLED", []))
     return {"cluster": cluster, "tg": tg, "sg": sg, "public": public, "private": private}
 
 
@@ -79,6 +90,7 @@ def test_assets_and_controls(session: boto3.Session) -> None:
     assert web.attributes == {
         "launch_type": "FARGATE", "assign_public_ip": True, "subnets": [estate["public"]],
         "security_groups": [estate["sg"]], "in_public_subnet": True, "publicly_reachable": True,
+        "security_groups_allow_internet_ingress": False, "reachable_from_internet": False,
         "load_balancers": [{"target_group_arn": estate["tg"], "container_name": "web", "container_port": 80}],
         "desired_count": 2, "cluster": estate["cluster"]}
     private = by_name(assets, "private").attributes
@@ -90,7 +102,10 @@ def test_assets_and_controls(session: boto3.Session) -> None:
     assert (main["assign_public_ip"], main["in_public_subnet"], main["publicly_reachable"]) == (True, False, False)
     # moto drops the capacity provider strategy and reports launchType EC2 (see the next test for real AWS)
     assert by_name(assets, "spot").attributes["launch_type"] == "EC2"
-    assert statuses(assets, "NET-08") == EXPECTED
+    exposed = by_name(assets, "exposed").attributes
+    assert (exposed["security_groups_allow_internet_ingress"], exposed["reachable_from_internet"]) == (True, True)
+    assert by_name(assets, "defaulted").attributes["security_groups"] == []
+    assert statuses(assets, "NET-08", "NET-13") == EXPECTED
 
 
 def test_capacity_provider_strategy_has_no_launch_type(session: boto3.Session) -> None:
@@ -111,7 +126,7 @@ def test_capacity_provider_strategy_has_no_launch_type(session: boto3.Session) -
     with mock.patch.object(client, "describe_services", side_effect=realistic):
         assets = assets_of(collect(sc, "ecs"))
     assert by_name(assets, "spot").attributes["launch_type"] is None
-    assert statuses(assets, "NET-08") == EXPECTED
+    assert statuses(assets, "NET-08", "NET-13") == EXPECTED
 
 
 def test_declared_operations_cover_every_call(session: boto3.Session) -> None:
@@ -123,9 +138,14 @@ def test_declared_operations_cover_every_call(session: boto3.Session) -> None:
     assert seen == set(ecs_collector.OPERATIONS)
 
 
+NET13_WITH_SUBNETS = {k for k in EXPECTED if k[0] == "NET-13" and k[1] != "bridge"}
+
+
 @pytest.mark.parametrize(("denied", "paths", "changed"), [
-    ("ec2:DescribeRouteTables", {"in_public_subnet", "publicly_reachable"}, set()),
-    ("ec2:DescribeSubnets", {"in_public_subnet", "publicly_reachable"}, set()),
+    ("ec2:DescribeRouteTables", {"in_public_subnet", "publicly_reachable", "reachable_from_internet"},
+     NET13_WITH_SUBNETS),
+    ("ec2:DescribeSubnets", {"in_public_subnet", "publicly_reachable", *REACHABILITY}, NET13_WITH_SUBNETS),
+    ("ec2:DescribeSecurityGroups", set(REACHABILITY), NET13_WITH_SUBNETS),
     ("ecs:DescribeServices", set(live_ecs.ATTRIBUTES), set(EXPECTED)),
 ])
 def test_denied_call(session: boto3.Session, denied: str, paths: set[str], changed: set[tuple[str, str]]) -> None:
@@ -134,13 +154,13 @@ def test_denied_call(session: boto3.Session, denied: str, paths: set[str], chang
     result = with_iam_enforced(lambda: collect(scope(restricted), "ecs"))
     assert result.errors == ()
     assets = assets_of(result)
-    with_subnets = {"web", "private", "main-table", "spot"}
+    with_subnets = {"web", "private", "main-table", "spot", "exposed", "defaulted"}
     for a in assets:
         name = a.id.rsplit("/", 1)[-1]
         expected = paths if name in with_subnets or denied.startswith("ecs:") else set()
         assert set(a.errors) == expected, (a.name, a.errors)
         assert set(a.errors.values()) <= {f"AccessDenied {denied}"}
-    after = statuses(assets, "NET-08")
+    after = statuses(assets, "NET-08", "NET-13")
     if denied.startswith("ecs:"):  # names fall back to the service name read from the ARN
         after = {(c, "public-web" if n == "web" else n): s for (c, n), s in after.items()}
     assert after == {k: E if k in changed else v for k, v in EXPECTED.items()}

@@ -28,6 +28,11 @@ OPEN_POLICY = {"Version": "2012-10-17", "Statement": [
     {"Sid": "root", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*",
      "Resource": "*"},
     {"Sid": "anyone", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}]}
+# a condition every HTTPS caller meets: anyone may decrypt (KEY-02 fails)
+TRANSPORT_ONLY_POLICY = {"Version": "2012-10-17", "Statement": [
+    OPEN_POLICY["Statement"][0],
+    {"Sid": "anyoneOverTls", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*",
+     "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
 KEY_CONTROLS = ("KEY-01", "KEY-02", "KEY-03")
 
 
@@ -47,6 +52,10 @@ def make_keys(session: boto3.Session) -> dict[str, str]:
     kms.schedule_key_deletion(KeyId=key("doomed"), PendingWindowInDays=7)
     key("signing", KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
     kms.enable_key_rotation(KeyId=key("open", Policy=json.dumps(OPEN_POLICY)))
+    kms.disable_key(KeyId=key("disabled"))
+    key("imported", Origin="EXTERNAL")  # key material to import: AWS cannot rotate it
+    key("hsm", Origin="AWS_CLOUDHSM")  # moto needs no key store for it
+    key("transport-only", Policy=json.dumps(TRANSPORT_ONLY_POLICY))
     ids["aws/s3"] = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]["KeyId"]  # created lazily by moto
     return ids
 
@@ -76,15 +85,30 @@ def test_live_keys_normalize_validate_and_evaluate(session: boto3.Session) -> No
     assert (signing["spec"], signing["usage"], signing["rotation"]["enabled"]) == ("RSA_2048", "SIGN_VERIFY", False)
     assert by_name(assets, "alias/open").attributes["policy_allows_anyone_unconditionally"] is True
 
+    imported = by_name(assets, "alias/imported").attributes
+    assert (imported["origin"], imported["custom_key_store_id"], imported["rotation"]["enabled"]) == (
+        "EXTERNAL", None, False)  # GetKeyRotationStatus is not asked: imported material cannot rotate
+    assert (a["origin"], by_name(assets, "alias/hsm").attributes["origin"]) == ("AWS_KMS", "AWS_CLOUDHSM")
+    assert by_name(assets, "alias/disabled").attributes["state"] == "Disabled"
+    assert by_name(assets, "alias/transport-only").attributes["policy_allows_anyone_unconditionally"] is True
+
     got = statuses(assets, *KEY_CONTROLS)
     P, F, NA = Status.PASS, Status.FAIL, Status.NOT_APPLICABLE
+    # KEY-01 leaves out keys that cannot rotate automatically (imported, CloudHSM), disabled keys and keys pending
+    # deletion (KEY-03's finding): before, it failed alias/doomed, alias/disabled, alias/imported and alias/hsm
     assert got == {
-        ("KEY-01", "alias/rotating"): P, ("KEY-01", "alias/static"): F, ("KEY-01", "alias/doomed"): F,
+        ("KEY-01", "alias/rotating"): P, ("KEY-01", "alias/static"): F, ("KEY-01", "alias/doomed"): NA,
         ("KEY-01", "alias/signing"): NA, ("KEY-01", "alias/open"): P, ("KEY-01", "alias/aws/s3"): NA,
+        ("KEY-01", "alias/disabled"): NA, ("KEY-01", "alias/imported"): NA, ("KEY-01", "alias/hsm"): NA,
+        ("KEY-01", "alias/transport-only"): F,
         ("KEY-02", "alias/rotating"): P, ("KEY-02", "alias/static"): P, ("KEY-02", "alias/doomed"): P,
         ("KEY-02", "alias/signing"): P, ("KEY-02", "alias/open"): F, ("KEY-02", "alias/aws/s3"): NA,
+        ("KEY-02", "alias/disabled"): P, ("KEY-02", "alias/imported"): P, ("KEY-02", "alias/hsm"): P,
+        ("KEY-02", "alias/transport-only"): F,
         ("KEY-03", "alias/rotating"): P, ("KEY-03", "alias/static"): P, ("KEY-03", "alias/doomed"): F,
         ("KEY-03", "alias/signing"): P, ("KEY-03", "alias/open"): P, ("KEY-03", "alias/aws/s3"): NA,
+        ("KEY-03", "alias/disabled"): P, ("KEY-03", "alias/imported"): P, ("KEY-03", "alias/hsm"): P,
+        ("KEY-03", "alias/transport-only"): P,
     }
 
 
@@ -105,8 +129,11 @@ def test_denied_rotation_status_makes_key_01_error_and_changes_nothing_else(sess
     status, detail = got[("KEY-01", "alias/static")]
     assert status is Status.ERROR and detail is not None and "AccessDenied kms:GetKeyRotationStatus" in detail
     changed = {k for k, (s, _) in got.items() if baseline[k] is not s}
-    # every customer symmetric key now errors on KEY-01 (AWS keys and the RSA key are not asked); nothing else moves
-    assert changed == {("KEY-01", n) for n in ("alias/rotating", "alias/static", "alias/doomed", "alias/open")}
+    # every enabled customer symmetric key of KMS's own material now errors on KEY-01 (AWS keys, the RSA, imported
+    # and CloudHSM keys are not asked; the disabled key and the key pending deletion are not applicable before their
+    # rotation is read); nothing else moves
+    assert changed == {("KEY-01", n) for n in ("alias/rotating", "alias/static", "alias/open",
+                                               "alias/transport-only")}
 
 
 def test_denied_list_keys_is_a_scan_level_error(session: boto3.Session) -> None:

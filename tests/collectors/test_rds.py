@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 import checks.collectors.rds as rds_collector
 from checks.catalog.loader import load_catalog
@@ -105,7 +106,8 @@ def test_assets_and_controls(session: boto3.Session) -> None:
                        "customer_managed_key": True},
         "backup_retention_days": 7, "deletion_protection": True, "iam_database_authentication": True,
         "security_groups": [estate["sg"]], "cluster": None, "publicly_accessible": False, "multi_az": True,
-        "db_subnet_group": "private", "backup_covered": False}  # no backup plan in the region
+        "db_subnet_group": "private", "backup_covered": False,  # no backup plan in the region
+        "auto_minor_version_upgrade": True, "read_replica": False}
     assert by_name(assets, "plain").attributes["encryption"] == {
         "enabled": False, "algorithm": None, "kms_key_id": None, "customer_managed_key": False}
     assert by_name(assets, "plain").attributes["db_subnet_group"] == "default"
@@ -169,6 +171,24 @@ def test_backup_selection_gives_coverage(session: boto3.Session) -> None:
     assert by_name_status(assets) == {**EXPECTED, ("BAK-05", "secure-db"): P, ("BAK-06", "aurora"): P}
 
 
+def test_restore_tests_of_tables_do_not_test_the_databases_a_plan_backs_up(session: boto3.Session) -> None:
+    """The stubbed restore testing plan restores DynamoDB only: the Aurora cluster and the instance are untested."""
+    _estate(session)
+    key = make_backup(session)
+    sc = scope(session)
+    selection = {"SelectionName": "databases", "IamRoleArn": ROLE,
+                 "Resources": [f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:aur*", f"arn:aws:rds:{REGION}:{ACCOUNT}:db:*"]}
+    stub = stub_backup(sc, key, selection)
+    result = scan(sc)
+    stub.deactivate()
+    plan = next(a for a in assets_of(result) if a.kind == "backup.plan" and a.name == "nightly")
+    rt = plan.attributes["restore_testing"]
+    # aurora-1 is backed up with its cluster; the other instances are RDS
+    assert (rt["backed_up_types"], rt["untested_types"], rt["max_interval_hours"]) == (
+        ["Aurora", "RDS"], ["Aurora", "RDS"], None)
+    assert _statuses([plan], "BAK-02") == {("BAK-02", "nightly"): F}
+
+
 @pytest.mark.parametrize(("service", "method", "controls_in_error"), [
     ("kms", "describe_key", {"ENC-09", "ENC-10"}),
     ("backup", "list_backup_plans", BACKUP_CONTROLS),
@@ -206,3 +226,50 @@ def _assert_only_changed(before: dict[tuple[str, str], Status], after: dict[tupl
     changed = {k for k in before if after[k] != before[k]}
     assert {c for c, _ in changed} == controls
     assert all(after[k] == E for k in changed)
+
+
+def _statuses(assets: list[Asset], *controls: str) -> dict[tuple[str, str], Status]:
+    catalog = load_catalog()
+    ev = evaluate([catalog.controls[c] for c in controls], assets, now=dt.datetime.now(dt.UTC),
+                  templates=catalog.templates)
+    names = {a.id: a.name for a in assets}
+    return {(f.control_id, names[f.asset_id]): f.status for f in ev.findings}
+
+
+def test_read_replica_neptune_minor_upgrades_and_deletion_protection(session: boto3.Session) -> None:
+    rds = session.client("rds")
+    common = {"DBInstanceClass": "db.t3.micro", "Engine": "postgres", "MasterUsername": "app",
+              "MasterUserPassword": "password123", "AllocatedStorage": 20}
+    rds.create_db_instance(DBInstanceIdentifier="src", BackupRetentionPeriod=7, DeletionProtection=True, **common)
+    rds.create_db_instance(DBInstanceIdentifier="manual", BackupRetentionPeriod=7, AutoMinorVersionUpgrade=False,
+                           **common)
+    rds.create_db_instance_read_replica(DBInstanceIdentifier="replica", SourceDBInstanceIdentifier="src")
+    rds.create_db_cluster(DBClusterIdentifier="graph", Engine="neptune", MasterUsername="app",
+                          MasterUserPassword="password123", BackupRetentionPeriod=7)
+    assets = assets_of(scan(scope(session)))
+    assert by_name(assets, "replica").attributes["read_replica"] is True
+    assert by_name(assets, "graph").attributes["publicly_accessible"] is None  # Neptune: VPC only
+    got = _statuses(assets, "BAK-03", "NET-12", "DB-01", "DB-02", "DB-03")
+    assert got == {
+        ("BAK-03", "src"): P, ("BAK-03", "manual"): P, ("BAK-03", "replica"): NA,
+        ("DB-01", "src"): P, ("DB-01", "manual"): F, ("DB-01", "replica"): P,
+        ("DB-02", "src"): P, ("DB-02", "manual"): F, ("DB-02", "replica"): P,  # moto copies the source's setting
+        ("NET-12", "graph"): NA, ("DB-03", "graph"): F}
+
+
+def test_documentdb_cluster_is_not_judged_by_net_12(session: boto3.Session) -> None:
+    """moto rejects Engine docdb: the answer AWS gives for a DocumentDB cluster (no PubliclyAccessible), stubbed."""
+    sc = scope(session)
+    arn = f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:docs"
+    stub = Stubber(sc.client("rds"))
+    stub.add_response("describe_db_instances", {"DBInstances": []})
+    stub.add_response("describe_db_clusters", {"DBClusters": [{
+        "DBClusterIdentifier": "docs", "DBClusterArn": arn, "Engine": "docdb", "EngineVersion": "5.0.0",
+        "StorageEncrypted": False, "BackupRetentionPeriod": 7, "DeletionProtection": True, "MultiAZ": False,
+        "DBSubnetGroup": "private", "VpcSecurityGroups": []}]})
+    stub.activate()
+    assets = assets_of(collect(sc, "rds"))
+    docs = by_name(assets, "docs")
+    assert docs.attributes["publicly_accessible"] is None and "publicly_accessible" not in docs.errors
+    assert _statuses(assets, "NET-12", "DB-03") == {("NET-12", "docs"): NA, ("DB-03", "docs"): P}
+

@@ -36,7 +36,7 @@ def test_secrets_normalize_validate_and_evaluate(session: boto3.Session) -> None
     assert db.attributes == {
         "secret_name": "prod/db",
         "encryption": {"enabled": True, "algorithm": "aws:kms", "kms_key_id": key, "customer_managed_key": True},
-        "recovery_window_days": None, "rotation": {"enabled": True, "interval_days": 30}}
+        "owning_service": None, "recovery_window_days": None, "rotation": {"enabled": True, "interval_days": 30}}
     assert "recovery_window_days" in db.unknown  # a deletion-time parameter AWS does not report
     token = by_name(assets, "prod/token").attributes
     assert token["encryption"] == {"enabled": True, "algorithm": "aws:kms", "kms_key_id": None,
@@ -69,3 +69,21 @@ def test_denied_key_lookup_errors_enc_05_of_cmk_secrets_only(session: boto3.Sess
     got = statuses(assets)
     assert {k: s for k, s in got.items() if baseline[k] is not s} == {("ENC-05", "prod/db"): E}
     assert by_name(assets, "prod/db").errors == {"encryption.customer_managed_key": "AccessDenied kms:DescribeKey"}
+
+
+def test_sec_01_rotation_within_90_days_and_service_owned_secrets_not_applicable(session: boto3.Session) -> None:
+    make_secrets(session)
+    sm = session.client("secretsmanager")
+    sm.create_secret(Name="prod/yearly", SecretString="y")
+    sm.rotate_secret(SecretId="prod/yearly", RotationRules={"AutomaticallyAfterDays": 365}, RotateImmediately=False)
+    # RDS creates, owns and rotates the master user secret of ManageMasterUserPassword (OwningService "rds")
+    session.client("rds").create_db_instance(
+        DBInstanceIdentifier="db", DBInstanceClass="db.t3.micro", Engine="postgres", AllocatedStorage=20,
+        MasterUsername="app", ManageMasterUserPassword=True)
+    assets = assets_of(collect(scope(session), "secretsmanager"))
+    [owned] = [a for a in assets if a.attributes["owning_service"] is not None]
+    assert owned.attributes["owning_service"] == "rds"
+    assert by_name(assets, "prod/db").attributes["owning_service"] is None
+    got = statuses(assets, "SEC-01")
+    assert got == {("SEC-01", "prod/db"): P, ("SEC-01", "prod/token"): F, ("SEC-01", "prod/legacy"): F,
+                   ("SEC-01", "prod/yearly"): F, ("SEC-01", owned.name): Status.NOT_APPLICABLE}

@@ -91,3 +91,16 @@ def test_html_render_time_for_a_large_report() -> None:
     assert elapsed < 20
     # evidence complete: every failing finding once, under its control
     assert page.count('class="badge fail">fail</span></td><td>bucket-') == 1500
+
+
+def test_evidence_view_marks_partly_evidenced_requirements() -> None:
+    import dataclasses
+
+    from tests.reports.conftest import partly_evidenced
+
+    drift = build_drift()
+    html = render_html(dataclasses.replace(drift, report=dataclasses.replace(drift.report,
+                                                                              frameworks=partly_evidenced())))
+    row = next(line for line in html.splitlines() if '<td class="mono">CC6.3</td>' in line)
+    assert "partial evidence: roles are checked, not who holds them" in row
+    assert "partial evidence" not in render_html(drift)

@@ -4,12 +4,14 @@ control and asset; secrets "****"; formula injection guarded)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 from reports.drift.csv import COLUMNS, render_csv, safe_cell
 from reports.drift.markdown import render_drift_markdown
 from tests.drift_reports.sample import DB_PASSWORD, FORMULA, TOKEN, XSS, build_drift
 from tests.drift_reports.test_drift_scale import big_drift
+from tests.reports.conftest import partly_evidenced
 
 
 def test_markdown_verdict_first_and_escaped() -> None:
@@ -48,7 +50,7 @@ def test_csv_columns_and_one_row_per_framework_requirement_control_asset() -> No
         "asset_kind": "rds.db_instance", "asset_id": "arn:aws:rds:eu-west-1:123456789012:db:main",
         "asset_name": "db-main",
         "evidence": "manage_master_user_password=false; master_password=****; auth.token=****",
-        "evaluated_at": "2026-05-04T09:30:00+00:00",
+        "evaluated_at": "2026-05-04T09:30:00+00:00", "requirement_evidence": "full",
     }
     manual = [r for r in got if r["status"] == "manual"]
     assert [r["requirement"] for r in manual] == ["IR-4", "CC6.3", "CC7.3", "CC9.2"]
@@ -69,3 +71,12 @@ def test_csv_formula_injection_is_guarded() -> None:
 
 def test_csv_hostile_name_is_plain_text() -> None:
     assert any(r["asset_name"] == XSS for r in rows())
+
+
+def test_csv_says_when_a_requirement_is_only_partly_evidenced() -> None:
+    drift = build_drift()
+    partly = dataclasses.replace(drift, report=dataclasses.replace(drift.report, frameworks=partly_evidenced()))
+    got = list(csv.DictReader(io.StringIO(render_csv(partly))))
+    cc63 = [r for r in got if (r["framework"], r["requirement"]) == ("soc2", "CC6.3")]
+    assert cc63 and all(r["requirement_evidence"] == "partial: roles are checked, not who holds them" for r in cc63)
+    assert {r["requirement_evidence"] for r in got if r["framework"] == "nist_800_53"} == {"full"}

@@ -88,11 +88,15 @@ def test_plan_rules_intervals_and_retention_among_daily_rules() -> None:
     a = one(run_normalize(make_raw(PLAN, "p", {"name": "p", "rules": rules})), "backup.plan").attributes
     assert a["rules"][1] == {"name": "weekly", "schedule": WEEKLY, "target_vault": "main", "interval_hours": 168,
                              "retention_days": 365, "retained_indefinitely": False, "cold_storage_after_days": 30,
-                             "continuous_backup": False, "copy_to": ["arn:aws:backup:us-east-1:1:backup-vault:dr"]}
+                             "continuous_backup": False, "copy_to": ["arn:aws:backup:us-east-1:1:backup-vault:dr"],
+                             "copy_retention_days": [None]}
     assert (a["min_interval_hours"], a["max_interval_hours"]) == (1, 168)
     assert (a["daily_retention_days"], a["daily_retained_indefinitely"]) == (14, False)
+    # the weekly rule's copy has no lifecycle: kept indefinitely in the DR vault
+    assert (a["retained_indefinitely"], a["max_retention_days"]) == (True, None)
     assert a["selections"] == [] and a["covered"] == []
-    assert a["restore_testing"] == {"plans": [], "max_interval_hours": None}
+    assert a["restore_testing"] == {"plans": [], "backed_up_types": [], "untested_types": [],
+                                    "max_interval_hours": None}
 
 
 def test_rule_defaults_aws_schedule_and_keeps_recovery_points_without_lifecycle() -> None:
@@ -101,6 +105,32 @@ def test_rule_defaults_aws_schedule_and_keeps_recovery_points_without_lifecycle(
     assert (a["rules"][0]["schedule"], a["rules"][0]["interval_hours"]) == (DAILY, 24)
     assert a["rules"][0]["retained_indefinitely"] is True and a["rules"][0]["retention_days"] is None
     assert (a["daily_retention_days"], a["daily_retained_indefinitely"]) == (None, True)
+    assert (a["retained_indefinitely"], a["max_retention_days"]) == (True, None)
+
+
+@pytest.mark.parametrize("source", [SourceKind.PLANNED, STATE])
+def test_longest_retention_counts_every_rule_continuous_backups_and_copies(source: SourceKind) -> None:
+    rules = [{"ruleName": "continuous", "targetVaultName": "main", "schedule": DAILY, "enableContinuousBackup": True,
+              "lifecycle": {"deleteAfter": 35}},
+             {"ruleName": "weekly", "targetVaultName": "main", "schedule": WEEKLY, "lifecycle": {"deleteAfter": 28},
+              "copyActions": [{"destinationVaultArn": VAULT_ARN, "lifecycle": {"deleteAfter": 30}}]}]
+    a = one(run_normalize(make_raw(PLAN, "p", {"name": "p", "rules": rules}, source=source)),
+            "backup.plan").attributes
+    assert a["rules"][1]["copy_retention_days"] == [30]
+    assert (a["retained_indefinitely"], a["max_retention_days"]) == (False, 35)  # the continuous rule's 35 days
+    rules[0]["lifecycle"] = {"deleteAfter": 30}
+    a = one(run_normalize(make_raw(PLAN, "p", {"name": "p", "rules": rules}, source=source)),
+            "backup.plan").attributes
+    assert (a["retained_indefinitely"], a["max_retention_days"]) == (False, 30)
+
+
+def test_unknown_retention_is_unknown_unless_another_rule_keeps_forever() -> None:
+    unknown = [{"ruleName": "r", "schedule": DAILY, "lifecycle": {"deleteAfter": UNKNOWN}}]
+    asset = one(run_normalize(make_raw(PLAN, "p", {"rules": unknown})), "backup.plan")
+    assert {"retained_indefinitely", "max_retention_days"} <= asset.unknown
+    forever = [*unknown, {"ruleName": "f", "schedule": WEEKLY}]
+    a = one(run_normalize(make_raw(PLAN, "p", {"rules": forever})), "backup.plan").attributes
+    assert (a["retained_indefinitely"], a["max_retention_days"]) == (True, None)
 
 
 def test_unknown_schedule_propagates_to_the_derived_facts() -> None:
@@ -140,7 +170,8 @@ def test_planned_plan_folds_selection_and_restore_testing_through_dependencies()
     assert a["covered"] == [table_urn]
     assert a["selections"][0]["name"] == "sel" and "selections[].resources[]" in asset.unknown
     assert a["restore_testing"] == {"plans": [{"name": "weekly_restore", "schedule": WEEKLY, "interval_hours": 168,
-                                               "resource_types": ["DynamoDB"]}], "max_interval_hours": 168}
+                                               "resource_types": ["DynamoDB"]}], "backed_up_types": ["DynamoDB"],
+                                    "untested_types": [], "max_interval_hours": 168}
 
 
 def test_state_plan_links_selection_and_restore_testing_by_value() -> None:
@@ -237,3 +268,50 @@ def test_backup_covered_is_unknown_when_a_selection_lists_unknown_resources_with
                    {"planId": "plan-1", "iamRoleArn": "arn:aws:iam::123456789012:role/backup", "resources": [UNKNOWN]})
     asset = one(run_normalize(db, sel), "rds.db_instance", "db")
     assert asset.attributes["backup_covered"] is None and "backup_covered" in asset.unknown
+
+
+BUCKET = "aws:s3/bucket:Bucket"
+DB = "aws:rds/instance:Instance"
+CLUSTER = "aws:rds/cluster:Cluster"
+
+
+def _tested(types: dict[str, str], *stores: RawResource, source: SourceKind = SourceKind.PLANNED) -> Asset:
+    """A nightly plan selecting every store (no resources, no tags: all of them), its vault tested by one restore
+    testing plan per schedule in `types` (schedule -> protected resource type)."""
+    raws = [make_raw(PLAN, "p", {"name": "p", "rules": [{"ruleName": "r", "targetVaultName": "main",
+                                                        "schedule": DAILY, "lifecycle": {"deleteAfter": 30}}]},
+                     source=source, id="plan-1"),
+            make_raw(SELECTION, "sel", {"name": "sel", "planId": "plan-1"}, source=source), *stores]
+    for n, (schedule, kind) in enumerate(types.items()):
+        raws += [make_raw(RT_PLAN, f"rt{n}", {"name": f"rt{n}", "scheduleExpression": schedule,
+                                              "recoveryPointSelection": {"includeVaults": [VAULT_ARN]}}, source=source),
+                 make_raw(RT_SELECTION, f"rts{n}", {"restoreTestingPlanName": f"rt{n}",
+                                                    "protectedResourceType": kind}, source=source)]
+    return one(run_normalize(*raws), "backup.plan")
+
+
+@pytest.mark.parametrize("source", [SourceKind.PLANNED, STATE])
+def test_restore_tests_must_cover_every_backed_up_resource_type(source: SourceKind) -> None:
+    stores = (make_raw(TABLE, "orders", {"name": "orders"}, source=source),
+              make_raw(BUCKET, "data", {"bucket": "data"}, source=source))
+    only_tables = _tested({WEEKLY: "DynamoDB"}, *stores, source=source).attributes["restore_testing"]
+    assert only_tables["backed_up_types"] == ["DynamoDB", "S3"] and only_tables["untested_types"] == ["S3"]
+    assert only_tables["max_interval_hours"] is None  # S3 is never restore-tested
+    both = _tested({WEEKLY: "DynamoDB", "cron(0 5 ? * SUN *)": "S3"}, *stores, source=source)
+    assert both.attributes["restore_testing"]["untested_types"] == []
+    assert both.attributes["restore_testing"]["max_interval_hours"] == 168
+    monthly = _tested({DAILY: "DynamoDB", "cron(0 5 1 * ? *)": "S3"}, *stores, source=source)
+    assert monthly.attributes["restore_testing"]["max_interval_hours"] == 744  # the worst type, not the union
+
+
+def test_resource_types_of_clusters_follow_the_engine_and_unknown_types_are_unknown() -> None:
+    aurora = make_raw(CLUSTER, "aurora", {"engine": "aurora-postgresql"})
+    multi_az = make_raw(CLUSTER, "metrics", {"engine": "postgres"})
+    db = make_raw(DB, "db", {"engine": "postgres"})
+    rt = _tested({WEEKLY: "RDS"}, aurora, multi_az, db).attributes["restore_testing"]
+    assert (rt["backed_up_types"], rt["untested_types"]) == (["Aurora", "RDS"], ["Aurora"])
+    unknown_engine = _tested({WEEKLY: "RDS"}, make_raw(CLUSTER, "c", {"engine": UNKNOWN}))
+    assert {"restore_testing.backed_up_types", "restore_testing.max_interval_hours"} <= unknown_engine.unknown
+    unknown_kind = _tested({WEEKLY: UNKNOWN}, db)
+    assert "restore_testing.max_interval_hours" in unknown_kind.unknown
+

@@ -57,3 +57,21 @@ def test_unknown_sse_block_leaves_the_key_facts_unknown() -> None:
     asset = one(run_normalize(make_raw(TABLE, "t", {"serverSideEncryption": UNKNOWN})), "dynamodb.table")
     assert asset.attributes["encryption"]["enabled"] is True
     assert {"encryption.algorithm", "encryption.customer_managed_key"} <= asset.unknown
+
+
+def test_point_in_time_recovery_period_planned_default_explicit_and_state() -> None:
+    on = one(run_normalize(make_raw(TABLE, "t", {"pointInTimeRecovery": {"enabled": True}})), "dynamodb.table")
+    assert on.attributes["point_in_time_recovery"] == {"enabled": True, "recovery_period_days": 35}  # AWS default
+    short = one(run_normalize(make_raw(TABLE, "t", {"pointInTimeRecovery": {"enabled": True,
+                                                                            "recoveryPeriodInDays": 30}})),
+                "dynamodb.table")
+    assert short.attributes["point_in_time_recovery"] == {"enabled": True, "recovery_period_days": 30}
+    state = one(run_normalize(make_raw(TABLE, "t", {"pointInTimeRecovery": {"enabled": True,
+                                                                            "recoveryPeriodInDays": 7}},
+                                       source=SourceKind.STATE, id="t")), "dynamodb.table")
+    assert state.attributes["point_in_time_recovery"] == {"enabled": True, "recovery_period_days": 7}
+    unknown = one(run_normalize(make_raw(TABLE, "t", {"pointInTimeRecovery": {"enabled": True,
+                                                                              "recoveryPeriodInDays": UNKNOWN}})),
+                  "dynamodb.table")
+    assert "point_in_time_recovery.recovery_period_days" in unknown.unknown
+

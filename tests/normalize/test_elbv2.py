@@ -6,6 +6,7 @@ import pytest
 
 from checks.model import UNKNOWN, SourceKind
 from checks.normalize.elbv2.planned import tls_min_version
+from checks.raw import RawResource
 from tests.normalize.conftest import make_raw, one, run_normalize
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
@@ -22,7 +23,8 @@ def test_load_balancer_defaults_to_internet_facing_application_without_logs() ->
     assert asset.attributes == {
         "type": "application", "scheme": "internet-facing",
         "access_logs": {"enabled": False, "bucket": None, "prefix": None},
-        "drop_invalid_header_fields": False, "deletion_protection": False, "security_groups": [], "subnets": []}
+        "drop_invalid_header_fields": False, "deletion_protection": False, "security_groups": [], "subnets": [],
+        "listener_protocols": [], "access_logs_supported": True}
     assert asset.unknown == frozenset()
 
 
@@ -162,3 +164,110 @@ def test_forward_action_names_its_declared_target_group() -> None:
     assert asset.attributes["default_actions"][0]["target_group_arn"] == target.urn
     assert asset.attributes["tls_min_version"] == "1.3"
     assert asset.unknown == frozenset()
+
+
+RULE = "aws:lb/listenerRule:ListenerRule"
+ALB_RULE = "aws:alb/listenerRule:ListenerRule"
+TG = "aws:lb/targetGroup:TargetGroup"
+REDIRECT = {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+
+
+def _http_listener(lb_urn: str) -> RawResource:
+    return make_raw(LISTENER, "http", {"loadBalancerArn": UNKNOWN, "port": 80, "protocol": "HTTP",
+                                       "defaultActions": [REDIRECT]}, deps={"loadBalancerArn": [lb_urn]})
+
+
+def test_planned_rule_forwarding_over_http_is_folded_into_its_listener() -> None:
+    lb, target = make_raw(LB, "web", {}), make_raw(TG, "app", {"port": 8080})
+    listener = _http_listener(lb.urn)
+    rule = make_raw(RULE, "all", {"listenerArn": UNKNOWN, "priority": 100,
+                                  "actions": [{"type": "forward", "targetGroupArn": UNKNOWN}],
+                                  "conditions": [{"pathPattern": {"values": ["/*"]}}]},
+                    deps={"listenerArn": [listener.urn], "actions": [target.urn]})
+    assets = run_normalize(lb, target, listener, rule)
+    assert [a.kind for a in assets].count("elbv2.listener") == 1  # the rule is no asset of its own
+    attrs = one(assets, "elbv2.listener").attributes
+    assert attrs["redirects_to_https"] is True
+    assert attrs["rules"] == [{"priority": 100, "actions": [
+        {"type": "forward", "order": None, "target_group_arn": target.urn, "redirect_protocol": None,
+         "redirect_port": None, "redirect_status_code": None}]}]
+    assert attrs["rules_redirect_to_https"] is False
+
+
+def test_rules_that_redirect_to_https_or_answer_fixed_responses_keep_the_listener_redirecting() -> None:
+    lb = make_raw(LB, "web", {})
+    listener = _http_listener(lb.urn)
+    fixed = make_raw(ALB_RULE, "health", {"listenerArn": UNKNOWN, "priority": 1, "actions": [
+        {"type": "fixed-response", "fixedResponse": {"contentType": "text/plain", "statusCode": "200"}}]},
+        deps={"listenerArn": [listener.urn]})
+    redirect = make_raw(RULE, "old", {"listenerArn": UNKNOWN, "actions": [REDIRECT]},
+                        deps={"listenerArn": [listener.urn]})
+    asset = one(run_normalize(lb, listener, fixed, redirect), "elbv2.listener")
+    assert asset.attributes["rules_redirect_to_https"] is True
+    assert [r["priority"] for r in asset.attributes["rules"]] == [1, None]  # absent: the next free priority
+    assert "rules[].priority" in asset.unknown
+
+
+def test_rule_keeping_the_protocol_or_with_unknown_actions() -> None:
+    lb = make_raw(LB, "web", {})
+    listener = _http_listener(lb.urn)
+    keep = make_raw(RULE, "keep", {"listenerArn": UNKNOWN, "priority": 5, "actions": [
+        {"type": "redirect", "redirect": {"port": "8080", "statusCode": "HTTP_302"}}]},
+        deps={"listenerArn": [listener.urn]})
+    assert one(run_normalize(lb, listener, keep), "elbv2.listener").attributes["rules_redirect_to_https"] is False
+    computed = make_raw(RULE, "computed", {"listenerArn": UNKNOWN, "priority": 6, "actions": UNKNOWN},
+                        deps={"listenerArn": [listener.urn]})
+    asset = one(run_normalize(lb, listener, computed), "elbv2.listener")
+    assert {"rules[].actions", "rules_redirect_to_https"} <= asset.unknown
+
+
+def test_state_rule_links_its_listener_by_arn() -> None:
+    lb = make_raw(LB, "web", {"arn": LB_ARN, "id": LB_ARN, "loadBalancerType": "application"}, source=STATE,
+                  id=LB_ARN)
+    listener_arn = LB_ARN.replace(":loadbalancer/", ":listener/") + "/l1"
+    listener = make_raw(LISTENER, "http", {"arn": listener_arn, "id": listener_arn, "loadBalancerArn": LB_ARN,
+                                           "port": 80, "protocol": "HTTP", "defaultActions": [
+                                               {**REDIRECT, "targetGroupArn": "", "order": 1}]},
+                        source=STATE, id=listener_arn)
+    rule = make_raw(RULE, "all", {"arn": listener_arn + "/r1", "listenerArn": listener_arn, "priority": 100,
+                                  "actions": [{"type": "forward", "targetGroupArn": "arn:tg", "order": 1,
+                                               "redirect": None}]}, source=STATE, id=listener_arn + "/r1")
+    attrs = one(run_normalize(lb, listener, rule), "elbv2.listener").attributes
+    assert attrs["redirects_to_https"] is True and attrs["rules_redirect_to_https"] is False
+    assert attrs["rules"][0]["actions"][0]["target_group_arn"] == "arn:tg"
+    lb_attrs = one(run_normalize(lb, listener, rule), "elbv2.load_balancer").attributes
+    assert lb_attrs["listener_protocols"] == ["HTTP"]
+
+
+def test_listener_without_rules() -> None:
+    lb = make_raw(LB, "web", {})
+    attrs = one(run_normalize(lb, _http_listener(lb.urn)), "elbv2.listener").attributes
+    assert (attrs["rules"], attrs["rules_redirect_to_https"]) == ([], True)
+
+
+def test_network_load_balancer_with_only_tcp_and_udp_listeners_writes_no_access_logs() -> None:
+    nlb = make_raw(LB, "nlb", {"loadBalancerType": "network"})
+    tcp = make_raw(LISTENER, "tcp", {"loadBalancerArn": UNKNOWN, "port": 22, "protocol": "TCP"},
+                   deps={"loadBalancerArn": [nlb.urn]})
+    udp = make_raw(LISTENER, "udp", {"loadBalancerArn": UNKNOWN, "port": 53, "protocol": "UDP"},
+                   deps={"loadBalancerArn": [nlb.urn]})
+    attrs = one(run_normalize(nlb, tcp, udp), "elbv2.load_balancer").attributes
+    assert attrs["listener_protocols"] == ["TCP", "UDP"]
+    assert attrs["access_logs_supported"] is False
+    tls = make_raw(LISTENER, "tls", {"loadBalancerArn": UNKNOWN, "port": 443, "protocol": "TLS"},
+                   deps={"loadBalancerArn": [nlb.urn]})
+    assert one(run_normalize(nlb, tcp, tls), "elbv2.load_balancer").attributes["access_logs_supported"] is True
+    computed = make_raw(LISTENER, "c", {"loadBalancerArn": UNKNOWN, "port": 443, "protocol": UNKNOWN},
+                        deps={"loadBalancerArn": [nlb.urn]})
+    asset = one(run_normalize(nlb, tcp, computed), "elbv2.load_balancer")
+    assert "access_logs_supported" in asset.unknown
+
+
+def test_application_and_gateway_load_balancers_access_log_support_follows_their_type() -> None:
+    alb = make_raw(LB, "alb", {})
+    gwlb = make_raw(LB, "gw", {"loadBalancerType": "gateway"})
+    assets = run_normalize(alb, gwlb)
+    assert one(assets, "elbv2.load_balancer", "alb").attributes["access_logs_supported"] is True
+    assert one(assets, "elbv2.load_balancer", "gw").attributes["access_logs_supported"] is False
+    unknown = one(run_normalize(make_raw(LB, "x", {"loadBalancerType": UNKNOWN})), "elbv2.load_balancer")
+    assert "access_logs_supported" in unknown.unknown

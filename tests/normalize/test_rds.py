@@ -19,7 +19,8 @@ def test_db_instance_defaults() -> None:
     asset = one(run_normalize(make_raw(DB, "db", {"engine": "postgres", "instanceClass": "db.t3.micro"})),
                 "rds.db_instance")
     assert asset.attributes == {
-        "engine": "postgres", "engine_version": None, "cluster": None, "encryption": NOT_ENCRYPTED,
+        "engine": "postgres", "engine_version": None, "auto_minor_version_upgrade": True, "cluster": None,
+        "read_replica": False, "encryption": NOT_ENCRYPTED,
         "publicly_accessible": False, "backup_retention_days": 1, "multi_az": False, "deletion_protection": False,
         "iam_database_authentication": False, "db_subnet_group": "default", "security_groups": [],
         "backup_covered": False}
@@ -73,6 +74,32 @@ def test_replica_keeps_its_source_settings_which_are_unknown_here() -> None:
     replica = make_raw(DB, "replica", {"engine": "postgres", "replicateSourceDb": UNKNOWN})
     asset = one(run_normalize(replica), "rds.db_instance")
     assert {"backup_retention_days", "encryption.enabled"} <= asset.unknown
+    assert asset.attributes["read_replica"] is True and "read_replica" not in asset.unknown  # known at plan time
+
+
+def test_read_replica_and_minor_upgrades_in_the_state_view() -> None:
+    replica = make_raw(DB, "replica", {"engine": "postgres", "replicateSourceDb": "arn:aws:rds:eu-west-1:1:db:src",
+                                       "autoMinorVersionUpgrade": False, "backupRetentionPeriod": 0},
+                       source=STATE, id="replica")
+    source = make_raw(DB, "src", {"engine": "postgres", "replicateSourceDb": "", "autoMinorVersionUpgrade": True},
+                      source=STATE, id="src")
+    assets = run_normalize(replica, source)
+    a = one(assets, "rds.db_instance", "replica").attributes
+    assert (a["read_replica"], a["auto_minor_version_upgrade"], a["backup_retention_days"]) == (True, False, 0)
+    b = one(assets, "rds.db_instance", "src").attributes
+    assert (b["read_replica"], b["auto_minor_version_upgrade"]) == (False, True)  # state writes "" when unset
+
+
+def test_minor_upgrades_planned_explicit_unknown_and_cluster_member() -> None:
+    off = one(run_normalize(make_raw(DB, "db", {"engine": "postgres", "autoMinorVersionUpgrade": False})),
+              "rds.db_instance")
+    assert off.attributes["auto_minor_version_upgrade"] is False
+    unknown = one(run_normalize(make_raw(DB, "db", {"engine": "postgres", "autoMinorVersionUpgrade": UNKNOWN})),
+                  "rds.db_instance")
+    assert "auto_minor_version_upgrade" in unknown.unknown
+    member = one(run_normalize(make_raw(CLUSTER_INSTANCE, "m", {"engine": "aurora-postgresql",
+                                                                 "clusterIdentifier": "c"})), "rds.db_instance")
+    assert (member.attributes["auto_minor_version_upgrade"], member.attributes["read_replica"]) == (True, False)
 
 
 def test_cluster_defaults_and_serverless_encryption() -> None:

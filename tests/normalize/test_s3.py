@@ -41,7 +41,7 @@ def test_bucket_without_configuration_gets_the_s3_defaults_for_a_new_bucket() ->
     assert a["encryption"] == {"enabled": True, "algorithm": "AES256", "kms_key_id": None,
                                "customer_managed_key": False}
     assert a["bucket_key_enabled"] is False
-    assert a["versioning"] == {"enabled": False, "mfa_delete": False}
+    assert a["versioning"] == {"enabled": False, "status": "Disabled", "mfa_delete": False}
     assert a["public_access_block"] == dict.fromkeys(
         ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"), True)
     assert a["public_access_blocked"] is True
@@ -50,7 +50,8 @@ def test_bucket_without_configuration_gets_the_s3_defaults_for_a_new_bucket() ->
     assert (a["policy"], a["policy_denies_insecure_transport"], a["policy_allows_public"]) == (None, False, False)
     assert a["logging"] == {"enabled": False, "target_bucket": None}
     assert a["lifecycle"] == {"rules": [], "expires_objects_within_days": None, "expires_noncurrent_within_days": None}
-    assert asset.unknown == {"bucket_name"}  # auto-named by Pulumi: not known under mocks
+    # auto-named by Pulumi: not known under mocks; no AccountPublicAccessBlock declared: the account's is not known
+    assert asset.unknown == {"bucket_name", "account_public_access_block"}
     assert asset.id == asset.urn
 
 
@@ -106,15 +107,16 @@ def test_state_v6_legacy_bucket_reads_the_inline_object_shape() -> None:
     assert asset.id == "arn:aws:s3:::docs-4936161" and asset.region == "eu-west-1"
     assert a["encryption"] == {"enabled": True, "algorithm": "AES256", "kms_key_id": None,
                                "customer_managed_key": False}
-    assert a["versioning"] == {"enabled": True, "mfa_delete": False}
+    assert a["versioning"] == {"enabled": True, "status": "Enabled", "mfa_delete": False}
     assert a["logging"] == {"enabled": True, "target_bucket": "logs-1"}
     rules = a["lifecycle"]["rules"]
     assert rules[0] == {"id": "expire", "enabled": True, "prefix": None, "whole_bucket": True, "expiration_days": 30,
-                        "noncurrent_expiration_days": 10, "abort_incomplete_days": 7}
+                        "noncurrent_expiration_days": 10, "newer_noncurrent_versions": None,
+                        "abort_incomplete_days": 7}
     assert rules[1]["whole_bucket"] is False
     assert a["lifecycle"]["expires_objects_within_days"] == 30  # the 1-day rule only covers tmp/
     assert a["lifecycle"]["expires_noncurrent_within_days"] == 10
-    assert not asset.unknown
+    assert asset.unknown == {"account_public_access_block"}  # the stack declares no AccountPublicAccessBlock
 
 
 def test_bucket_v2_reads_the_plural_list_shape() -> None:
@@ -132,7 +134,7 @@ def test_bucket_v2_reads_the_plural_list_shape() -> None:
             "s3.bucket").attributes
     assert a["encryption"] == {"enabled": True, "algorithm": "aws:kms", "kms_key_id": KEY_ARN,
                                "customer_managed_key": True}
-    assert a["versioning"] == {"enabled": True, "mfa_delete": True}
+    assert a["versioning"] == {"enabled": True, "status": "Enabled", "mfa_delete": True}
     assert a["logging"]["target_bucket"] == "logs"
     assert (a["lifecycle"]["expires_objects_within_days"], a["lifecycle"]["expires_noncurrent_within_days"]) == (90, 30)
 

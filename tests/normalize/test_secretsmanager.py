@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from checks.model import UNKNOWN, SourceKind
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from checks.catalog.loader import load_catalog
+from checks.engine import evaluate
+from checks.model import UNKNOWN, SourceKind, Status
+from checks.raw import RawResource
 from tests.normalize.conftest import make_raw, one, run_normalize, urn
 
 SECRET = "aws:secretsmanager/secret:Secret"
 ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 KEY = "aws:kms/key:Key"
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:db-AbCdEf"
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
 
 def test_secret_defaults_aws_managed_key_and_no_rotation() -> None:
@@ -47,3 +57,40 @@ def test_unknown_rotation_rules_leave_rotation_unknown() -> None:
                                              deps={"secretId": [urn(SECRET, "db")]})]
     asset = one(run_normalize(*raws), "secretsmanager.secret")
     assert {"rotation.enabled", "rotation.interval_days"} <= asset.unknown
+
+
+def _sec_01(*raws: RawResource) -> Status:
+    catalog = load_catalog()
+    asset = one(run_normalize(*raws), "secretsmanager.secret")
+    [finding] = evaluate([catalog.controls["SEC-01"]], [asset], now=NOW, templates=catalog.templates).findings
+    return finding.status
+
+
+@pytest.mark.parametrize(("rules", "expected"), [
+    (None, Status.FAIL),  # no SecretRotation: never rotated
+    ({"automaticallyAfterDays": 30}, Status.PASS),
+    ({"automaticallyAfterDays": 90}, Status.PASS),
+    ({"automaticallyAfterDays": 120}, Status.FAIL),
+    ({"scheduleExpression": "rate(30 days)"}, Status.PASS),
+    ({"scheduleExpression": "cron(0 4 1 */6 ? *)"}, Status.FAIL),  # twice a year
+    (UNKNOWN, Status.UNKNOWN),
+])
+@pytest.mark.parametrize("source", [SourceKind.PLANNED, SourceKind.STATE])
+def test_sec_01_rotation_at_least_every_90_days(rules: Any, expected: Status, source: SourceKind) -> None:
+    state = source is SourceKind.STATE
+    secret = make_raw(SECRET, "db", {"name": "db", **({"arn": SECRET_ARN} if state else {})}, source=source,
+                      id=SECRET_ARN if state else None)
+    raws = [secret]
+    if rules is not None:
+        raws.append(make_raw(ROTATION, "db-rot", {"secretId": SECRET_ARN if state else UNKNOWN,
+                                                  "rotationLambdaArn": "arn:aws:lambda:eu-west-1:1:function:rot",
+                                                  "rotationRules": rules},
+                             deps={} if state else {"secretId": [secret.urn]}, source=source))
+    if state:
+        raws = [replace(r, input_keys=frozenset(r.props) - {"arn"}) for r in raws]
+    assert _sec_01(*raws) is expected
+
+
+def test_declared_secret_is_owned_by_no_service() -> None:
+    asset = one(run_normalize(make_raw(SECRET, "db", {"name": "db"})), "secretsmanager.secret")
+    assert asset.attributes["owning_service"] is None

@@ -22,7 +22,7 @@ import pytest
 
 from checks.catalog.controls import Control, Remediation
 from checks.catalog.expressions import Expression
-from checks.catalog.frameworks import Framework, Requirement
+from checks.catalog.frameworks import Evidence, Framework, Requirement
 from checks.model import Finding, Location, Severity, SourceKind, Status, WaiverRef
 from checks.report import Report
 
@@ -87,6 +87,15 @@ FRAMEWORKS: dict[str, Framework] = {fw.id: fw for fw in (
               ("IR-4", "Incident Handling", True),
               ("SC-12", "Cryptographic Key Establishment and Management", False)),
 )}
+
+
+def partly_evidenced() -> dict[str, Framework]:
+    """`FRAMEWORKS` with SOC 2 CC6.3 (passing: IAM-01 waived) and CC6.1 (failing) marked as partly evidenced."""
+    soc2 = FRAMEWORKS["soc2"]
+    why = {"CC6.3": "roles are checked, not who holds them", "CC6.1": "a proxy"}
+    reqs = {rid: dataclasses.replace(req, evidence=Evidence.PARTIAL, evidence_why=why[rid]) if rid in why else req
+            for rid, req in soc2.requirements.items()}
+    return {**FRAMEWORKS, "soc2": dataclasses.replace(soc2, requirements=reqs)}
 
 
 def fingerprint(control_id: str, asset_id: str) -> str:

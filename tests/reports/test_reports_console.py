@@ -11,6 +11,7 @@ from rich.console import Console
 from checks.model import Finding, Status
 from checks.report import Report
 from reports.console import ConsoleRenderer, print_report, verdict_line
+from tests.reports.conftest import partly_evidenced
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -147,10 +148,11 @@ def test_terminal_output_drops_escape_codes_too(
 
 
 def coverage_rows(text: str) -> dict[str, list[str]]:
-    """The compact coverage table: framework id -> [fail, incomplete, pass, no-data, manual, requirements]."""
+    """The compact coverage table: framework id -> [fail, incomplete, partial, pass, no-data, manual, requirements]."""
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["framework", "fail"])
-    assert lines[start].split() == ["framework", "fail", "incomplete", "pass", "no-data", "manual", "requirements"]
+    assert lines[start].split() == ["framework", "fail", "incomplete", "partial", "pass", "no-data", "manual",
+                                    "requirements"]
     rows: dict[str, list[str]] = {}
     for line in lines[start + 2:]:
         if not line.strip():
@@ -167,8 +169,8 @@ def test_no_frameworks_no_coverage(report: Report) -> None:
 def test_coverage_summary_is_one_row_per_framework(covered_report: Report) -> None:
     text = ConsoleRenderer().render(covered_report)
     assert "Compliance coverage (requirements by status):" in text
-    assert coverage_rows(text) == {"nist_800_53": ["1", "0", "1", "0", "1", "3"],
-                                   "soc2": ["3", "0", "2", "0", "2", "7"]}
+    assert coverage_rows(text) == {"nist_800_53": ["1", "0", "0", "1", "0", "1", "3"],
+                                   "soc2": ["3", "0", "0", "2", "0", "2", "7"]}
     # after the severity summary, before the findings
     assert text.index("Compliance coverage") < text.index("IAM-01 [critical]")
 
@@ -209,8 +211,8 @@ def test_no_data_and_incomplete_requirements(
 
     only = (make_finding("KEY-01", Status.UNKNOWN, "k", "k", "rotation unknown", detail="unknown at plan time"),)
     text = ConsoleRenderer().render(make_report(findings=only, frameworks=FRAMEWORKS))
-    assert coverage_rows(text) == {"nist_800_53": ["0", "1", "0", "1", "1", "3"],
-                                   "soc2": ["0", "1", "0", "4", "2", "7"]}
+    assert coverage_rows(text) == {"nist_800_53": ["0", "1", "0", "0", "1", "1", "3"],
+                                   "soc2": ["0", "1", "0", "0", "4", "2", "7"]}
     cc61 = next(line.strip() for line in text.splitlines() if line.strip().startswith("CC6.1"))
     assert cc61.split()[:5] == ["CC6.1", "incomplete", "IAM-01,", "KEY-01", "(incomplete),"]
 
@@ -233,3 +235,15 @@ def test_quiet_verdict_line_counts_unknown_results(make_report: Callable[..., Re
     unknown = (make_finding("S3-01", Status.UNKNOWN, "b", "b", "?"), make_finding("S3-02", Status.PASS, "b", "b", "ok"))
     line = verdict_line(make_report(findings=unknown, fail_on=None))
     assert line.plain == "no failing findings (evaluation incomplete: 1 unknown)"
+
+
+def test_a_partly_evidenced_requirement_is_not_shown_as_met(make_report: Callable[..., Report]) -> None:
+    text = ConsoleRenderer().render(make_report(frameworks=partly_evidenced()))
+    # CC6.3 passes (IAM-01 waived) but its evidence is partial: counted and listed as partial, with the reason
+    assert coverage_rows(text)["soc2"] == ["3", "0", "1", "1", "0", "2", "7"]
+    assert "(7 requirements: 3 fail, 1 partial, 1 pass, 2 manual)" in text
+    lines = text.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.split()[:2] == ["CC6.3", "partial"])
+    assert "partial evidence: roles are checked, not who holds them" in " ".join(lines[i:i + 3])
+    cc61 = next(line for line in lines if line.split()[:1] == ["CC6.1"] and "fail" in line.split()[1:2])
+    assert "fail" in cc61.split()[1]     # a failure stays a failure, partial evidence or not

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from checks.model import Finding, Status
 from checks.report import REPORT_SCHEMA_VERSION, Report
 from reports.json import JsonRenderer, report_schema_path
+from tests.reports.conftest import partly_evidenced
 
 # the sample report has one error result: its verdict says it is incomplete
 VERDICT = ("INCOMPLETE: 1 result could not be evaluated (data not read); "
@@ -120,11 +121,11 @@ def test_non_ascii_text_survives(make_report: Callable[..., Report], make_findin
     assert doc["warnings"] == ["checkov is not installed: its checks were skipped"]
 
 
-# --- compliance coverage (schema 1.1) ------------------------------------------------------------------------
+# --- compliance coverage (schema 1.1; partial evidence 1.2) -----------------------------------------------------------
 
 
-def test_schema_version_is_1_1() -> None:
-    assert REPORT_SCHEMA_VERSION == "1.1"
+def test_schema_version_is_1_2() -> None:
+    assert REPORT_SCHEMA_VERSION == "1.2"
 
 
 def test_coverage_is_empty_without_frameworks(report: Report, validator: Draft202012Validator) -> None:
@@ -139,7 +140,7 @@ def test_coverage_per_framework_and_requirement(covered_report: Report, validato
     assert list(coverage) == ["nist_800_53", "soc2"]
     soc2 = coverage["soc2"]
     assert (soc2["name"], soc2["version"]) == ("SOC 2 (2017 Trust Services Criteria)", "2017")
-    assert soc2["summary"] == {"fail": 3, "incomplete": 0, "pass": 2, "no-data": 0, "manual": 2}
+    assert soc2["summary"] == {"fail": 3, "incomplete": 0, "partial": 0, "pass": 2, "no-data": 0, "manual": 2}
     reqs = {r["id"]: r for r in soc2["requirements"]}
     assert [r["id"] for r in soc2["requirements"]] == ["CC6.1", "CC6.3", "CC6.6", "CC7.2", "CC7.3", "CC9.2", "A1.2"]
     assert reqs["CC6.1"]["controls"] == {"IAM-01": "pass", "KEY-01": "fail", "S3-01": "fail"}
@@ -149,7 +150,8 @@ def test_coverage_per_framework_and_requirement(covered_report: Report, validato
     assert reqs["CC9.2"] == {"id": "CC9.2", "title": "Vendor and business partner risk", "manual": True,
                              "status": "manual", "controls": {},
                              "findings": {s: 0 for s in ("fail", "error", "unknown", "waived", "pass",
-                                                         "not_applicable")}}
+                                                         "not_applicable")},
+                             "evidence": {"level": "full", "why": None}}
     assert coverage["nist_800_53"]["version"] is None
 
 
@@ -159,6 +161,30 @@ def test_schema_checks_coverage(covered_report: Report, validator: Draft202012Va
     doc["coverage"]["soc2"]["summary"].pop("manual")
     doc["coverage"]["nist_800_53"]["requirements"][0]["controls"]["IAM-01"] = "ok"
     assert len(list(validator.iter_errors(doc))) == 3
+
+
+def test_partial_evidence(make_report: Callable[..., Report], validator: Draft202012Validator) -> None:
+    doc = doc_of(make_report(frameworks=partly_evidenced()))
+    assert [e.message for e in validator.iter_errors(doc)] == []
+    soc2 = doc["coverage"]["soc2"]
+    assert soc2["summary"] == {"fail": 3, "incomplete": 0, "partial": 1, "pass": 1, "no-data": 0, "manual": 2}
+    reqs = {r["id"]: r for r in soc2["requirements"]}
+    assert (reqs["CC6.3"]["status"], reqs["CC6.3"]["evidence"]) == (
+        "partial", {"level": "partial", "why": "roles are checked, not who holds them"})
+    assert (reqs["CC6.1"]["status"], reqs["CC6.1"]["evidence"]) == ("fail", {"level": "partial", "why": "a proxy"})
+    assert reqs["CC6.1"]["controls"]["IAM-01"] == "pass"     # a control's own status is never partial
+    reqs["CC6.3"]["evidence"] = {"level": "some", "why": ""}
+    assert len(list(validator.iter_errors(doc))) == 2
+
+
+def test_a_1_1_document_still_validates(covered_report: Report, validator: Draft202012Validator) -> None:
+    doc = doc_of(covered_report)
+    doc["schema_version"] = "1.1"
+    for fc in doc["coverage"].values():
+        del fc["summary"]["partial"]
+        for req in fc["requirements"]:
+            del req["evidence"]
+    assert [e.message for e in validator.iter_errors(doc)] == []
 
 
 def test_a_1_0_document_still_validates(report: Report, validator: Draft202012Validator) -> None:

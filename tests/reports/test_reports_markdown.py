@@ -8,6 +8,7 @@ from collections.abc import Callable
 from checks.model import Finding, Status
 from checks.report import Report
 from reports.markdown import COMMENT_LIMIT, MarkdownRenderer, code_cell, escape_cell, render_markdown
+from tests.reports.conftest import partly_evidenced
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
@@ -142,10 +143,10 @@ def test_coverage_table_follows_the_summary(covered_report: Report) -> None:
     text = MarkdownRenderer().render(covered_report)
     table = section(text, "### Compliance coverage").splitlines()
     header = cells(next(line for line in table if line.startswith("| Framework")))
-    assert header == ["Framework", "fail", "incomplete", "pass", "no-data", "manual", "requirements"]
+    assert header == ["Framework", "fail", "incomplete", "partial", "pass", "no-data", "manual", "requirements"]
     rows = {cells(line)[0]: cells(line)[1:] for line in table if line.startswith("| **")}
-    assert rows["**soc2** SOC 2 (2017 Trust Services Criteria)"] == ["**3**", "0", "2", "0", "2", "7"]
-    assert rows["**nist\\_800\\_53** NIST SP 800-53 Revision 5"] == ["**1**", "0", "1", "0", "1", "3"]
+    assert rows["**soc2** SOC 2 (2017 Trust Services Criteria)"] == ["**3**", "0", "0", "2", "0", "2", "7"]
+    assert rows["**nist\\_800\\_53** NIST SP 800-53 Revision 5"] == ["**1**", "0", "0", "1", "0", "1", "3"]
     order = [text.index(s) for s in ("### Summary", "### Compliance coverage", "### Failing findings",
                                      "### Not checked", "### Coverage by requirement", "### Waiver problems")]
     assert order == sorted(order)
@@ -166,6 +167,21 @@ def test_one_details_table_per_framework(covered_report: Report) -> None:
                                "IAM-01, **KEY-01** (fail), **S3-01** (fail)", "**fail**"]
     assert rows["`CC6.3`"][1:] == ["IAM-01", "pass"]
     assert rows["`CC9.2`"][1:] == ["none", "manual"]
+
+
+def test_a_partly_evidenced_requirement_is_not_shown_as_met(make_report: Callable[..., Report]) -> None:
+    text = MarkdownRenderer().render(make_report(frameworks=partly_evidenced()))
+    table = section(text, "### Compliance coverage")
+    assert "_partial_ its controls pass but evidence it only in part" in table
+    rows = {cells(line)[0]: cells(line)[1:] for line in table.splitlines() if line.startswith("| **")}
+    assert rows["**soc2** SOC 2 (2017 Trust Services Criteria)"] == ["**3**", "0", "1", "1", "0", "2", "7"]
+    by_req = text[text.index("<summary>soc2: SOC 2"):]
+    assert "(7 requirements: 3 fail, 1 partial, 1 pass, 2 manual)</summary>" in by_req
+    reqs = {cells(line)[0]: cells(line)[1:] for line in by_req.splitlines() if line.startswith("| `")}
+    assert reqs["`CC6.3`"] == ["Access based on roles and least privilege<br>*partial evidence:* roles are checked, "
+                               "not who holds them", "IAM-01", "partial"]
+    assert reqs["`CC6.1`"][2] == "**fail**" and "*partial evidence:* a proxy" in reqs["`CC6.1`"][0]
+    assert reqs["`CC6.6`"][0] == "Protection against threats from outside the system boundaries"
 
 
 def test_coverage_rows_are_cut_with_the_rest(covered_report: Report, make_many: Callable[..., tuple]) -> None:

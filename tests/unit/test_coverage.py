@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from checks.catalog.controls import Control, Remediation
 from checks.catalog.expressions import Expression
-from checks.catalog.frameworks import Framework, Requirement
+from checks.catalog.frameworks import Evidence, Framework, Requirement
 from checks.cli import app
 from checks.coverage import (
     CoverageStatus,
@@ -132,7 +132,7 @@ def test_a_requirement_without_controls_is_manual_even_if_not_declared() -> None
 
 def test_counts_and_summary_text() -> None:
     soc2 = next(fc for fc in coverage(FRAMEWORKS, CONTROLS, FINDINGS) if fc.id == "soc2")
-    assert soc2.by_status() == {C.FAIL: 1, C.INCOMPLETE: 1, C.PASS: 2, C.NO_DATA: 1, C.MANUAL: 1}
+    assert soc2.by_status() == {C.FAIL: 1, C.INCOMPLETE: 1, C.PARTIAL: 0, C.PASS: 2, C.NO_DATA: 1, C.MANUAL: 1}
     assert summary_text(soc2) == "6 requirements: 1 fail, 1 incomplete, 2 pass, 1 no-data, 1 manual"
     [empty] = coverage({"y": framework("y", "R")}, [], [])
     assert summary_text(empty) == "1 requirement: 1 manual"
@@ -147,8 +147,54 @@ def test_control_map_and_static_coverage() -> None:
     assert {r.id: r.status for r in static["soc2"].requirements} == {
         "R-FAIL": C.AUTOMATED, "R-INCOMPLETE": C.AUTOMATED, "R-PASS": C.AUTOMATED, "R-NODATA": C.AUTOMATED,
         "R-MANUAL": C.MANUAL, "R-ONLY-NA": C.AUTOMATED}
-    assert static["soc2"].by_status(static=True) == {C.AUTOMATED: 5, C.MANUAL: 1}
+    assert static["soc2"].by_status(static=True) == {C.AUTOMATED: 5, C.PARTIAL: 0, C.MANUAL: 1}
     assert summary_text(static["soc2"], static=True) == "6 requirements: 5 automated, 1 manual"
+
+
+# --- partial evidence ------------------------------------------------------------------------------------------
+
+PARTLY = {"stmt": Framework("stmt", "STMT", {
+    "P": Requirement("P", "title P", evidence=Evidence.PARTIAL, evidence_why="a proxy"),
+    "F": Requirement("F", "title F"),
+}, "stmt.yaml")}
+
+
+@pytest.mark.parametrize(("statuses", "expected"), [
+    ((Status.PASS,), C.PARTIAL),                      # all pass, but the controls show only part of it
+    ((Status.PASS, Status.WAIVED, Status.NOT_APPLICABLE), C.PARTIAL),
+    ((Status.FAIL, Status.PASS), C.FAIL),             # a failure is a failure, partial evidence or not
+    ((Status.UNKNOWN, Status.PASS), C.INCOMPLETE),
+    ((), C.NO_DATA),
+])
+def test_a_partly_evidenced_requirement_is_never_shown_as_met(statuses: tuple[Status, ...],
+                                                               expected: CoverageStatus) -> None:
+    findings = [finding("C-1", s, f"a{i}") for i, s in enumerate(statuses)]
+    [fc] = coverage(PARTLY, [control("C-1", stmt=("P", "F"))], findings)
+    reqs = {r.id: r for r in fc.requirements}
+    assert reqs["P"].status is expected
+    assert (reqs["P"].partial, reqs["P"].evidence_why) == (True, "a proxy")
+    assert (reqs["F"].partial, reqs["F"].evidence_why) == (False, None)
+    assert reqs["F"].status is (C.PASS if expected is C.PARTIAL else expected)
+    assert dict(reqs["P"].controls) == {"C-1": reqs["F"].status}   # a control's own status is unchanged
+
+
+def test_partial_counts_summary_and_static_coverage() -> None:
+    [fc] = coverage(PARTLY, [control("C-1", stmt=("P", "F"))], [finding("C-1", Status.PASS)])
+    assert fc.by_status() == {C.FAIL: 0, C.INCOMPLETE: 0, C.PARTIAL: 1, C.PASS: 1, C.NO_DATA: 0, C.MANUAL: 0}
+    assert summary_text(fc) == "2 requirements: 1 partial, 1 pass"
+    [static] = static_coverage(PARTLY, [control("C-1", stmt=("P", "F"))])
+    assert {r.id: r.status for r in static.requirements} == {"P": C.PARTIAL, "F": C.AUTOMATED}
+    assert static.by_status(static=True) == {C.AUTOMATED: 1, C.PARTIAL: 1, C.MANUAL: 0}
+    assert summary_text(static, static=True) == "2 requirements: 1 automated, 1 partial"
+    [unmapped] = static_coverage(PARTLY, [])
+    assert {r.id: r.status for r in unmapped.requirements} == {"P": C.MANUAL, "F": C.MANUAL}
+
+
+def test_the_shipped_statement_marks_the_proxied_claims_partial() -> None:
+    from checks.catalog.frameworks import load_frameworks
+    frameworks, _ = load_frameworks()
+    partial = {rid for rid, r in frameworks["statement"].requirements.items() if r.partial}
+    assert {"PATCH", "VPC-ACCESS", "MFA"} <= partial
 
 
 # --- the command line ------------------------------------------------------------------------------------------
@@ -164,7 +210,8 @@ def test_controls_coverage_lists_every_framework() -> None:
                if line.split() and line.split()[0] in {"soc2", "statement", "cis_aws_v3", "iso27001_2022",
                                                        "nist_800_53"}}
     assert set(summary) == {"soc2", "statement", "cis_aws_v3", "iso27001_2022", "nist_800_53"}
-    assert all(int(a) + int(m) == int(total) for a, m, total in summary.values())
+    assert all(int(a) + int(p) + int(m) == int(total) for a, p, m, total in summary.values())
+    assert int(summary["statement"][1]) >= 3           # PATCH, VPC-ACCESS, MFA: partly evidenced
     assert "statement: Aptly security statement" in result.output
 
 
@@ -198,7 +245,8 @@ def test_controls_list_by_framework_prints_requirement_ids() -> None:
     assert soc2["BAK-02"][4] == "A1.3"
     assert soc2["S3-01"][4] == "CC6.1, CC6.6"
     cis = table("cis_aws_v3")
-    assert cis["IAM-01"][4] == "1.8, 1.9" and "ENC-01" not in cis
+    # each CIS id maps to a control that checks exactly it: not the composite password policy IAM-01
+    assert cis["IAM-04"][4] == "1.8" and cis["IAM-05"][4] == "1.9" and "IAM-01" not in cis and "ENC-01" not in cis
 
 
 def test_check_prints_coverage_on_request() -> None:

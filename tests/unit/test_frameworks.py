@@ -7,13 +7,18 @@ statement, and every claim a control quotes is a claim of the statement.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from checks.catalog.frameworks import load_frameworks
+from checks.catalog.controls import Control, Remediation
+from checks.catalog.expressions import Expression
+from checks.catalog.frameworks import Evidence, load_frameworks
 from checks.catalog.loader import Catalog, ControlLoadError, load_catalog
+from checks.coverage import evidence_rows, evidence_table
 from checks.paths import policies_dir
 from tests.unit.conftest import CONTROL
 
@@ -151,7 +156,7 @@ def test_unknown_field_names_file_line_and_field(tmp_path: Path) -> None:
     assert errors == [
         f"{tmp_path}/soc2.yaml:5: framework soc2: field 'requirements.CC6.2': 'title' is missing",
         f"{tmp_path}/soc2.yaml:5: framework soc2: field 'requirements.CC6.2.titel': unknown field "
-        "(allowed: description, manual, title)",
+        "(allowed: description, evidence, manual, title)",
     ]
     assert list(frameworks["soc2"].requirements) == ["CC6.1"]   # the well-formed rest still loads
 
@@ -205,3 +210,91 @@ def test_a_broken_framework_file_is_one_error_not_one_per_control(tmp_path: Path
 def test_the_shipped_frameworks_load_cleanly() -> None:
     frameworks, errors = load_frameworks(policies_dir() / "frameworks")
     assert errors == [] and len(frameworks) == 5
+
+
+# --- partial evidence ---------------------------------------------------------------------------------------------
+
+PARTIAL = GOOD + """\
+  CC6.6:
+    title: "Boundary protection"
+    evidence: {level: partial, why: "checks security groups only,
+      not the VPN"}
+"""
+
+
+def test_partial_evidence_loads_with_its_reason(tmp_path: Path) -> None:
+    write(tmp_path, PARTIAL)
+    frameworks, errors = load_frameworks(tmp_path)
+    assert errors == []
+    reqs = frameworks["soc2"].requirements
+    assert (reqs["CC6.6"].evidence, reqs["CC6.6"].partial) == (Evidence.PARTIAL, True)
+    assert reqs["CC6.6"].evidence_why == "checks security groups only, not the VPN"
+    assert (reqs["CC6.1"].evidence, reqs["CC6.1"].partial, reqs["CC6.1"].evidence_why) == (Evidence.FULL, False, None)
+
+
+@pytest.mark.parametrize(("evidence", "line", "field", "message"), [
+    ("{level: partial}", 8, "requirements.CC6.6.evidence", "'why' is missing"),
+    ("{level: some, why: x}", 8, "requirements.CC6.6.evidence.level", "'some' is not one of ['full', 'partial']"),
+    ("{level: partial, why: ' '}", 8, "requirements.CC6.6.evidence.why", "' ' does not match '\\\\S'"),
+    ("{level: partial, why: x, controls: [A]}", 8, "requirements.CC6.6.evidence.controls",
+     "unknown field (allowed: level, why)"),
+    ("partial", 8, "requirements.CC6.6.evidence", "'partial' is not of type 'object'"),
+])
+def test_malformed_evidence_names_file_line_and_field(tmp_path: Path, evidence: str, line: int, field: str,
+                                                      message: str) -> None:
+    write(tmp_path, GOOD + f'  CC6.6:\n    title: "Boundary protection"\n    evidence: {evidence}\n')
+    _, errors = load_frameworks(tmp_path)
+    assert errors == [f"{tmp_path}/soc2.yaml:{line}: framework soc2: field '{field}': {message}"]
+
+
+def test_a_manual_requirement_cannot_be_partly_evidenced(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace('manual: true}', 'manual: true, evidence: {level: partial, why: "x"}}'))
+    frameworks, errors = load_frameworks(tmp_path)
+    assert errors == [f"{tmp_path}/soc2.yaml:5: framework soc2: field 'requirements.CC6.2.evidence': a manual "
+                      "requirement has no controls to evidence it: drop `evidence` (or `manual`)"]
+
+
+# --- docs/evidence.md ---------------------------------------------------------------------------------------------
+
+
+def evidence_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("evidence_table", ROOT / "scripts" / "evidence_table.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_evidence_doc_matches_the_framework_data() -> None:
+    script = evidence_script()
+    text = (ROOT / "docs" / "evidence.md").read_text(encoding="utf-8")
+    assert script.with_table(text, script.current_table()) == text, (
+        "docs/evidence.md is stale: run .venv/bin/python scripts/evidence_table.py")
+
+
+def test_the_evidence_doc_lists_every_claim_with_its_level(catalog: Catalog) -> None:
+    text = (ROOT / "docs" / "evidence.md").read_text(encoding="utf-8")
+    refs = references(catalog)
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| \*\*([A-Z0-9-]+)\*\* [^|]+ \| (\w+) \|", text, re.M)}
+    expected = {rid: "none" if (("statement", rid) not in refs) else "partial" if req.partial else "full"
+                for rid, req in catalog.frameworks["statement"].requirements.items()}
+    assert rows == expected
+    assert {"PATCH", "VPC-ACCESS", "MFA"} <= {rid for rid, level in rows.items() if level == "partial"}
+
+
+def test_evidence_rows_levels_and_reasons(tmp_path: Path) -> None:
+    write(tmp_path, PARTIAL)
+    frameworks, _ = load_frameworks(tmp_path)
+    controls = [Control.model_validate({
+        "id": "C-1", "title": "t", "severity": "high", "kind": "s3.bucket", "reads": ("x",),
+        "assert": Expression("x"), "message": "{name}", "remediation": Remediation(pulumi="fix"),
+        "frameworks": {"soc2": ("CC6.1", "CC6.6")}})]
+    assert evidence_rows(frameworks["soc2"], controls) == [
+        ("CC6.1", "Logical access security", "full", "C-1", ""),
+        ("CC6.2", "User registration", "none", "",
+         "No control checks it (manual: a process, or not visible in a Pulumi program)."),
+        ("CC6.6", "Boundary protection", "partial", "C-1", "checks security groups only, not the VPN"),
+    ]
+    table = evidence_table(frameworks["soc2"], controls)
+    assert table.splitlines()[0] == "3 claims: 1 full, 1 partial, 1 none."
+    assert "| **CC6.2** User registration | none | - |" in table

@@ -123,3 +123,22 @@ def test_all_problems_of_all_files_are_reported_each_on_one_line(tmp_path: Path)
 def test_missing_controls_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="controls folder not found"):
         load_catalog(tmp_path / "nope")
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    # an expression placeholder (a plain word for a value that may be null) reads only what `reads` lists
+    ("{rotation.enabled && 'on' || 'off (never rotates)'}", None),
+    ("{rotation.enabled && join('', ['every ', to_string(rotation.period_days), ' days']) || 'never'}", None),
+    ("{rotation.enabled && to_string(origin) || 'off'}", "is not listed in 'reads'"),
+    ("{not_null(rotation.period_days, params.max_rotation_days)}", None),
+    ("{not_null(rotation.period_days, params.max_days)}", "names a parameter that 'params' does not define"),
+])
+def test_message_placeholder_expressions_read_only_listed_fields(tmp_path: Path, message: str,
+                                                                 expected: str | None) -> None:
+    write(tmp_path, CONTROL.replace('message: "KMS key {name}: rotation is {rotation.enabled}"',
+                                    f'message: "KMS key {{name}}: rotation {message}"'))
+    if expected is None:
+        assert load_catalog(tmp_path).controls["KEY-01"]
+    else:
+        assert errors_for(tmp_path) == [
+            f"{tmp_path}/key-01.yaml:9: control KEY-01: field 'message': placeholder {message} {expected}"]

@@ -5,6 +5,7 @@ planned normalizers (plan.py); an AWS-managed vault key (aws/backup) is "the ser
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from checks.live_types import (
     BACKUP_CANDIDATES,
@@ -14,10 +15,17 @@ from checks.live_types import (
     BACKUP_RESTORE_TESTING_SELECTION,
     BACKUP_SELECTION,
     BACKUP_VAULT,
+    DYNAMODB_TABLE,
+    EC2_INSTANCE,
+    EC2_VOLUME,
+    RDS_DB_CLUSTER,
+    RDS_DB_INSTANCE,
+    S3_BUCKET,
 )
 from checks.model import UNKNOWN, Asset
 from checks.normalize.backup import selection
-from checks.normalize.backup.plan import Family, plan_attributes
+from checks.normalize.backup.common import Family, cluster_type
+from checks.normalize.backup.plan import plan_attributes
 from checks.normalize.base import AssetBuilder, Index, folded, register
 from checks.normalize.live import KEY, apply_call_errors, build_live, key_encryption
 from checks.raw import RawResource
@@ -25,12 +33,27 @@ from checks.raw import RawResource
 folded("backup.plan", BACKUP_SELECTION, BACKUP_RESTORE_TESTING_PLAN, BACKUP_RESTORE_TESTING_SELECTION, BACKUP_REGION)
 
 
+# AWS Backup's resource type of each live raw type it protects (RDS clusters: by engine)
+LIVE_RESOURCE_TYPES = {DYNAMODB_TABLE: "DynamoDB", RDS_DB_INSTANCE: "RDS", EC2_VOLUME: "EBS", EC2_INSTANCE: "EC2",
+                       S3_BUCKET: "S3"}
+
+
+def live_resource_type(r: RawResource) -> Any:
+    database = r.props.get("database") or {}
+    if r.type == RDS_DB_CLUSTER:
+        return cluster_type(database.get("Engine"))
+    if r.type == RDS_DB_INSTANCE and database.get("DBClusterIdentifier"):
+        return None  # a cluster member is backed up (and restored) with its cluster
+    return LIVE_RESOURCE_TYPES.get(r.type)
+
+
 LIVE_FAMILY = Family(candidates=BACKUP_CANDIDATES, selection_type=BACKUP_SELECTION,
                      restore_plan=BACKUP_RESTORE_TESTING_PLAN, restore_selection=BACKUP_RESTORE_TESTING_SELECTION,
-                     vault=BACKUP_VAULT, same_place=True)
+                     vault=BACKUP_VAULT, same_place=True, resource_type=live_resource_type)
 
 
-PLAN_DERIVED = ("min_interval_hours", "max_interval_hours", "daily_retention_days", "daily_retained_indefinitely")
+PLAN_DERIVED = ("min_interval_hours", "max_interval_hours", "daily_retention_days", "daily_retained_indefinitely",
+                "retained_indefinitely", "max_retention_days")
 
 
 RESTORE = ("restore_testing",)
@@ -38,8 +61,9 @@ RESTORE = ("restore_testing",)
 
 PLAN_ERRORS: dict[str, tuple[str, ...]] = {
     "GetBackupPlan": ("rules", *PLAN_DERIVED, *RESTORE),  # the plan's vaults come from its rules
-    "ListBackupSelections": ("selections", "covered"),
-    "GetBackupSelection": ("selections", "covered"),
+    # restore testing must restore every resource type the selections assign
+    "ListBackupSelections": ("selections", "covered", *RESTORE),
+    "GetBackupSelection": ("selections", "covered", *RESTORE),
     "ListRestoreTestingPlans": RESTORE,
     "GetRestoreTestingPlan": RESTORE,
     "ListRestoreTestingSelections": RESTORE,

@@ -18,6 +18,20 @@ from checks.normalize.base import (
     tri_or,
     unwrap,
 )
+from checks.normalize.ec2.addresses import (
+    DEFAULT_SUBNET_IPV4,
+    DEFAULT_SUBNET_IPV6,
+    ELASTIC_IP,
+    UNKNOWN_INTERFACE,
+    Addresses,
+    asks_for_ipv6,
+    assigns_ipv6,
+    ipv4_fact,
+    ipv6_fact,
+    subnet_ipv4,
+    subnet_ipv6,
+    template_ipv6,
+)
 from checks.normalize.ec2.ebs import (
     DEFAULT_KMS_KEY,
     ENCRYPTION_BY_DEFAULT,
@@ -26,16 +40,19 @@ from checks.normalize.ec2.ebs import (
     default_enabled,
     default_key,
     ebs_encryption,
+    set_customer_key_summary,
 )
 from checks.normalize.ec2.routes import (
     EIP,
     SUBNET_TOKENS,
+    UNKNOWN_ROUTING,
     Routing,
     default_vpc,
     main_routing,
     subnet_vpc,
     subnets_routing,
 )
+from checks.normalize.ec2.sg_internet import internet_ingress
 from checks.normalize.ec2.sg_rules import group_facts
 from checks.normalize.ec2.sg_usage import default_group, group_refs
 from checks.normalize.refs import Refs, as_bool, path_value, resolve_refs
@@ -92,40 +109,65 @@ def _instance_template(index: Index, raw: RawResource) -> Refs:
     return resolve_refs(index, raw, "launchTemplate", [LAUNCH_TEMPLATE], value=value, scalar=True)
 
 
-def _instance_network(index: Index, raw: RawResource, template: RawResource | None) -> tuple[Any, Routing, Any]:
-    """(public IP, routing of its subnet, its declared VPC or None/UNKNOWN)."""
+def _instance_network(index: Index, raw: RawResource, template: RawResource | None) -> tuple[Addresses, Routing, Any]:
+    """(public addresses, routing of its subnet, its declared VPC or None/UNKNOWN)."""
     p = raw.props
     explicit = as_bool(p.get("associatePublicIpAddress"))
-    if explicit is None and template is not None:
-        explicit = _launch_template_public_ip(template)
+    template4 = None if template is None else _launch_template_public_ip(template)
+    ipv6 = asks_for_ipv6(p)
+    template6 = None if template is None else template_ipv6(template)
     if p.get("subnetId") is not None:
         refs = resolve_refs(index, raw, "subnetId", SUBNET_TOKENS, scalar=True)
         routing, maps_public = subnets_routing(index, refs)
+        assigns = tri_or(False, *(assigns_ipv6(s) for s in refs.targets),
+                         *((UNKNOWN,) if refs.external or refs.unknown else ()))
         vpcs = [v for s in refs.targets for v in subnet_vpc(index, s).targets]
-        return first_set(explicit, maps_public), routing, (vpcs[0] if vpcs else UNKNOWN)
+        addresses = Addresses(ipv4_fact(explicit, template4, subnet_ipv4(maps_public)),
+                              ipv6_fact(ipv6, template6, subnet_ipv6(assigns)))
+        return addresses, routing, (vpcs[0] if vpcs else UNKNOWN)
     if p.get("primaryNetworkInterface") is not None or p.get("networkInterfaces") is not None:
-        # an existing network interface decides the subnet: not followed here
-        return first_set(explicit, UNKNOWN), Routing(UNKNOWN, UNKNOWN), UNKNOWN
+        # an existing network interface decides the subnet and the addresses: not followed here
+        addresses = Addresses(ipv4_fact(explicit, template4, UNKNOWN_INTERFACE),
+                              ipv6_fact(ipv6, template6, UNKNOWN_INTERFACE))
+        return addresses, UNKNOWN_ROUTING, UNKNOWN
     # no subnet: a default subnet of the default VPC, which maps public IPs and routes to its internet gateway
     vpc = default_vpc(index)
     routing = main_routing(index, vpc) if vpc is not None else Routing(True, False)
-    return first_set(explicit, True), routing, vpc
+    addresses = Addresses(ipv4_fact(explicit, template4, DEFAULT_SUBNET_IPV4),
+                          ipv6_fact(ipv6, template6, DEFAULT_SUBNET_IPV6))
+    return addresses, routing, vpc
 
 
-def _internet_ingress(index: Index, refs: Refs, vpc: Any) -> Any:
-    """Does any of the groups admit 0.0.0.0/0 or ::/0? With no group named, the VPC's default group applies."""
+def _reachable(addresses: Addresses, routing: Routing, ingress: tuple[Any, Any]) -> Any:
+    """For one address family: a public address, a default route to an internet gateway and a group admitting the
+    internet of that family (0.0.0.0/0, ::/0)."""
+    return tri_or(tri_and(addresses.ipv4[0], routing.igw4, ingress[0]),
+                  tri_and(addresses.ipv6[0], routing.igw6, ingress[1]))
+
+
+OTHER_FAMILY = {4: "cidr_ipv6", 6: "cidr_ipv4"}
+
+
+def _internet_ingress(index: Index, refs: Refs, vpc: Any) -> tuple[Any, Any]:
+    """Does any of the groups admit the IPv4 internet, the IPv6 internet? With no group named, the VPC's default
+    group applies."""
     groups = list(refs.targets)
     if not groups and not refs.external and not refs.unknown:
         if vpc is UNKNOWN:
-            return UNKNOWN
+            return UNKNOWN, UNKNOWN
         group = default_group(index, vpc)
         if group is None:
-            return False  # AWS default rules admit only the group itself
+            return False, False  # AWS default rules admit only the group itself
         groups = [group]
-    found = [tri_map(group_facts(index, g).ingress_from_internet, bool) for g in groups]
-    if refs.external or refs.unknown:
-        found.append(UNKNOWN)
-    return tri_any(found)
+    facts = [group_facts(index, g) for g in groups]
+    by_family = []
+    for family in (4, 6):
+        found = [tri_map(internet_ingress([r for r in f.rules if r["peer_type"] != OTHER_FAMILY[family]])[0], bool)
+                 for f in facts]
+        if refs.external or refs.unknown:
+            found.append(UNKNOWN)
+        by_family.append(tri_any(found))
+    return by_family[0], by_family[1]
 
 
 def _instance_devices(index: Index, raw: RawResource) -> list[dict[str, Any]]:
@@ -154,15 +196,19 @@ def instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     template_refs = _instance_template(index, raw)
     template = template_refs.targets[0] if template_refs.targets else None
     b.set("launch_template", template_refs.scalar())
-    public_ip, routing, vpc = _instance_network(index, raw, template)
+    addresses, routing, vpc = _instance_network(index, raw, template)
     b.set("subnet_id", resolve_refs(index, raw, "subnetId", SUBNET_TOKENS, scalar=True).scalar())
     groups = group_refs(index, raw)
     if not groups.targets and not groups.external and not groups.unknown and template is not None:
         groups = group_refs(index, template)
     b.set("security_groups", groups.values())
     if _elastic_ips(index, raw):
-        public_ip = True  # an Elastic IP associated with the instance is a public address, whatever the subnet says
-    b.set("public_ip", public_ip)
+        # an Elastic IP associated with the instance is a public address, whatever the subnet says
+        addresses = Addresses(ELASTIC_IP, addresses.ipv6)
+    b.set("public_ip", addresses.public)
+    b.set("public_ipv4", addresses.ipv4[0])
+    b.set("public_ipv6", addresses.ipv6[0])
+    b.set("public_ip_reason", addresses.reason())
     options = p.get("metadataOptions")
     if options is None and template is not None:
         options = template.props.get("metadataOptions")
@@ -175,10 +221,11 @@ def instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("block_devices", devices)
     b.set("root_volume_encrypted", devices[0]["encryption"]["enabled"])
     b.set("all_volumes_encrypted", all_encrypted(devices))
+    set_customer_key_summary(b, devices)
     b.set("subnet_routes_to_internet_gateway", routing.igw)
     ingress = _internet_ingress(index, groups, vpc)
-    b.set("security_groups_allow_internet_ingress", ingress)
-    b.set("reachable_from_internet", tri_and(public_ip, routing.igw, ingress))
+    b.set("security_groups_allow_internet_ingress", tri_or(*ingress))
+    b.set("reachable_from_internet", _reachable(addresses, routing, ingress))
     profile = resolve_refs(index, raw, "iamInstanceProfile", [INSTANCE_PROFILE], scalar=True)
     b.set("iam_instance_profile", profile.scalar())
     return [b.build()]
@@ -203,6 +250,8 @@ def launch_template(raw: RawResource, index: Index) -> Iterable[Asset]:
                                  use_deps=len(with_ebs) == 1) for m in with_ebs]
     b.set("block_devices", devices)
     b.set("all_volumes_encrypted", all_encrypted(devices))
+    b.set("declares_volumes", bool(devices))
+    set_customer_key_summary(b, devices)
     b.set("security_groups", group_refs(index, raw).values())
     profile = p.get("iamInstanceProfile")
     b.set("iam_instance_profile", first_set(path_value(profile, "arn"), path_value(profile, "name")))
@@ -229,7 +278,7 @@ def ebs_encryption_default(raw: RawResource, index: Index) -> Iterable[Asset]:
     b = AssetBuilder("ec2.ebs_encryption_default", raw)
     enabled = default_enabled(raw)
     b.set("enabled", enabled)
-    kms_id, cmk = default_key(index)
+    kms_id, cmk = default_key(index, raw)  # the default key of this setting's own region
     b.set("kms_key_id", kms_id)
     b.set("customer_managed_key", cmk)
     return [b.build()]

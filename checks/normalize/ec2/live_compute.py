@@ -9,23 +9,25 @@ routes are those of the route table associated with the subnet, else the VPC's m
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks.live_types import EC2_EBS_ENCRYPTION_DEFAULT, EC2_INSTANCE, EC2_LAUNCH_TEMPLATE, EC2_VOLUME
 from checks.model import UNKNOWN, Asset
-from checks.normalize.base import AssetBuilder, Index, register, tri_and
+from checks.normalize.base import AssetBuilder, Index, register, tri_and, tri_or
 from checks.normalize.ec2.compute import imdsv2_required, interfaces_public_ip, metadata
-from checks.normalize.ec2.ebs import all_encrypted
-from checks.normalize.ec2.routes import DEFAULT_DESTINATIONS
-from checks.normalize.ec2.sg_rules import INTERNET
+from checks.normalize.ec2.ebs import all_encrypted, set_customer_key_summary
+from checks.normalize.ec2.live_network import default_routes
+from checks.normalize.ec2.sg_rules import permissions_internet
 from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
-DEVICE_KEY = ("block_devices[].encryption.customer_managed_key",)
+CUSTOMER_KEY = ("all_volumes_customer_key_encrypted", "volumes_without_customer_key")
+DEVICE_KEY = ("block_devices[].encryption.customer_managed_key", *CUSTOMER_KEY)
 DEVICE_KEY_ID = ("block_devices[].encryption.kms_key_id", *DEVICE_KEY)
 INSTANCE_ERRORS: dict[str, tuple[str, ...]] = {
-    "DescribeVolumes": ("block_devices", "root_volume_encrypted", "all_volumes_encrypted"),
+    "DescribeVolumes": ("block_devices", "root_volume_encrypted", "all_volumes_encrypted", *CUSTOMER_KEY),
     "DescribeKey": DEVICE_KEY,
     "ListAliases": DEVICE_KEY,
     "DescribeRouteTables": ("subnet_routes_to_internet_gateway",),
@@ -33,11 +35,13 @@ INSTANCE_ERRORS: dict[str, tuple[str, ...]] = {
 }
 TEMPLATE_ERRORS: dict[str, tuple[str, ...]] = {
     "DescribeLaunchTemplateVersions": ("associate_public_ip", "metadata", "imdsv2_required", "block_devices",
-                                       "all_volumes_encrypted", "security_groups", "iam_instance_profile"),
+                                       "all_volumes_encrypted", "declares_volumes", *CUSTOMER_KEY,
+                                       "security_groups", "iam_instance_profile"),
     "DescribeKey": DEVICE_KEY,
     "ListAliases": DEVICE_KEY,
     # devices that name no key take the account's default: its setting and its key
-    "DefaultGetEbsEncryptionByDefault": ("block_devices[].encryption.enabled", "all_volumes_encrypted"),
+    "DefaultGetEbsEncryptionByDefault": ("block_devices[].encryption.enabled", "all_volumes_encrypted",
+                                         *CUSTOMER_KEY),
     "DefaultGetEbsDefaultKmsKeyId": DEVICE_KEY_ID,
     "DefaultDescribeKey": DEVICE_KEY,
     "DefaultListAliases": DEVICE_KEY,
@@ -76,19 +80,38 @@ def _metadata(options: Mapping[str, Any] | None) -> dict[str, Any]:
     return metadata({"httpTokens": options.get("HttpTokens"), "httpEndpoint": options.get("HttpEndpoint")})
 
 
-def routes_to_internet_gateway(table: Mapping[str, Any]) -> bool:
-    """Does an active default route (0.0.0.0/0 or ::/0) of the table go to an internet gateway?"""
-    return any((r.get("DestinationCidrBlock") in DEFAULT_DESTINATIONS
-                or r.get("DestinationIpv6CidrBlock") in DEFAULT_DESTINATIONS)
-               and str(r.get("GatewayId") or "").startswith("igw-") and r.get("State") != "blackhole"
-               for r in table.get("Routes") or [])
+ULA = ipaddress.ip_network("fc00::/7")
 
 
-def admits_internet(groups: Iterable[Mapping[str, Any]]) -> bool:
-    """Does an ingress rule of any of the groups admit 0.0.0.0/0 or ::/0 (any protocol and port)?"""
-    return any(any(r.get("CidrIp") in INTERNET for r in p.get("IpRanges") or [])
-               or any(r.get("CidrIpv6") in INTERNET for r in p.get("Ipv6Ranges") or [])
-               for g in groups for p in g.get("IpPermissions") or [])
+def global_ipv6(addresses: Iterable[Any]) -> list[str]:
+    """The global IPv6 addresses among an interface's: not link-local, not unique local (a private IPAM pool)."""
+    found = []
+    for text in addresses:
+        try:
+            address = ipaddress.ip_address(str(text))
+        except ValueError:
+            continue
+        if address.version == 6 and not address.is_link_local and address not in ULA:
+            found.append(str(text))
+    return found
+
+
+def _addresses(p: Mapping[str, Any]) -> tuple[list[str], list[str], str]:
+    """(public IPv4 addresses, global IPv6 addresses, what gives the instance a public address in plain words)."""
+    ipv4 = list(p.get("publicIps") or [])
+    ipv6 = global_ipv6(p.get("ipv6Addresses") or [])
+    said = ([f"it has public IPv4 address {', '.join(ipv4)}"] if ipv4 else []) + \
+        ([f"it has IPv6 address {', '.join(ipv6)}"] if ipv6 else [])
+    return ipv4, ipv6, "; ".join(said) or "no public address (no public IPv4 address; no IPv6 address)"
+
+
+def admits_internet(groups: Iterable[Mapping[str, Any]], family: int | None = None) -> bool:
+    """Does an ingress rule of any of the groups admit the internet (0.0.0.0/0 or ::/0, as networks; any protocol
+    and port)? `family` 4 or 6: only the blocks of that family."""
+    keep = {None: ("IpRanges", "Ipv6Ranges"), 4: ("IpRanges",), 6: ("Ipv6Ranges",)}[family]
+    permissions = [{k: v for k, v in p.items() if k not in ("IpRanges", "Ipv6Ranges") or k in keep}
+                   for g in groups for p in g.get("IpPermissions") or []]
+    return permissions_internet(permissions)[0]
 
 
 @register(EC2_INSTANCE)
@@ -98,8 +121,11 @@ def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("subnet_id", p.get("subnetId"))
     b.set("security_groups", list(p.get("securityGroups") or []))
     b.set("launch_template", p.get("launchTemplate"))
-    public_ip = bool(p.get("publicIps"))
-    b.set("public_ip", public_ip)
+    ipv4, ipv6, reason = _addresses(p)
+    b.set("public_ip", bool(ipv4 or ipv6))
+    b.set("public_ipv4", bool(ipv4))
+    b.set("public_ipv6", bool(ipv6))
+    b.set("public_ip_reason", reason)
     meta = _metadata(p.get("metadataOptions"))
     b.set("metadata", meta)
     b.set("imdsv2_required", imdsv2_required(meta))
@@ -110,15 +136,21 @@ def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     roots = [d for d in devices if d["root"]]
     b.set("root_volume_encrypted", roots[0]["encryption"]["enabled"] if roots else None)
     b.set("all_volumes_encrypted", all_encrypted(devices))
+    set_customer_key_summary(b, devices)
     table, ingress = p.get("routeTable"), p.get("securityGroupIngress")
-    igw = None if table is None else routes_to_internet_gateway(table)
+    routes = None if table is None else default_routes(dict(table))
+    igw = None if routes is None else routes[0] or routes[1]
     admits = None if ingress is None else admits_internet(ingress)
+    admits4, admits6 = (UNKNOWN, UNKNOWN) if ingress is None else (admits_internet(ingress, 4),
+                                                                  admits_internet(ingress, 6))
     b.set("subnet_routes_to_internet_gateway", igw)
     b.set("security_groups_allow_internet_ingress", admits)
     b.set("iam_instance_profile", p.get("iamInstanceProfile"))
     apply_call_errors(b, raw, INSTANCE_ERRORS)
-    # what was not read counts as unknown: reachable is false as soon as one known part is false
-    reachable = tri_and(public_ip, UNKNOWN if igw is None else igw, UNKNOWN if admits is None else admits)
+    # what was not read counts as unknown: reachable is false as soon as one known part is false; an address is
+    # reachable only through a default route of its own family
+    igw4, igw6 = (UNKNOWN, UNKNOWN) if routes is None else routes[:2]
+    reachable = tri_or(tri_and(bool(ipv4), igw4, admits4), tri_and(bool(ipv6), igw6, admits6))
     if reachable is UNKNOWN:
         why = [raw.errors[op] for op in ("DescribeRouteTables", "DescribeSecurityGroups") if op in raw.errors]
         b.errors["reachable_from_internet"] = "; ".join(why) or "the subnet's routes or the groups were not read"
@@ -142,6 +174,8 @@ def live_launch_template(raw: RawResource, index: Index) -> Iterable[Asset]:
                for d in p.get("blockDevices") or []]
     b.set("block_devices", devices)
     b.set("all_volumes_encrypted", all_encrypted(devices))
+    b.set("declares_volumes", bool(devices))
+    set_customer_key_summary(b, devices)
     groups = [*(data.get("SecurityGroupIds") or []), *(data.get("SecurityGroups") or []),
               *(g for n in interfaces for g in n.get("Groups") or [])]
     b.set("security_groups", list(dict.fromkeys(groups)))

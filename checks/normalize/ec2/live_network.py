@@ -17,7 +17,7 @@ from checks.live_types import EC2_SECURITY_GROUP, EC2_SUBNET, EC2_VPC, tag_map
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_map
 from checks.normalize.ec2.live_sg import group_rules
-from checks.normalize.ec2.routes import DEFAULT_DESTINATIONS
+from checks.normalize.ec2.routes import default_family
 from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
@@ -68,20 +68,29 @@ def live_vpc(raw: RawResource, index: Index) -> Iterable[Asset]:
     return [build_live(b, raw, tags=tag_map(vpc.get("Tags")))]
 
 
+def default_routes(table: dict[str, Any]) -> tuple[bool, bool, bool]:
+    """(IPv4 default route to an internet gateway, IPv6 default route to one, a default route to a NAT gateway) of
+    an answered route table. Destinations are compared as networks; blackhole routes route nothing; an egress-only
+    internet gateway (`eigw-`, EgressOnlyInternetGatewayId) admits no inbound traffic."""
+    igw4 = igw6 = nat = False
+    for route in table.get("Routes") or []:
+        if route.get("State") == "blackhole":
+            continue
+        family4 = default_family(route.get("DestinationCidrBlock")) == 4
+        family6 = default_family(route.get("DestinationIpv6CidrBlock")) == 6
+        to_igw = str(route.get("GatewayId") or "").startswith("igw-")
+        igw4 = igw4 or (family4 and to_igw)
+        igw6 = igw6 or (family6 and to_igw)
+        nat = nat or ((family4 or family6) and bool(route.get("NatGatewayId")))
+    return igw4, igw6, nat
+
+
 def routing(table: dict[str, Any] | None) -> tuple[Any, Any]:
     """(routes to an internet gateway, routes to a NAT gateway) of a route table; UNKNOWN without a table."""
     if table is None:
         return UNKNOWN, UNKNOWN
-    igw = nat = False
-    for route in table.get("Routes") or []:
-        if route.get("State") == "blackhole":
-            continue
-        if route.get("DestinationCidrBlock") not in DEFAULT_DESTINATIONS and \
-                route.get("DestinationIpv6CidrBlock") not in DEFAULT_DESTINATIONS:
-            continue
-        igw = igw or str(route.get("GatewayId") or "").startswith("igw-")
-        nat = nat or bool(route.get("NatGatewayId"))
-    return igw, nat
+    igw4, igw6, nat = default_routes(table)
+    return igw4 or igw6, nat
 
 
 def _in_default_vpc(vpc_id: Any, index: Index) -> bool:
@@ -102,6 +111,7 @@ def live_subnet(raw: RawResource, index: Index) -> Iterable[Asset]:
     # only the default VPC has default subnets (moto also marks the first subnet of a zone in any VPC)
     b.set("is_default", bool(subnet.get("DefaultForAz")) and _in_default_vpc(subnet.get("VpcId"), index))
     b.set("map_public_ip_on_launch", bool(subnet.get("MapPublicIpOnLaunch")))
+    b.set("assign_ipv6_address_on_creation", bool(subnet.get("AssignIpv6AddressOnCreation")))
     igw, nat = routing(table)
     b.set("routes_to_internet_gateway", igw)
     b.set("routes_to_nat_gateway", nat)

@@ -6,7 +6,9 @@ the scan: another account, a peered VPC), a reference to the group itself is `se
 group, a live group keeps whatever rules AWS gave it (a new group's allow-all egress rule, a default group's
 rules), so those appear here and must be reviewed like any other.
 
-Usage comes from the network interfaces (instances, DB instances, ECS tasks) and from elbv2 load balancers.
+Usage comes from the network interfaces (instances, DB instances, ECS tasks, any other interface: Lambda functions,
+VPC endpoints, ...) and from elbv2 load balancers; a group is a load balancer's group only when nothing but load
+balancers uses it (`used_only_by_load_balancers`).
 Launch templates have no network interface: `attached_to` never lists `ec2.launch_template` in the live view (the
 instances launched from a template are listed as `ec2.instance`). Classic load balancers are not read (as in the
 planned view, which knows only elbv2 load balancers).
@@ -20,7 +22,7 @@ from typing import Any
 from checks.live_types import EC2_SECURITY_GROUP, tag_map
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_all
-from checks.normalize.ec2.sg import review_status
+from checks.normalize.ec2.sg import review_status, set_internet_ingress
 from checks.normalize.ec2.sg_rules import internet_ingress, normalize_ports, normalize_protocol, rule_entry
 from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
@@ -29,11 +31,14 @@ LB_KIND = "elbv2.load_balancer"
 LINKED_NAMES = "live_ec2_sg.linked_names"  # index.memo key: GroupId -> the planned view's name of the group
 LINKED_PROP = "linkedName"  # a live group's prop: the planned view's name of the group (set by checks.drift.link)
 SORT_KEYS = ("direction", "protocol", "from_port", "to_port", "peer_type", "peer")
-LB_PATHS = ("used_by_load_balancer", "used_by_internet_facing_load_balancer", "ingress_only_from_load_balancers")
+LB_PATHS = ("used_by_load_balancer", "used_by_internet_facing_load_balancer", "used_only_by_load_balancers",
+            "ingress_only_from_load_balancers")
 ERROR_PATHS: dict[str, tuple[str, ...]] = {
-    "DescribeNetworkInterfaces": ("attached_to",),
+    # whether anything but a load balancer uses a group (this one, or a peer group) is read from the interfaces
+    "DescribeNetworkInterfaces": ("attached_to", "used_only_by_load_balancers", "ingress_only_from_load_balancers"),
     "DescribeLoadBalancers": ("attached_to", *LB_PATHS),
 }
+USAGE_CALLS = ("DescribeNetworkInterfaces", "DescribeLoadBalancers")
 
 
 def groups_by_id(index: Index) -> dict[str, RawResource]:
@@ -114,6 +119,13 @@ def _used_by_lb(raw: RawResource, *, internet_facing: bool) -> Any:
     return any(u.get("internetFacing") for u in lbs) if internet_facing else bool(lbs)
 
 
+def _used_only_by_lbs(raw: RawResource) -> Any:
+    if any(call_name in raw.errors for call_name in USAGE_CALLS):
+        return UNKNOWN
+    usage = raw.props.get("usage") or []
+    return bool(usage) and all(u.get("kind") == LB_KIND for u in usage)
+
+
 def _ingress_only_from_lbs(rules: list[tuple[dict[str, Any], RawResource | None]]) -> Any:
     checks: list[Any] = []
     for entry, peer_group in rules:
@@ -122,7 +134,7 @@ def _ingress_only_from_lbs(rules: list[tuple[dict[str, Any], RawResource | None]
         if entry["peer_type"] in ("cidr_ipv4", "cidr_ipv6", "prefix_list"):
             checks.append(False)
         elif peer_group is not None:
-            checks.append(_used_by_lb(peer_group, internet_facing=False))
+            checks.append(_used_only_by_lbs(peer_group))
         else:
             checks.append(UNKNOWN)  # a group outside the scan: whether a load balancer uses it is not known
     return tri_all(checks)
@@ -142,11 +154,12 @@ def live_security_group(raw: RawResource, index: Index) -> Iterable[Asset]:
     rules, unreviewed = review_status(entries, index.reviewed)
     b.set("rules", rules)
     b.set("unreviewed_rules", unreviewed)
-    b.set("ingress_from_internet", internet_ingress(entries))
+    set_internet_ingress(b, *internet_ingress(entries))
     usage = p.get("usage") or []
     b.set("attached_to", sorted({u["kind"] for u in usage}))
     b.set("used_by_load_balancer", _used_by_lb(raw, internet_facing=False))
     b.set("used_by_internet_facing_load_balancer", _used_by_lb(raw, internet_facing=True))
+    b.set("used_only_by_load_balancers", _used_only_by_lbs(raw))
     b.set("ingress_only_from_load_balancers", _ingress_only_from_lbs(pairs))
     apply_call_errors(b, raw, ERROR_PATHS)
     return [build_live(b, raw, tags=tag_map(group.get("Tags")))]

@@ -7,6 +7,7 @@ from typing import Any
 
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_map
+from checks.normalize.ec2.addresses import assigns_ipv6
 from checks.normalize.ec2.routes import (
     ASSOCIATION,
     DEFAULT_ROUTE_TABLE,
@@ -76,6 +77,7 @@ def subnet(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("availability_zone", p.get("availabilityZone"))
     b.set("is_default", is_default)
     b.set("map_public_ip_on_launch", maps_public_ip(raw))
+    b.set("assign_ipv6_address_on_creation", assigns_ipv6(raw))
     routing = subnet_routing(index, raw)
     b.set("routes_to_internet_gateway", routing.igw)
     b.set("routes_to_nat_gateway", routing.nat)

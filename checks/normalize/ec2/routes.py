@@ -1,5 +1,8 @@
 """Routing facts of subnets: does the subnet's route table send default traffic to an internet or a NAT gateway?
 
+IPv4 (0.0.0.0/0) and IPv6 (::/0) default routes are told apart, since a public address of one family is reachable
+only through a default route of the same family; destinations are compared as networks, not strings.
+
 The table of a subnet is the one associated with it (`RouteTableAssociation`), else the main table of its VPC
 (`MainRouteTableAssociation`, else a `DefaultRouteTable`; a VPC whose main table is not declared has only the
 local route, except the default VPC whose main table routes 0.0.0.0/0 to its internet gateway). Routes are inline
@@ -8,6 +11,7 @@ on the table (`routes[]`) or standalone `Route` resources. Every fact is three-v
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,20 +42,39 @@ VPN_GATEWAY = "aws:ec2/vpnGateway:VpnGateway"
 DEFAULT_DESTINATIONS = ("0.0.0.0/0", "::/0")
 
 
+def default_family(destination: Any) -> int | None:
+    """4 or 6 when the destination is a default route (any spelling: `0.0.0.0/0`, `::/0`, `0::/0`, ...), else None."""
+    if not isinstance(destination, str) or not destination.strip():
+        return None
+    try:
+        network = ipaddress.ip_network(destination.strip(), strict=False)
+    except ValueError:
+        return None
+    return network.version if network.prefixlen == 0 else None
+
+
 @dataclass(frozen=True, slots=True)
 class Routing:
-    """Whether default traffic (0.0.0.0/0 or ::/0) goes to an internet gateway / a NAT gateway: True, False, UNKNOWN."""
+    """Where default traffic goes: to an internet gateway for IPv4 (0.0.0.0/0) and for IPv6 (::/0), to a NAT
+    gateway (either). True, False or UNKNOWN. An egress-only internet gateway admits no inbound traffic: not igw6."""
 
-    igw: Any
+    igw4: Any
     nat: Any
+    igw6: Any = False
+
+    @property
+    def igw(self) -> Any:
+        """A default route of either family to an internet gateway."""
+        return tri_or(self.igw4, self.igw6)
 
 
 NOWHERE = Routing(False, False)
-UNKNOWN_ROUTING = Routing(UNKNOWN, UNKNOWN)
+UNKNOWN_ROUTING = Routing(UNKNOWN, UNKNOWN, UNKNOWN)
 
 
 def combine(routings: list[Routing]) -> Routing:
-    return Routing(tri_any(r.igw for r in routings), tri_any(r.nat for r in routings))
+    return Routing(tri_any(r.igw4 for r in routings), tri_any(r.nat for r in routings),
+                   tri_any(r.igw6 for r in routings))
 
 
 def _memo(index: Index, key: tuple[str, str]) -> Routing | None:
@@ -59,15 +82,12 @@ def _memo(index: Index, key: tuple[str, str]) -> Routing | None:
     return found if isinstance(found, Routing) else None
 
 
-def _is_default(*destinations: Any) -> Any:
-    return tri_any(_default_destination(d) for d in destinations)
-
-
-def _default_destination(destination: Any) -> Any:
+def _is_default(destination: Any, family: int) -> Any:
+    """Is the destination the default route of that IP family? UNKNOWN when it is not known."""
     destination = unwrap(destination)
     if destination is UNKNOWN:
         return UNKNOWN
-    return destination in DEFAULT_DESTINATIONS
+    return default_family(destination) == family
 
 
 def _gateway_is_igw(index: Index, table: RawResource, prop: str, gateway: Any, inline: bool) -> Any:
@@ -102,15 +122,16 @@ def route_routing(index: Index, owner: RawResource, prop: str, route: Any, *, in
     if not isinstance(route, dict):
         return NOWHERE
     if inline:
-        default = _is_default(route.get("cidrBlock"), route.get("ipv6CidrBlock"))
-        gateway = route.get("gatewayId")
+        default4 = _is_default(route.get("cidrBlock"), 4)
+        default6 = _is_default(route.get("ipv6CidrBlock"), 6)
     else:
-        default = _is_default(route.get("destinationCidrBlock"), route.get("destinationIpv6CidrBlock"))
-        gateway = route.get("gatewayId")
+        default4 = _is_default(route.get("destinationCidrBlock"), 4)
+        default6 = _is_default(route.get("destinationIpv6CidrBlock"), 6)
         prop = "gatewayId"
-    igw = tri_and(default, _gateway_is_igw(index, owner, prop, gateway, inline))
-    nat = tri_and(default, _nat_set(route.get("natGatewayId")))
-    return Routing(igw, nat)
+    # an egress-only internet gateway is `egressOnlyGatewayId`: outbound IPv6 only, never an inbound path
+    to_igw = _gateway_is_igw(index, owner, prop, route.get("gatewayId"), inline)
+    nat = tri_and(tri_or(default4, default6), _nat_set(route.get("natGatewayId")))
+    return Routing(tri_and(default4, to_igw), nat, tri_and(default6, to_igw))
 
 
 def table_routing(index: Index, table: RawResource) -> Routing:

@@ -13,8 +13,14 @@ from typing import Any
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_map
 from checks.normalize.ec2.routes import VPC_TOKENS, default_vpc
+from checks.normalize.ec2.sg_internet import invalid_cidr_reason
 from checks.normalize.ec2.sg_rules import DEFAULT_SECURITY_GROUP, RULE_TOKENS, SECURITY_GROUP, group_facts
-from checks.normalize.ec2.sg_usage import attached_to, ingress_only_from_load_balancers, used_by_load_balancer
+from checks.normalize.ec2.sg_usage import (
+    attached_to,
+    ingress_only_from_load_balancers,
+    used_by_load_balancer,
+    used_only_by_load_balancers,
+)
 from checks.normalize.refs import ref_id, resolve_refs
 from checks.raw import RawResource
 
@@ -41,6 +47,15 @@ def review_status(rules: Any, reviewed: frozenset[str]) -> tuple[Any, Any]:
     return marked, sorted({rule["fingerprint"] for rule in rules if rule["fingerprint"] not in reviewed})
 
 
+def set_internet_ingress(b: AssetBuilder, found: Any, invalid: tuple[str, ...]) -> None:
+    """`ingress_from_internet`, or an error naming the ingress peers that are not CIDR blocks (planned and live)."""
+    if invalid:
+        b.set("ingress_from_internet", None)
+        b.errors["ingress_from_internet"] = invalid_cidr_reason(invalid)
+    else:
+        b.set("ingress_from_internet", found)
+
+
 @register(SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
 def security_group(raw: RawResource, index: Index) -> Iterable[Asset]:
     is_default = raw.type == DEFAULT_SECURITY_GROUP
@@ -55,9 +70,10 @@ def security_group(raw: RawResource, index: Index) -> Iterable[Asset]:
     rules, unreviewed = review_status(facts.rules, index.reviewed)
     b.set("rules", rules)
     b.set("unreviewed_rules", unreviewed)
-    b.set("ingress_from_internet", facts.ingress_from_internet)
+    set_internet_ingress(b, facts.ingress_from_internet, facts.invalid_cidrs)
     b.set("attached_to", attached_to(index, raw))
     b.set("used_by_load_balancer", used_by_load_balancer(index, raw, internet_facing=False))
     b.set("used_by_internet_facing_load_balancer", used_by_load_balancer(index, raw, internet_facing=True))
+    b.set("used_only_by_load_balancers", used_only_by_load_balancers(index, raw))
     b.set("ingress_only_from_load_balancers", ingress_only_from_load_balancers(index, raw))
     return [b.build()]

@@ -4,16 +4,21 @@ A rule's fingerprint is the first 16 hex characters of sha256("group_name|direct
 null ports written as the empty string (group_name and a group peer are the planned view's names:
 `fingerprint_name`); a rule whose group name, protocol, ports or peer is unknown has no fingerprint. Rule facts
 are memoized per group in `index.memo`.
+
+
+Internet ingress compares networks, not strings: see `checks.normalize.ec2.sg_internet`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from checks.model import UNKNOWN
 from checks.normalize.base import Index, contains_unknown, unwrap
+from checks.normalize.ec2.sg_internet import internet_ingress
 from checks.normalize.refs import flatten, resolve_refs
 from checks.raw import RawResource, urn_name
 
@@ -24,10 +29,11 @@ LEGACY_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 RULE_TOKENS = (LEGACY_RULE, INGRESS_RULE, EGRESS_RULE)
-INTERNET = ("0.0.0.0/0", "::/0")
+INTERNET = ("0.0.0.0/0", "::/0")  # the canonical spellings; compare networks with ec2/sg_internet.py
 
 _PROTOCOL_NAMES = {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 _PORTED = ("tcp", "udp")
+_RANGES = (("cidr_ipv4", "IpRanges", "CidrIp"), ("cidr_ipv6", "Ipv6Ranges", "CidrIpv6"))  # EC2 IpPermissions
 
 
 Peer = tuple[Any, Any, "RawResource | None"]  # (peer_type, peer, the declared peer group if any)
@@ -38,6 +44,7 @@ class GroupFacts:
     group_name: Any
     rules: list[dict[str, Any]]
     ingress_from_internet: Any  # list of {protocol, from_port, to_port}, or UNKNOWN
+    invalid_cidrs: tuple[str, ...]  # ingress peers that are not CIDR blocks of their family
     ingress_peers: tuple[Peer, ...]  # of every ingress entry, for facts about the groups it admits
 
 
@@ -217,21 +224,15 @@ def _dedupe(entries: list[tuple[dict[str, Any], RawResource | None]]) -> list[tu
     return out
 
 
-def internet_ingress(rules: list[dict[str, Any]]) -> Any:
-    found: list[dict[str, Any]] = []
-    for rule in rules:
-        if rule["direction"] == "egress":
-            continue
-        peer_type, peer = rule["peer_type"], rule["peer"]
-        if peer_type in ("security_group", "self", "prefix_list"):
-            continue
-        if peer is UNKNOWN or peer_type is UNKNOWN or rule["direction"] is UNKNOWN:
-            return UNKNOWN
-        if peer in INTERNET:
-            entry = {k: rule[k] for k in ("protocol", "from_port", "to_port")}
-            if entry not in found:
-                found.append(entry)
-    return found
+def permissions_internet(permissions: Iterable[Mapping[str, Any]]) -> tuple[bool, tuple[str, ...]]:
+    """Do EC2 `IpPermissions` (ingress) admit the internet on any protocol and port, and which of their blocks are
+    not CIDR blocks (live views: ECS services, instances)."""
+    rules = [{"direction": "ingress", "protocol": normalize_protocol(p.get("IpProtocol")),
+              "from_port": p.get("FromPort"), "to_port": p.get("ToPort"), "peer_type": peer_type, "peer": r.get(key)}
+             for p in permissions
+             for peer_type, ranges, key in _RANGES for r in p.get(ranges) or []]
+    found, invalid = internet_ingress(rules)
+    return found is not UNKNOWN and bool(found), invalid
 
 
 def group_facts(index: Index, group: RawResource) -> GroupFacts:
@@ -247,6 +248,6 @@ def group_facts(index: Index, group: RawResource) -> GroupFacts:
     pairs = _dedupe([e for rule in rules for e in _entries(name, rule)])
     entries = [entry for entry, _ in pairs]
     peers = tuple((e["peer_type"], e["peer"], g) for e, g in pairs if e["direction"] != "egress")
-    facts = GroupFacts(group_name(group), entries, internet_ingress(entries), peers)
+    facts = GroupFacts(group_name(group), entries, *internet_ingress(entries), peers)
     index.memo[key] = facts
     return facts

@@ -1,11 +1,15 @@
-"""Which security groups a resource uses, and which resources use a group (built once for the whole index)."""
+"""Which security groups a resource uses, and which resources use a group (built once for the whole index).
+
+A group is a load balancer's group only when load balancers use it and nothing else declared in the program does
+(`used_only_by_load_balancers`): a group shared with instances, ECS tasks, Lambda functions or network interfaces
+admits the internet to them too (pulumi/examples `aws-py-fargate`: the ALB's group on the tasks)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from checks.model import UNKNOWN
-from checks.normalize.base import Index, tri_all, tri_any, unwrap
+from checks.normalize.base import Index, tri_all, tri_any, tri_map, unwrap
 from checks.normalize.ec2.sg_rules import DEFAULT_SECURITY_GROUP, GROUP_TOKENS, group_facts
 from checks.normalize.refs import LB_TOKENS, Refs, lb_scheme, path_value, resolve_refs
 from checks.raw import RawResource
@@ -20,6 +24,11 @@ CONSUMERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "aws:rds/instance:Instance": ("rds.db_instance", ("vpcSecurityGroupIds",)),
     "aws:rds/cluster:Cluster": ("rds.db_cluster", ("vpcSecurityGroupIds",)),
     "aws:ecs/service:Service": ("ecs.service", ("networkConfiguration.securityGroups",)),
+    "aws:ec2/networkInterface:NetworkInterface": ("ec2.network_interface", ("securityGroups",)),
+    "aws:ec2/networkInterfaceSecurityGroupAttachment:NetworkInterfaceSecurityGroupAttachment": (
+        "ec2.network_interface", ("securityGroupId",)),
+    "aws:lambda/function:Function": ("lambda.function", ("vpcConfig.securityGroupIds",)),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("ec2.vpc_endpoint", ("securityGroupIds",)),
 }
 
 
@@ -76,18 +85,24 @@ def used_by_load_balancer(index: Index, group: RawResource, *, internet_facing: 
     return tri_any(_eq(lb_scheme(lb), "internet-facing") for lb in lbs)
 
 
+def used_only_by_load_balancers(index: Index, group: RawResource) -> bool:
+    """Do load balancers use the group, and nothing else declared in the program?"""
+    users = consumers(index).get(group.urn, [])
+    return bool(users) and all(raw.type in LB_TOKENS for _, raw in users)
+
+
 def _eq(value: Any, expected: str) -> Any:
     return UNKNOWN if value is UNKNOWN else value == expected
 
 
 def ingress_only_from_load_balancers(index: Index, group: RawResource) -> Any:
-    """True when every ingress rule admits only security groups that load balancers use."""
+    """True when every ingress rule admits only security groups that only load balancers use."""
     checks: list[Any] = []
     for peer_type, peer, peer_group in group_facts(index, group).ingress_peers:
         if peer_type in ("cidr_ipv4", "cidr_ipv6", "prefix_list"):
             checks.append(False)
         elif peer_group is not None and peer is not UNKNOWN:
-            checks.append(used_by_load_balancer(index, peer_group, internet_facing=False))
+            checks.append(used_only_by_load_balancers(index, peer_group))
         else:
             checks.append(UNKNOWN)  # an undeclared or unknown peer group: whether an LB uses it is not known here
     return tri_all(checks)
@@ -129,3 +144,23 @@ def default_group_allows_traffic(index: Index, vpc: RawResource | None) -> Any:
         return False
     # a rule list that is itself unknown (peer_type unknown) may turn out empty
     return True if any(r["peer_type"] is not UNKNOWN for r in rules) else UNKNOWN
+
+
+def groups_admit_internet(index: Index, refs: Refs, vpc: Any) -> tuple[Any, tuple[str, ...]]:
+    """Does any of the groups a resource names admit the internet (any protocol and port)? With none named, the
+    default group of `vpc` applies (a declared VPC; None: the default VPC; UNKNOWN: not known). Also returns the
+    ingress peers of those groups that are not CIDR blocks (the caller records an error unless the answer is true).
+    """
+    groups = list(refs.targets)
+    if not groups and not refs.external and not refs.unknown:
+        if vpc is UNKNOWN:
+            return UNKNOWN, ()
+        group = default_group(index, vpc)
+        if group is None:
+            return False, ()  # AWS default rules admit only the group's own members
+        groups = [group]
+    facts = [group_facts(index, g) for g in groups]
+    found = [tri_map(f.ingress_from_internet, bool) for f in facts]
+    if refs.external or refs.unknown:
+        found.append(UNKNOWN)  # a group not declared in the program: its rules are not known here
+    return tri_any(found), tuple(i for f in facts for i in f.invalid_cidrs)

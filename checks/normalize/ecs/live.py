@@ -3,7 +3,9 @@ as the planned normalizer (ecs.py).
 
 `in_public_subnet`: one of the service's subnets sends default traffic (0.0.0.0/0 or ::/0) to an internet
 gateway, through the route table associated with the subnet, else the main table of its VPC (the rule of
-ec2_network_routes, on the route tables AWS reports).
+ec2_network_routes, on the route tables AWS reports). `security_groups_allow_internet_ingress`: an ingress rule of
+the tasks' groups (the collector gives the VPC's default group when the service names none) admits the internet
+(blocks compared as networks, ec2/sg_rules.py).
 """
 
 from __future__ import annotations
@@ -12,19 +14,25 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks.live_types import ECS_SERVICE
-from checks.model import Asset
+from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_and
 from checks.normalize.ec2.routes import DEFAULT_DESTINATIONS
+from checks.normalize.ec2.sg_rules import permissions_internet
+from checks.normalize.ecs.planned import set_reachability
 from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
 ATTRIBUTES = ("launch_type", "assign_public_ip", "subnets", "security_groups", "in_public_subnet",
-              "publicly_reachable", "load_balancers", "desired_count", "cluster")
-ROUTING = ("in_public_subnet", "publicly_reachable")
+              "publicly_reachable", "security_groups_allow_internet_ingress", "reachable_from_internet",
+              "load_balancers", "desired_count", "cluster")
+ROUTING = ("in_public_subnet", "publicly_reachable", "reachable_from_internet")
+REACHABILITY = ("security_groups_allow_internet_ingress", "reachable_from_internet")
+ROUTING_CALLS = ("DescribeServices", "DescribeSubnets", "DescribeRouteTables")
 ERROR_PATHS: dict[str, tuple[str, ...]] = {
     "DescribeServices": ATTRIBUTES,
-    "DescribeSubnets": ROUTING,
+    "DescribeSubnets": tuple(dict.fromkeys(ROUTING + REACHABILITY)),  # the VPC, hence its default group, unknown
     "DescribeRouteTables": ROUTING,
+    "DescribeSecurityGroups": REACHABILITY,
 }
 
 
@@ -74,10 +82,14 @@ def live_service(raw: RawResource, index: Index) -> Iterable[Asset]:
     subnets = list(awsvpc.get("subnets") or [])
     b.set("subnets", subnets)
     b.set("security_groups", list(awsvpc.get("securityGroups") or []))
-    read_failed = any(call_name in raw.errors for call_name in ERROR_PATHS)  # its reason is recorded below
+    read_failed = any(call_name in raw.errors for call_name in ROUTING_CALLS)  # its reason is recorded below
     in_public = False if not subnets else None if read_failed else _in_public_subnet(b, p, subnets)
     b.set("in_public_subnet", in_public)
     b.set("publicly_reachable", None if in_public is None else tri_and(assign, in_public))
+    # no awsvpc configuration: no network interface of its own; else the groups the collector read
+    permissions = [perm for g in p.get("securityGroups") or [] for perm in g.get("IpPermissions") or []]
+    admits, invalid = permissions_internet(permissions) if subnets else (False, ())
+    set_reachability(b, assign, UNKNOWN if in_public is None else in_public, admits, invalid)
     b.set("load_balancers", [{"target_group_arn": lb.get("targetGroupArn"), "container_name": lb.get("containerName"),
                               "container_port": lb.get("containerPort")} for lb in svc.get("loadBalancers") or []])
     b.set("desired_count", svc.get("desiredCount"))

@@ -1,4 +1,10 @@
-"""ecs.service from aws:ecs/service:Service: launch type, network placement and load balancers."""
+"""ecs.service from aws:ecs/service:Service: launch type, network placement, reachability and load balancers.
+
+`reachable_from_internet` (NET-13, as NET-09 for instances): the tasks get public IPs, one of the service's subnets
+routes to an internet gateway, and one of its security groups admits the internet; with no group named, AWS puts
+the tasks in the default group of the subnets' VPC. A service without an awsvpc network configuration has no
+network interface of its own (its tasks use their container instances', which NET-09 checks).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,10 @@ from typing import Any
 
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, first_set, register, tri_and, unwrap
-from checks.normalize.ec2.routes import SUBNET_TOKENS, subnets_routing
-from checks.normalize.ec2.sg_usage import group_refs
-from checks.normalize.refs import TARGET_GROUP_TOKENS, as_bool, path_value, resolve_refs
+from checks.normalize.ec2.routes import DEFAULT_SUBNET, SUBNET_TOKENS, subnet_vpc, subnets_routing
+from checks.normalize.ec2.sg_internet import invalid_cidr_reason
+from checks.normalize.ec2.sg_usage import group_refs, groups_admit_internet
+from checks.normalize.refs import TARGET_GROUP_TOKENS, Refs, as_bool, path_value, resolve_refs
 from checks.raw import RawResource
 
 SERVICE = "aws:ecs/service:Service"
@@ -46,6 +53,36 @@ def _load_balancers(index: Index, raw: RawResource) -> Any:
     return out
 
 
+def _vpc(index: Index, subnets: Refs) -> Any:
+    """The VPC of the service's subnets (a declared VPC; None: the default VPC), UNKNOWN when not declared."""
+    if subnets.external or subnets.unknown or not subnets.targets:
+        return UNKNOWN
+    first = subnets.targets[0]
+    vpcs = subnet_vpc(index, first).targets
+    if vpcs:
+        return vpcs[0]
+    return None if first.type == DEFAULT_SUBNET else UNKNOWN
+
+
+def set_reachability(b: AssetBuilder, assign: Any, in_public: Any, admits: Any, invalid: tuple[str, ...]) -> None:
+    """`security_groups_allow_internet_ingress` and `reachable_from_internet` (planned and live). A group peer that
+    is not a CIDR block leaves the first unread unless another rule admits the internet: an error, and one on the
+    second too unless a missing public IP or route decides it."""
+    if invalid and admits is not True:
+        reason = invalid_cidr_reason(invalid)
+        b.set("security_groups_allow_internet_ingress", None)
+        b.errors["security_groups_allow_internet_ingress"] = reason
+        reachable = tri_and(assign, in_public, UNKNOWN)
+        if reachable is UNKNOWN:
+            b.set("reachable_from_internet", None)
+            b.errors["reachable_from_internet"] = reason
+        else:
+            b.set("reachable_from_internet", reachable)
+        return
+    b.set("security_groups_allow_internet_ingress", admits)
+    b.set("reachable_from_internet", tri_and(assign, in_public, admits))
+
+
 @register(SERVICE)
 def service(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
@@ -57,16 +94,21 @@ def service(raw: RawResource, index: Index) -> Iterable[Asset]:
                        UNKNOWN if network is UNKNOWN else False)  # provider default false
     b.set("assign_public_ip", assign)
     subnet_value = path_value(p, "networkConfiguration.subnets")
+    groups = group_refs(index, raw)
     if subnet_value is None:
         b.set("subnets", [])
         in_public: Any = False
+        admits: Any = False  # no network interface of its own
+        invalid: tuple[str, ...] = ()
     else:
         refs = resolve_refs(index, raw, "networkConfiguration", SUBNET_TOKENS, value=subnet_value)
         b.set("subnets", refs.values())
         in_public = subnets_routing(index, refs)[0].igw if refs.targets or refs.external or refs.unknown else False
-    b.set("security_groups", group_refs(index, raw).values())
+        admits, invalid = groups_admit_internet(index, groups, _vpc(index, refs))
+    b.set("security_groups", groups.values())
     b.set("in_public_subnet", in_public)
     b.set("publicly_reachable", tri_and(assign, in_public))
+    set_reachability(b, assign, in_public, admits, invalid)
     b.set("load_balancers", _load_balancers(index, raw))
     desired = p.get("desiredCount")
     daemon = p.get("schedulingStrategy") == "DAEMON"

@@ -4,7 +4,8 @@ HTTPS-redirect fact are reused.
 
 Load balancer attributes come as string key/value pairs; a key AWS does not return has its AWS default
 (access logs off, invalid header fields kept, no deletion protection). A listener's SslPolicy is read only for
-HTTPS and TLS listeners (moto reports one on HTTP listeners too).
+HTTPS and TLS listeners (moto reports one on HTTP listeners too). Listener rules are read for HTTP and HTTPS
+listeners; listeners of network and gateway load balancers have none.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from typing import Any
 from checks.live_types import ELBV2_LISTENER, ELBV2_LOAD_BALANCER
 from checks.model import Asset
 from checks.normalize.base import AssetBuilder, Index, register
-from checks.normalize.elbv2.planned import TLS_PROTOCOLS, redirects_to_https, tls_min_version
+from checks.normalize.elbv2.planned import (
+    TLS_PROTOCOLS,
+    access_logs_supported,
+    redirects_to_https,
+    rules_redirect_to_https,
+    sorted_protocols,
+    tls_min_version,
+)
 from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
@@ -25,7 +33,11 @@ LB_ERROR_PATHS: dict[str, tuple[str, ...]] = {
     "DescribeLoadBalancerAttributes": ATTRIBUTE_PATHS,
     "DescribeTags": ("tags",),
 }
-LISTENER_ERROR_PATHS: dict[str, tuple[str, ...]] = {"DescribeTags": ("tags",)}
+LISTENER_ERROR_PATHS: dict[str, tuple[str, ...]] = {
+    "DescribeTags": ("tags",),
+    "DescribeRules": ("rules", "rules_redirect_to_https"),
+}
+RULE_PROTOCOLS = ("HTTP", "HTTPS")
 
 
 def _flag(attrs: Mapping[str, Any], key: str) -> bool:
@@ -54,7 +66,12 @@ def live_load_balancer(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("deletion_protection", _flag(attrs, "deletion_protection.enabled"))
     b.set("security_groups", list(lb.get("SecurityGroups") or []))
     b.set("subnets", [az["SubnetId"] for az in lb.get("AvailabilityZones") or [] if az.get("SubnetId")])
-    apply_call_errors(b, raw, LB_ERROR_PATHS)
+    protocols = sorted_protocols([x.upper() if isinstance(x, str) else None for x in p.get("listenerProtocols") or []])
+    b.set("listener_protocols", protocols)
+    b.set("access_logs_supported", access_logs_supported(kind, protocols))
+    # unread listeners leave the protocols unknown, which decides only for a network load balancer
+    listener_paths = ("listener_protocols", "access_logs_supported") if kind == "network" else ("listener_protocols",)
+    apply_call_errors(b, raw, {**LB_ERROR_PATHS, "DescribeListeners": listener_paths})
     return [build_live(b, raw, tags=p.get("tags") or {})]
 
 
@@ -74,6 +91,14 @@ def _action(action: Mapping[str, Any]) -> dict[str, Any]:
         "redirect_port": (redirect.get("Port") or "#{port}") if is_redirect else None,
         "redirect_status_code": redirect.get("StatusCode") if is_redirect else None,
     }
+
+
+def _priority(value: Any) -> int | None:
+    """DescribeRules gives priorities as strings ("1"; "default" for the default rule)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _certificate(certificates: list[Mapping[str, Any]]) -> Any:
@@ -101,5 +126,11 @@ def live_listener(raw: RawResource, index: Index) -> Iterable[Asset]:
     actions = [_action(a) for a in item.get("DefaultActions") or []]
     b.set("default_actions", actions)
     b.set("redirects_to_https", redirects_to_https(actions, protocol))
+    # rules exist on application load balancer listeners only (HTTP, HTTPS)
+    rules = [{"priority": _priority(r.get("Priority")), "actions": [_action(a) for a in r.get("Actions") or []]}
+             for r in p.get("rules") or []] if protocol in RULE_PROTOCOLS else []
+    rules.sort(key=lambda r: (r["priority"] is None, r["priority"] or 0))
+    b.set("rules", rules)
+    b.set("rules_redirect_to_https", rules_redirect_to_https(rules, protocol))
     apply_call_errors(b, raw, LISTENER_ERROR_PATHS)
     return [build_live(b, raw, tags=p.get("tags") or {})]

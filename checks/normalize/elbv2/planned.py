@@ -1,4 +1,7 @@
-"""elbv2.load_balancer and elbv2.listener from the lb/alb LoadBalancer and Listener resources."""
+"""elbv2.load_balancer and elbv2.listener from the lb/alb LoadBalancer and Listener resources.
+
+Listener rules (lb/alb ListenerRule, linked by `listenerArn`) fold into their listener; a load balancer reads the
+protocols of the listeners that name it (`loadBalancerArn`)."""
 
 from __future__ import annotations
 
@@ -7,15 +10,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from checks.model import UNKNOWN, Asset
-from checks.normalize.base import AssetBuilder, Index, first_set, register, tri_any, unwrap
+from checks.normalize.base import AssetBuilder, Index, first_set, folded, register, tri_all, tri_any, unwrap
 from checks.normalize.ec2.routes import SUBNET_TOKENS
 from checks.normalize.ec2.sg_usage import group_refs, merge
 from checks.normalize.refs import LB_TOKENS, TARGET_GROUP_TOKENS, as_bool, lb_scheme, lb_type, path_value, resolve_refs
 from checks.raw import RawResource
 
 LISTENER_TOKENS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
+RULE_TOKENS = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
 TLS_PROTOCOLS = ("HTTPS", "TLS")
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"  # provider docstring: the default when sslPolicy is not set
+
+folded("elbv2.listener", *RULE_TOKENS)
 
 # predefined ELB security policies -> minimum TLS version (AWS "Security policies for your Application Load Balancer")
 _FIXED_POLICIES = {
@@ -78,12 +84,33 @@ def load_balancer(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("deletion_protection", first_set(p.get("enableDeletionProtection"), False))
     b.set("security_groups", group_refs(index, raw).values())
     b.set("subnets", _subnets(index, raw))
+    listeners = index.referencing(raw, LISTENER_TOKENS, "loadBalancerArn")
+    protocols = sorted_protocols([_protocol(listener, raw) for listener in listeners])
+    b.set("listener_protocols", protocols)
+    b.set("access_logs_supported", access_logs_supported(kind, protocols))
     return [b.build()]
 
 
-def _action(index: Index, raw: RawResource, action: Any, single: bool) -> dict[str, Any]:
-    """One default action; `single` when it is the only action, so that the dependencies of `defaultActions`
-    name its target group."""
+def sorted_protocols(protocols: list[Any]) -> list[Any]:
+    """Listener protocols in a stable order (the views list listeners in different orders), unknown ones last."""
+    known = sorted(p for p in protocols if isinstance(p, str))
+    return known + [p for p in protocols if not isinstance(p, str)]
+
+
+def access_logs_supported(kind: Any, protocols: list[Any]) -> Any:
+    """Can the load balancer write access logs? Application load balancers log every request; a network load
+    balancer logs only the connections of its TLS listeners (AWS writes no access logs for TCP, UDP or TCP_UDP
+    listeners); gateway load balancers write none."""
+    if kind is UNKNOWN:
+        return UNKNOWN
+    if kind == "network":
+        return tri_any(UNKNOWN if p is UNKNOWN else p == "TLS" for p in protocols)
+    return kind == "application"
+
+
+def _action(index: Index, raw: RawResource, action: Any, single: bool, prop: str = "defaultActions") -> dict[str, Any]:
+    """One action of `prop` (a listener's `defaultActions`, a rule's `actions`); `single` when it is the only
+    action, so that the dependencies of `prop` name its target group."""
     action = unwrap(action)
     if action is UNKNOWN:
         return dict.fromkeys(("type", "order", "target_group_arn", "redirect_protocol", "redirect_port",
@@ -98,7 +125,7 @@ def _action(index: Index, raw: RawResource, action: Any, single: bool) -> dict[s
     return {
         "type": kind,
         "order": action.get("order"),
-        "target_group_arn": _target_group(index, raw, action.get("targetGroupArn"), single),
+        "target_group_arn": _target_group(index, raw, action.get("targetGroupArn"), single, prop),
         # redirect defaults (provider docs): protocol #{protocol}, port #{port}
         "redirect_protocol": first_set(redirect.get("protocol"), "#{protocol}") if is_redirect else None,
         "redirect_port": first_set(redirect.get("port"), "#{port}") if is_redirect else None,
@@ -106,11 +133,17 @@ def _action(index: Index, raw: RawResource, action: Any, single: bool) -> dict[s
     }
 
 
-def _target_group(index: Index, raw: RawResource, value: Any, single: bool) -> Any:
+def _target_group(index: Index, raw: RawResource, value: Any, single: bool, prop: str) -> Any:
     if _blank(value) is None:
         return None
-    return resolve_refs(index, raw, "defaultActions", TARGET_GROUP_TOKENS, value=value, use_deps=single,
-                        scalar=True).scalar()
+    return resolve_refs(index, raw, prop, TARGET_GROUP_TOKENS, value=value, use_deps=single, scalar=True).scalar()
+
+
+def _redirect_is_https(action: dict[str, Any], protocol: Any) -> Any:
+    target = action["redirect_protocol"]
+    if target == "#{protocol}":
+        target = protocol  # keeps the listener's own protocol
+    return UNKNOWN if target is UNKNOWN else str(target).upper() == "HTTPS"
 
 
 def redirects_to_https(actions: Any, protocol: Any) -> Any:
@@ -122,11 +155,48 @@ def redirects_to_https(actions: Any, protocol: Any) -> Any:
         if a["type"] is UNKNOWN:
             found.append(UNKNOWN)
         elif a["type"] == "redirect":
-            target = a["redirect_protocol"]
-            if target == "#{protocol}":
-                target = protocol  # keeps the listener's own protocol
-            found.append(UNKNOWN if target is UNKNOWN else str(target).upper() == "HTTPS")
+            found.append(_redirect_is_https(a, protocol))
     return tri_any(found)
+
+
+def rules_redirect_to_https(rules: Any, protocol: Any) -> Any:
+    """Does every rule (as built by `_rule`) answer without serving the application over the listener's protocol:
+    each of its actions redirects to HTTPS or returns a fixed response? (Authenticate actions only precede another
+    action.) True without rules."""
+    if rules is UNKNOWN:
+        return UNKNOWN
+    found: list[Any] = []
+    for rule in rules:
+        actions = rule["actions"]
+        if actions is UNKNOWN:
+            found.append(UNKNOWN)
+            continue
+        for a in actions:
+            kind = a["type"]
+            if kind is UNKNOWN:
+                found.append(UNKNOWN)
+            elif kind == "redirect":
+                found.append(_redirect_is_https(a, protocol))
+            elif not (kind == "fixed-response" or (isinstance(kind, str) and kind.startswith("authenticate-"))):
+                found.append(False)  # forward (or a type clearance does not know): the request is served as it came
+    return tri_all(found)
+
+
+def _rule(index: Index, rule: RawResource) -> dict[str, Any]:
+    actions = unwrap(rule.props.get("actions"))
+    priority = unwrap(rule.props.get("priority"))  # absent: the provider takes the next free priority (computed)
+    return {
+        "priority": UNKNOWN if priority is None else priority,
+        "actions": UNKNOWN if actions is UNKNOWN else [_action(index, rule, a, len(actions) == 1, "actions")
+                                                       for a in actions or []],
+    }
+
+
+def _rules(index: Index, raw: RawResource) -> Any:
+    """The listener's rules, by priority (unknown priorities last)."""
+    rules = [_rule(index, r) for r in index.referencing(raw, RULE_TOKENS, "listenerArn")]
+    return sorted(rules, key=lambda r: (not isinstance(r["priority"], int), r["priority"]
+                                        if isinstance(r["priority"], int) else 0))
 
 
 def _protocol(raw: RawResource, lb: RawResource | None) -> Any:
@@ -166,4 +236,7 @@ def listener(raw: RawResource, index: Index) -> Iterable[Asset]:
                                                       for a in raw_actions or []]
     b.set("default_actions", actions)
     b.set("redirects_to_https", redirects_to_https(actions, protocol))
+    rules = _rules(index, raw)
+    b.set("rules", rules)
+    b.set("rules_redirect_to_https", rules_redirect_to_https(rules, protocol))
     return [b.build()]

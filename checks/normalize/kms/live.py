@@ -9,7 +9,7 @@ from typing import Any
 from checks.live_types import KMS_KEY, is_aws_managed
 from checks.model import Asset
 from checks.normalize.base import AssetBuilder, Index, parse_json_doc, register
-from checks.normalize.kms.planned import policy_facts
+from checks.normalize.kms.policy import policy_facts
 from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
@@ -17,7 +17,7 @@ PENDING_STATES = frozenset({"PendingDeletion", "PendingReplicaDeletion"})
 AWS_ROTATION_DAYS = 365  # AWS rotates the keys it manages every year
 
 DESCRIBED = ("manager", "spec", "usage", "enabled", "state", "pending_deletion", "deletion_window_days",
-             "multi_region")
+             "multi_region", "origin", "custom_key_store_id")
 ROTATION = ("rotation.enabled", "rotation.period_days")
 POLICY = ("policy", "policy_allows_anyone_unconditionally")
 ERROR_PATHS: dict[str, tuple[str, ...]] = {
@@ -43,6 +43,8 @@ def live_key(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("usage", meta.get("KeyUsage") or ("ENCRYPT_DECRYPT" if meta else None))
     b.set("enabled", meta.get("Enabled"))
     b.set("state", state)
+    b.set("origin", meta.get("Origin"))
+    b.set("custom_key_store_id", meta.get("CustomKeyStoreId") if meta else None)  # absent: not in a key store
     b.set("pending_deletion", None if state is None else state in PENDING_STATES)
     b.set("rotation.enabled", None)
     b.set("rotation.period_days", None)
@@ -55,8 +57,9 @@ def live_key(raw: RawResource, index: Index) -> Iterable[Asset]:
     elif meta and aws:
         b.set("rotation.enabled", True)
         b.set("rotation.period_days", AWS_ROTATION_DAYS)
-    elif meta and spec != "SYMMETRIC_DEFAULT":
-        b.set("rotation.enabled", False)  # asymmetric and HMAC keys cannot rotate automatically
+    elif meta and (spec != "SYMMETRIC_DEFAULT" or meta.get("Origin", "AWS_KMS") != "AWS_KMS"):
+        # asymmetric and HMAC keys, imported key material and keys in a custom key store cannot rotate automatically
+        b.set("rotation.enabled", False)
     b.set("deletion_window_days", meta.get("PendingDeletionWindowInDays"))  # only while deletion is pending
     b.set("multi_region", meta.get("MultiRegion"))
     facts = policy_facts(parse_json_doc(p.get("policy")))

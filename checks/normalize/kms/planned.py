@@ -1,4 +1,5 @@
-"""kms.key from aws:kms/key:Key, with aliases and standalone key policies folded in."""
+"""kms.key from aws:kms/key:Key and aws:kms/externalKey:ExternalKey (imported key material), with aliases and
+standalone key policies folded in."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from checks.model import UNKNOWN, Asset
 from checks.normalize.base import (
     AssetBuilder,
     Index,
+    blank,
     first_set,
     folded,
     parse_json_doc,
@@ -16,56 +18,60 @@ from checks.normalize.base import (
     tri_map,
     unwrap,
 )
+from checks.normalize.kms.policy import policy_facts
 from checks.raw import RawResource
 
 KEY = "aws:kms/key:Key"
+EXTERNAL_KEY = "aws:kms/externalKey:ExternalKey"
 ALIAS = "aws:kms/alias:Alias"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 
 folded("kms.key", ALIAS, KEY_POLICY)
 
 
-def _principal_is_anyone(principal: Any) -> bool:
-    principal = unwrap(principal)
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        aws = principal.get("AWS")
-        values = aws if isinstance(aws, list) else [aws]
-        return "*" in values
-    return False
-
-
-def policy_facts(policy: Any) -> dict[str, Any]:
-    """Derived facts of a key policy: does any Allow grant to everyone without a condition?"""
-    if policy is UNKNOWN:
-        return {"document": UNKNOWN, "allows_anyone_unconditionally": UNKNOWN}
-    if not isinstance(policy, dict):
-        return {"document": None, "allows_anyone_unconditionally": False}
-    statements = policy.get("Statement", [])
-    statements = statements if isinstance(statements, list) else [statements]
-    open_grant = any(
-        isinstance(s, dict) and s.get("Effect") == "Allow"
-        and _principal_is_anyone(s.get("Principal")) and not s.get("Condition")
-        for s in statements
-    )
-    return {"document": policy, "allows_anyone_unconditionally": open_grant}
-
-
 @register(KEY)
 def key(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
     b = AssetBuilder("kms.key", raw)
+    store = blank(p.get("customKeyStoreId"))
+    b.set("custom_key_store_id", store)
+    # AWS sets the origin: AWS_KMS without a custom key store; in one, EXTERNAL_KEY_STORE when the key names its
+    # external key (CreateKey requires XksKeyId there), else a CloudHSM key store's AWS_CLOUDHSM
+    b.set("origin", tri_map(store, lambda s: "AWS_KMS" if s is None else tri_map(
+        blank(p.get("xksKeyId")), lambda x: "AWS_CLOUDHSM" if x is None else "EXTERNAL_KEY_STORE")))
+    enabled = first_set(p.get("isEnabled"), True)  # provider default
+    return _key(b, raw, index, p.get("enableKeyRotation"), enabled,
+                tri_map(enabled, lambda on: "Enabled" if on else "Disabled"))
+
+
+@register(EXTERNAL_KEY)
+def external_key(raw: RawResource, index: Index) -> Iterable[Asset]:
+    """A key whose material the account imports (Origin EXTERNAL): AWS cannot rotate it automatically."""
+    b = AssetBuilder("kms.key", raw)
+    b.set("custom_key_store_id", None)
+    b.set("origin", "EXTERNAL")
+    p = raw.props
+    # without key material the key waits for its import (PendingImport, never enabled); imported: enabled by default
+    # (provider). A secret material that cannot be read here (UNKNOWN) is still given.
+    imported = blank(p.get("keyMaterialBase64")) is not None
+    enabled = first_set(p.get("enabled"), imported)
+    state = first_set(blank(p.get("keyState")), None if imported else "PendingImport",
+                      tri_map(enabled, lambda on: "Enabled" if on else "Disabled"))
+    return _key(b, raw, index, False, enabled, state)  # aws.kms.ExternalKey has no enable_key_rotation
+
+
+def _key(b: AssetBuilder, raw: RawResource, index: Index, rotation_input: Any, enabled: Any,
+         state: Any) -> list[Asset]:
+    p = raw.props
     b.set("manager", "customer")  # every key a Pulumi program declares is customer managed
     b.set("spec", first_set(p.get("customerMasterKeySpec"), p.get("keySpec"), "SYMMETRIC_DEFAULT"))
     b.set("usage", first_set(p.get("keyUsage"), "ENCRYPT_DECRYPT"))
-    enabled = first_set(p.get("isEnabled"), True)
     b.set("enabled", enabled)
-    b.set("state", tri_map(enabled, lambda on: "Enabled" if on else "Disabled"))
+    b.set("state", state)
     # scheduling a key's deletion happens outside Pulumi (`aws kms schedule-key-deletion`), and the provider drops
     # such a key from state on refresh: neither a plan nor a stack export can tell; only the live view reads it
     b.set("pending_deletion", UNKNOWN)
-    rotation = first_set(p.get("enableKeyRotation"), False)
+    rotation = first_set(rotation_input, False)
     b.set("rotation.enabled", rotation)
     period = p.get("rotationPeriodInDays")
     if period is None:

@@ -9,6 +9,7 @@ from typing import Any
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, blank, first_set, register, tri_map
 from checks.normalize.keys import customer_managed_key_value
+from checks.normalize.logging.events import management_events
 from checks.raw import RawResource
 
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -45,6 +46,7 @@ def trail(raw: RawResource, index: Index) -> Iterable[Asset]:
     group = blank(p.get("cloudWatchLogsGroupArn"))
     b.set("cloudwatch_log_group", tri_map(group, lambda g: g.removesuffix(":*") if isinstance(g, str) else g))
     b.set("home_region", first_set(blank(p.get("homeRegion")), blank(p.get("region"))))
+    b.set("management_events", management_events(p.get("eventSelectors"), p.get("advancedEventSelectors")))
     return [b.build()]
 
 

@@ -22,6 +22,9 @@ from checks.normalize.rds.planned import is_aurora
 from checks.raw import RawResource
 
 ERROR_PATHS: dict[str, tuple[str, ...]] = {"DescribeKey": ("encryption.customer_managed_key",)}
+# cluster engines that describe_db_clusters also returns (DocumentDB, Neptune): their clusters cannot be made
+# publicly accessible, their endpoints resolve to addresses of the VPC only
+VPC_ONLY_ENGINES = ("docdb", "neptune")
 NOT_ENCRYPTED = {"enabled": False, "algorithm": None, "kms_key_id": None, "customer_managed_key": False}
 
 
@@ -38,17 +41,21 @@ def _common(b: AssetBuilder, raw: RawResource, db: Mapping[str, Any]) -> None:
     b.set("engine_version", db.get("EngineVersion"))
     b.set("encryption", encryption(db, raw.props.get("keyManager")))
     b.set("backup_retention_days", db.get("BackupRetentionPeriod"))
-    b.set("deletion_protection", db.get("DeletionProtection"))
     b.set("iam_database_authentication", db.get("IAMDatabaseAuthenticationEnabled"))
     b.set("security_groups", [g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups") or []
                               if g.get("VpcSecurityGroupId")])
 
 
-def _public(b: AssetBuilder, db: Mapping[str, Any], operation: str) -> None:
-    value = db.get("PubliclyAccessible")
-    b.set("publicly_accessible", value)
+def _reported(b: AssetBuilder, db: Mapping[str, Any], path: str, field: str, operation: str) -> None:
+    """An attribute AWS always reports: left out of the answer, it is an error, never a guessed default."""
+    value = db.get(field)
+    b.set(path, value)
     if value is None:
-        b.errors["publicly_accessible"] = f"PubliclyAccessible not reported by rds:{operation}"
+        b.errors[path] = f"{field} not reported by rds:{operation}"
+
+
+def _public(b: AssetBuilder, db: Mapping[str, Any], operation: str) -> None:
+    _reported(b, db, "publicly_accessible", "PubliclyAccessible", operation)
 
 
 def _cluster_raw(index: Index, identifier: str) -> RawResource | None:
@@ -66,14 +73,20 @@ def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     _common(b, raw, db)
     cluster_id = db.get("DBClusterIdentifier")
     b.set("cluster", cluster_id)
+    _reported(b, db, "auto_minor_version_upgrade", "AutoMinorVersionUpgrade", "DescribeDBInstances")
+    b.set("read_replica", bool(db.get("ReadReplicaSourceDBInstanceIdentifier")
+                               or db.get("ReadReplicaSourceDBClusterIdentifier")))
     _public(b, db, "DescribeDBInstances")
     b.set("multi_az", False if cluster_id else db.get("MultiAZ"))  # an Aurora instance lives in one AZ
     b.set("db_subnet_group", (db.get("DBSubnetGroup") or {}).get("DBSubnetGroupName") or "default")
     cluster = _cluster_raw(index, cluster_id) if cluster_id else None
     live_backup_covered(b, cluster or raw, index)  # a cluster member is backed up with its cluster
     if cluster is not None:
-        b.set("deletion_protection", (cluster.props.get("database") or {}).get("DeletionProtection"))
-    elif cluster_id:
+        _reported(b, cluster.props.get("database") or {}, "deletion_protection", "DeletionProtection",
+                  "DescribeDBClusters")
+    elif not cluster_id:
+        _reported(b, db, "deletion_protection", "DeletionProtection", "DescribeDBInstances")
+    else:
         for path in ("deletion_protection", "backup_covered"):
             b.set(path, None)
             b.errors[path] = f"its cluster {cluster_id} was not read (rds:DescribeDBClusters)"
@@ -90,9 +103,12 @@ def live_cluster(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("engine_mode", db.get("EngineMode") or "provisioned")
     if is_aurora(db.get("Engine")):
         b.set("publicly_accessible", None)  # Aurora: each instance has its own setting
+    elif db.get("Engine") in VPC_ONLY_ENGINES:
+        b.set("publicly_accessible", None)  # DocumentDB and Neptune have no such setting: reachable in the VPC only
     else:
         _public(b, db, "DescribeDBClusters")
     b.set("multi_az", db.get("MultiAZ"))
+    _reported(b, db, "deletion_protection", "DeletionProtection", "DescribeDBClusters")
     b.set("db_subnet_group", db.get("DBSubnetGroup") or "default")
     live_backup_covered(b, raw, index)
     apply_call_errors(b, raw, ERROR_PATHS)

@@ -87,7 +87,9 @@ def db_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     engine = p.get("engine")
     b.set("engine", engine)
     b.set("engine_version", p.get("engineVersion"))
+    b.set("auto_minor_version_upgrade", first_set(p.get("autoMinorVersionUpgrade"), True))  # provider default true
     b.set("cluster", None)
+    b.set("read_replica", _copied(raw, "replicateSourceDb"))  # set, even to a value not known yet: a replica
     copied = _copied(raw, "replicateSourceDb", "snapshotIdentifier", "restoreToPointInTime", "s3Import")
     encrypted = as_bool(p.get("storageEncrypted"))
     if encrypted is None:
@@ -112,7 +114,9 @@ def cluster_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     cluster = _cluster_of(index, raw)
     b.set("engine", p.get("engine"))
     b.set("engine_version", first_set(p.get("engineVersion"), cluster.props.get("engineVersion") if cluster else None))
+    b.set("auto_minor_version_upgrade", first_set(p.get("autoMinorVersionUpgrade"), True))  # provider default true
     b.set("cluster", resolve_refs(index, raw, "clusterIdentifier", [CLUSTER], scalar=True).scalar())
+    b.set("read_replica", False)  # a member of its cluster (reader or writer), not a replica of another database
     if cluster is None:
         b.set("encryption", dict.fromkeys(("enabled", "algorithm", "kms_key_id", "customer_managed_key"), UNKNOWN))
         b.set("backup_retention_days", UNKNOWN)

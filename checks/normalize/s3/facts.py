@@ -255,22 +255,46 @@ def filter_narrows(flt: Any) -> Any:
     return tri_any(out)
 
 
-def min_days(rules: list[dict[str, Any]], field: str) -> Any:
+def min_days(rules: list[dict[str, Any]], field: str, unless: str | None = None) -> Any:
     """The smallest `field` of the enabled whole-bucket rules; None when no such rule sets it.
 
-    UNKNOWN when a rule whose status, scope or days are unknown could change the answer.
+    A rule whose `unless` field is set does not count (NewerNoncurrentVersions: the rule keeps that many noncurrent
+    versions whatever their age, so its days bound nothing). UNKNOWN when a rule whose status, scope, days or
+    `unless` field are unknown could change the answer.
     """
     known: list[int] = []
     unsure = False
     for rule in rules:
         applies = tri_and(rule["enabled"], rule["whole_bucket"])
         days = unwrap(rule[field])
-        if applies is False or days is None:
+        keeps = unwrap(rule[unless]) if unless is not None else None
+        if applies is False or days is None or (keeps is not None and keeps is not UNKNOWN):
             continue
-        if applies is UNKNOWN or days is UNKNOWN:
+        if applies is UNKNOWN or days is UNKNOWN or keeps is UNKNOWN:
             unsure = True
             continue
         known.append(int(days))
     if unsure:
         return UNKNOWN
     return min(known) if known else None
+
+
+def count(value: Any) -> Any:
+    """A positive count given as a number or (pulumi-aws v6) a string; None for unset ("", 0, null)."""
+    value = unwrap(value)
+    if value is UNKNOWN or value is None:
+        return value
+    if isinstance(value, str):
+        value = int(value) if value.strip().isdigit() else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def retention_days(days: Any, years: Any) -> Any:
+    """An Object Lock retention period in days: `days`, or `years` counted as 365 days each (no fewer days than a
+    year has); None when neither is set."""
+    days, years = count(days), count(years)
+    if days is UNKNOWN or (days is None and years is UNKNOWN):
+        return UNKNOWN
+    if days is not None:
+        return days
+    return None if years is None else years * 365

@@ -4,7 +4,11 @@ Same attributes as the planned normalizer (s3.py), the derived facts from s3_fac
 not configured the value is what S3 then does for this bucket, which is not always the planned default:
 no encryption configuration is SSE-S3 (AES256, since January 2023); no bucket public access block means
 the four bucket-level settings are off (S3 creates one with all four on for new buckets, so its absence
-means it was removed); no ownership controls means ACLs are in force (ObjectWriter).
+means it was removed); no ownership controls means ACLs are in force (ObjectWriter); no Object Lock configuration
+means no Object Lock; no versioning status means the bucket was never versioned.
+
+The account-level Block Public Access (`live:s3:account_public_access_block`, read once per account) is its own asset
+and is folded into each bucket of the account: S3 enforces a setting when the bucket or the account turns it on.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from checks.live_types import S3_BUCKET
+from checks.live_types import S3_ACCOUNT_PUBLIC_ACCESS_BLOCK, S3_BUCKET
 from checks.model import Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_and
 from checks.normalize.live import apply_call_errors, build_live
@@ -34,7 +38,10 @@ ERROR_PATHS: dict[str, tuple[str, ...]] = {
     "GetBucketOwnershipControls": ("object_ownership", "acl_allows_public"),
     "GetBucketAcl": ("acl_allows_public",),
     "GetBucketTagging": ("tags",),
+    "GetObjectLockConfiguration": ("object_lock",),
 }
+ACCOUNT_PATHS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets",
+                 "public_access_blocked")
 
 
 @register(S3_BUCKET)
@@ -46,11 +53,13 @@ def live_bucket(raw: RawResource, index: Index) -> Iterable[Asset]:
     _encryption(b, p)
     versioning = p.get("versioning") or {}
     b.set("versioning", {"enabled": versioning.get("Status") == "Enabled",
+                         "status": versioning.get("Status") or "Disabled",  # no Status: never versioned
                          "mfa_delete": versioning.get("MFADelete") == "Enabled"})
-    pab = p.get("publicAccessBlock") or {}
-    values = [bool(pab.get(key, False)) for _, key in PAB]
+    values = _settings(p.get("publicAccessBlock"))
     b.set("public_access_block", {attr: v for (attr, _), v in zip(PAB, values, strict=True)})
     b.set("public_access_blocked", all(values))
+    _effective_block(b, raw, values, index)
+    _object_lock(b, p.get("objectLock") or {})
     rules = (p.get("ownership") or {}).get("Rules") or [{}]
     ownership = rules[0].get("ObjectOwnership") or "ObjectWriter"
     b.set("object_ownership", ownership)
@@ -66,6 +75,59 @@ def live_bucket(raw: RawResource, index: Index) -> Iterable[Asset]:
     _lifecycle(b, p.get("lifecycleRules") or [])
     apply_call_errors(b, raw, ERROR_PATHS)
     return [build_live(b, raw, tags=p.get("tags") or {})]
+
+
+@register(S3_ACCOUNT_PUBLIC_ACCESS_BLOCK)
+def live_account_block(raw: RawResource, index: Index) -> Iterable[Asset]:
+    b = AssetBuilder("s3.account_public_access_block", raw)
+    b.set("account_id", raw.props["account"])
+    values = _settings(raw.props.get("publicAccessBlock"))  # none configured: nothing blocked at the account level
+    for (attr, _), value in zip(PAB, values, strict=True):
+        b.set(attr, value)
+    b.set("public_access_blocked", all(values))
+    apply_call_errors(b, raw, {"GetPublicAccessBlock": ACCOUNT_PATHS})
+    return [build_live(b, raw)]
+
+
+def _settings(config: Mapping[str, Any] | None) -> list[bool]:
+    """The four Block Public Access settings of an answer; a setting left out (or no configuration) is off."""
+    return [bool((config or {}).get(key, False)) for _, key in PAB]
+
+
+def _effective_block(b: AssetBuilder, raw: RawResource, mine: list[bool], index: Index) -> None:
+    """The account's settings over this bucket and the settings S3 enforces: on when the bucket or the account turns
+    it on; where neither is known on and one of them could not be read, the setting is an error."""
+    account = raw.props.get("account")
+    found = [r for r in index.of_type(S3_ACCOUNT_PUBLIC_ACCESS_BLOCK) if r.props.get("account") == account]
+    theirs: list[bool] | None = None
+    if not found:
+        their_error: str | None = (f"NotRead s3:GetAccountPublicAccessBlock (the account-level Block Public Access "
+                                   f"of account {account} was not collected)")
+    else:
+        their_error = found[0].errors.get("GetPublicAccessBlock")
+        if their_error is None:
+            theirs = _settings(found[0].props.get("publicAccessBlock"))
+    my_error = raw.errors.get("GetPublicAccessBlock")
+    b.set("account_public_access_block",
+          None if theirs is None else {attr: v for (attr, _), v in zip(PAB, theirs, strict=True)})
+    if their_error is not None:
+        b.errors["account_public_access_block"] = their_error
+    for i, (attr, _) in enumerate(PAB):
+        on = (my_error is None and mine[i]) or (theirs is not None and theirs[i])
+        unread = my_error or their_error
+        path = f"effective_public_access_block.{attr}"
+        b.set(path, True if on else (None if unread else False))
+        if not on and unread:
+            b.errors[path] = unread
+
+
+def _object_lock(b: AssetBuilder, config: Mapping[str, Any]) -> None:
+    retention = (config.get("Rule") or {}).get("DefaultRetention") or {}
+    b.set("object_lock", {
+        "enabled": config.get("ObjectLockEnabled") == "Enabled",
+        "mode": retention.get("Mode") or None,
+        "retention_days": facts.retention_days(retention.get("Days"), retention.get("Years")),
+    })
 
 
 def _encryption(b: AssetBuilder, p: Mapping[str, Any]) -> None:
@@ -94,20 +156,23 @@ def _lifecycle(b: AssetBuilder, raw_rules: list[dict[str, Any]]) -> None:
     b.set("lifecycle", {
         "rules": rules,
         "expires_objects_within_days": facts.min_days(rules, "expiration_days"),
-        "expires_noncurrent_within_days": facts.min_days(rules, "noncurrent_expiration_days"),
+        "expires_noncurrent_within_days": facts.min_days(rules, "noncurrent_expiration_days",
+                                                         unless="newer_noncurrent_versions"),
     })
 
 
 def _rule(r: dict[str, Any]) -> dict[str, Any]:
     flt = _camel(r.get("Filter"))
     prefix = r.get("Prefix") or (flt or {}).get("prefix") or None
+    noncurrent = r.get("NoncurrentVersionExpiration") or {}
     return {
         "id": r.get("ID"),
         "enabled": r.get("Status") == "Enabled",
         "prefix": prefix,
         "whole_bucket": facts.applies_to_whole_bucket(r.get("Prefix"), flt, None),
         "expiration_days": (r.get("Expiration") or {}).get("Days"),
-        "noncurrent_expiration_days": (r.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays"),
+        "noncurrent_expiration_days": noncurrent.get("NoncurrentDays"),
+        "newer_noncurrent_versions": facts.count(noncurrent.get("NewerNoncurrentVersions")),
         "abort_incomplete_days": (r.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation"),
     }
 

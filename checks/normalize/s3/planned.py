@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from checks.model import UNKNOWN, Asset
+from checks.model import UNKNOWN, Asset, SourceKind
 from checks.normalize.base import (
     AssetBuilder,
     Index,
@@ -22,10 +22,11 @@ from checks.normalize.base import (
     tri_all,
     tri_and,
     tri_map,
+    tri_or,
     unwrap,
 )
 from checks.normalize.keys import customer_managed_key_value
-from checks.normalize.s3 import facts
+from checks.normalize.s3 import account, facts
 from checks.raw import RawResource
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -45,8 +46,10 @@ ACL = _with_v2("bucketAcl")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+OBJECT_LOCK = _with_v2("bucketObjectLockConfiguration")
 
-folded("s3.bucket", *SSE, *VERSIONING, *LOGGING, *LIFECYCLE, *ACL, PUBLIC_ACCESS_BLOCK, POLICY, OWNERSHIP)
+folded("s3.bucket", *SSE, *VERSIONING, *LOGGING, *LIFECYCLE, *ACL, PUBLIC_ACCESS_BLOCK, POLICY, OWNERSHIP,
+       *OBJECT_LOCK)
 
 PAB_FIELDS = ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
 PAB_PROPS = ("blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets")
@@ -88,6 +91,7 @@ def bucket(raw: RawResource, index: Index) -> Iterable[Asset]:
     _policy(b, raw, index, name)
     _logging(b, raw, index)
     _lifecycle(b, raw, index)
+    _object_lock(b, raw, index)
     return [b.build()]
 
 
@@ -120,14 +124,19 @@ def _versioning(b: AssetBuilder, raw: RawResource, index: Index) -> None:
     side = _side(raw, index, *VERSIONING)
     if side is not None:
         config = pick(side.props, "versioningConfiguration", "versioningConfigurations")
-        status = tri_map(config, lambda c: pick(c, "status"))
+        status = tri_map(config, lambda c: first_set(pick(c, "status"), UNKNOWN))  # Enabled, Suspended, Disabled
         mfa = tri_map(config, lambda c: first_set(pick(c, "mfaDelete"), "Disabled"))
-        b.set("versioning", {"enabled": tri_map(status, lambda s: s == "Enabled"),
+        b.set("versioning", {"enabled": tri_map(status, lambda s: s == "Enabled"), "status": status,
                              "mfa_delete": tri_map(mfa, lambda m: m == "Enabled")})
         return
     inline = pick(raw.props, "versioning", "versionings")  # absent: S3 buckets start unversioned
+    enabled = tri_map(inline, lambda v: first_set(pick(v, "enabled"), False))
+    # off: a bucket the program creates is never versioned; in state, the provider writes enabled=false for a bucket
+    # never versioned and for one whose versioning is suspended (which keeps its old versions) alike
+    off = "Disabled" if raw.source is SourceKind.PLANNED else UNKNOWN
     b.set("versioning", {
-        "enabled": tri_map(inline, lambda v: first_set(pick(v, "enabled"), False)),
+        "enabled": enabled,
+        "status": tri_map(enabled, lambda e: "Enabled" if e else off),
         "mfa_delete": tri_map(inline, lambda v: first_set(pick(v, "mfaDelete"), False)),
     })
 
@@ -141,6 +150,9 @@ def _public_access_block(b: AssetBuilder, raw: RawResource, index: Index) -> Non
         values = [first_set(side.props.get(prop), False) for prop in PAB_PROPS]  # provider default: false
     b.set("public_access_block", dict(zip(PAB_FIELDS, values, strict=True)))
     b.set("public_access_blocked", tri_all(values))
+    account_values = account.account_settings_for(raw, index)
+    b.set("account_public_access_block", account.as_settings(account_values))
+    b.set("effective_public_access_block", account.as_settings(account.effective(values, account_values)))
 
 
 def _ownership(b: AssetBuilder, raw: RawResource, index: Index) -> Any:
@@ -199,21 +211,23 @@ def _lifecycle(b: AssetBuilder, raw: RawResource, index: Index) -> None:
     b.set("lifecycle", {
         "rules": rules,
         "expires_objects_within_days": facts.min_days(rules, "expiration_days"),
-        "expires_noncurrent_within_days": facts.min_days(rules, "noncurrent_expiration_days"),
+        "expires_noncurrent_within_days": facts.min_days(rules, "noncurrent_expiration_days",
+                                                         unless="newer_noncurrent_versions"),
     })
 
 
 def _rule(rule_id: Any, enabled: Any, prefix: Any, whole: Any, expiration: Any, noncurrent: Any,
-          abort: Any) -> dict[str, Any]:
+          abort: Any, newer: Any = None) -> dict[str, Any]:
     return {"id": rule_id, "enabled": enabled, "prefix": prefix, "whole_bucket": whole,
-            "expiration_days": expiration, "noncurrent_expiration_days": noncurrent, "abort_incomplete_days": abort}
+            "expiration_days": expiration, "noncurrent_expiration_days": noncurrent,
+            "newer_noncurrent_versions": newer, "abort_incomplete_days": abort}
 
 
 def _side_rule(r: Any) -> dict[str, Any]:
     """A rule of BucketLifecycleConfiguration[V2]: status, filter, expiration.days, noncurrentDays."""
     r = unwrap(r)
     if r is UNKNOWN or not isinstance(r, dict):
-        return _rule(*([UNKNOWN] * 7))
+        return _rule(*([UNKNOWN] * 8))
     flt = unwrap(r.get("filter"))
     prefix = first_set(blank(r.get("prefix")), tri_map(flt, lambda f: blank(pick(f, "prefix"))))
     return _rule(
@@ -226,6 +240,8 @@ def _side_rule(r: Any) -> dict[str, Any]:
                 lambda e: pick(e, "noncurrentDays", "days")),
         tri_map(pick(r, "abortIncompleteMultipartUpload", "abortIncompleteMultipartUploads"),
                 lambda e: pick(e, "daysAfterInitiation")),
+        tri_map(pick(r, "noncurrentVersionExpiration", "noncurrentVersionExpirations"),
+                lambda e: facts.count(pick(e, "newerNoncurrentVersions"))),
     )
 
 
@@ -233,7 +249,7 @@ def _inline_rule(r: Any) -> dict[str, Any]:
     """An inline `lifecycleRules` item of Bucket / BucketV2: enabled, prefix, tags, expiration.days."""
     r = unwrap(r)
     if r is UNKNOWN or not isinstance(r, dict):
-        return _rule(*([UNKNOWN] * 7))
+        return _rule(*([UNKNOWN] * 8))
     return _rule(
         r.get("id"),
         first_set(r.get("enabled"), False),
@@ -243,3 +259,24 @@ def _inline_rule(r: Any) -> dict[str, Any]:
         tri_map(pick(r, "noncurrentVersionExpiration", "noncurrentVersionExpirations"), lambda e: pick(e, "days")),
         blank(r.get("abortIncompleteMultipartUploadDays")),
     )
+
+
+def _object_lock(b: AssetBuilder, raw: RawResource, index: Index) -> None:
+    """Object Lock and its default retention: from BucketObjectLockConfiguration[V2], else the bucket's deprecated
+    inline objectLockConfiguration. Absent: S3 creates buckets without Object Lock."""
+    side = _side(raw, index, *OBJECT_LOCK)
+    inline = pick(raw.props, "objectLockConfiguration", "objectLockConfigurations")
+    if side is not None:
+        enabled: Any = True  # a lock configuration exists only on a bucket with Object Lock enabled
+        rule = pick(side.props, "rule", "rules")
+    else:
+        flag = unwrap(raw.props.get("objectLockEnabled"))  # v7 Bucket and BucketV2: a boolean
+        enabled = tri_or(flag if flag is UNKNOWN else flag is True,
+                         tri_map(inline, lambda c: pick(c, "objectLockEnabled") == "Enabled"))
+        rule = tri_map(inline, lambda c: pick(c, "rule", "rules"))
+    retention = tri_map(rule, lambda r: pick(r, "defaultRetention", "defaultRetentions"))
+    b.set("object_lock", {
+        "enabled": enabled,
+        "mode": tri_map(retention, lambda d: blank(pick(d, "mode"))),
+        "retention_days": tri_map(retention, lambda d: facts.retention_days(pick(d, "days"), pick(d, "years"))),
+    })

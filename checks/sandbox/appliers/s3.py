@@ -1,5 +1,5 @@
 """S3 appliers: buckets, their side resources (encryption, versioning, public access block, policy, lifecycle,
-logging, ownership controls) and the account-level public access block."""
+logging, ownership controls, Object Lock) and the account-level public access block."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def bucket(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outputs]:
     name = ctx.physical_name(props, "bucket")
     location = {} if ctx.region == "us-east-1" else {
         "CreateBucketConfiguration": {"LocationConstraint": ctx.region}}
-    s3.create_bucket(Bucket=name, **location)
+    lock = {"ObjectLockEnabledForBucket": True} if props.get("objectLockEnabled") is True else {}
+    s3.create_bucket(Bucket=name, **location, **lock)
     if props.get("tags"):
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_list(props)})
     # inline (deprecated) settings of the v6 Bucket / BucketV2 shapes
@@ -144,6 +145,15 @@ def lifecycle(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outputs
     return props["bucket"], {}
 
 
+def object_lock(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outputs]:
+    retention = _first((_first(props.get("rule")) or {}).get("defaultRetention")) or {}
+    rule = drop_none(Mode=retention.get("mode"), Days=retention.get("days"), Years=retention.get("years"))
+    config = drop_none(ObjectLockEnabled=props.get("objectLockEnabled", "Enabled"),
+                       Rule={"DefaultRetention": rule} if rule else None)
+    ctx.client("s3").put_object_lock_configuration(Bucket=props["bucket"], ObjectLockConfiguration=config)
+    return props["bucket"], {}
+
+
 def logging(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outputs]:
     """PutBucketLogging. moto 5.2.5 checks the target bucket's policy more strictly than S3 (its Resource must be
     exactly `<bucket>/<prefix>*`); when only that check fails, the log-delivery ACL grant moto also accepts is added
@@ -187,4 +197,5 @@ APPLIERS: dict[str, Applier] = {
     **{t: versioning for t in _both("aws:s3/bucketVersioning:BucketVersioning")},
     **{t: lifecycle for t in _both("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")},
     **{t: logging for t in _both("aws:s3/bucketLogging:BucketLogging")},
+    **{t: object_lock for t in _both("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")},
 }
