@@ -39,8 +39,20 @@ CLOUDTRAIL_TRAIL = "live:cloudtrail:trail"
 LOGS_LOG_GROUP = "live:logs:log_group"
 IAM_PASSWORD_POLICY = "live:iam:password_policy"
 IAM_USER = "live:iam:user"
+IAM_ROLE = "live:iam:role"
+IAM_POLICY = "live:iam:policy"  # customer-managed policies
 SECRETSMANAGER_SECRET = "live:secretsmanager:secret"
 ECR_REPOSITORY = "live:ecr:repository"
+EFS_FILE_SYSTEM = "live:efs:file_system"
+ELASTICACHE_REPLICATION_GROUP = "live:elasticache:replication_group"
+OPENSEARCH_DOMAIN = "live:opensearch:domain"
+SQS_QUEUE = "live:sqs:queue"
+SNS_TOPIC = "live:sns:topic"
+KINESIS_STREAM = "live:kinesis:stream"
+GUARDDUTY_DETECTOR = "live:guardduty:detector"
+CONFIG_RECORDER = "live:config:recorder"
+SECURITYHUB_HUB = "live:securityhub:hub"
+IAM_ROOT_USER = "live:iam:root_user"
 
 # the asset kinds each live raw type feeds (as the asset itself or folded into another): when the list of a type
 # cannot be read, every control of these kinds is `error` for that account and region
@@ -71,13 +83,26 @@ FEEDS: dict[str, tuple[str, ...]] = {
     LOGS_LOG_GROUP: ("logs.log_group",),
     IAM_PASSWORD_POLICY: ("iam.password_policy",),
     IAM_USER: ("iam.user",),
+    IAM_ROLE: ("iam.role",),
+    IAM_POLICY: ("iam.policy",),
     SECRETSMANAGER_SECRET: ("secretsmanager.secret",),
     ECR_REPOSITORY: ("ecr.repository",),
+    EFS_FILE_SYSTEM: ("efs.file_system",),
+    ELASTICACHE_REPLICATION_GROUP: ("elasticache.replication_group",),
+    OPENSEARCH_DOMAIN: ("opensearch.domain",),
+    SQS_QUEUE: ("sqs.queue",),
+    SNS_TOPIC: ("sns.topic",),
+    KINESIS_STREAM: ("kinesis.stream",),
+    GUARDDUTY_DETECTOR: ("guardduty.detector",),
+    CONFIG_RECORDER: ("config.recorder",),
+    SECURITYHUB_HUB: ("securityhub.hub",),
+    IAM_ROOT_USER: ("iam.root_user",),
 }
 
 # the live raw types of the resources AWS Backup can protect that clearance collects; a backup selection's
 # `covered` lists those read in the plan's account and region
-BACKUP_CANDIDATES = (DYNAMODB_TABLE, RDS_DB_INSTANCE, RDS_DB_CLUSTER, EC2_VOLUME, EC2_INSTANCE, S3_BUCKET)
+BACKUP_CANDIDATES = (DYNAMODB_TABLE, RDS_DB_INSTANCE, RDS_DB_CLUSTER, EC2_VOLUME, EC2_INSTANCE, S3_BUCKET,
+                     EFS_FILE_SYSTEM)
 
 
 def is_aws_managed(key_manager: Any, aliases: Iterable[str]) -> bool:

@@ -8,6 +8,7 @@ import pulumi
 from components import settings as stack_settings
 from components.account import AccountBaseline
 from components.audit import Audit
+from components.detection import Detection
 from components.backup import Backup
 from components.database import Database
 from components.flow_logs import FlowLogs
@@ -30,7 +31,8 @@ groups = SecurityGroups("security-groups", s, vpc=network.vpc)
 
 access_logs = access_log_bucket(s)
 customer_data = customer_data_bucket(s, key=keys.data, access_logs=access_logs)
-Audit("audit", s, key=keys.logs, access_logs=access_logs, customer_data=customer_data)
+audit = Audit("audit", s, key=keys.logs, access_logs=access_logs, customer_data=customer_data)
+Detection("detection", s, history_bucket=audit.bucket.bucket, key=keys.logs)
 
 edge = LoadBalancer("edge", s, vpc=network.vpc, subnets=network.public_subnets, security_group=groups.alb,
                     access_logs=access_logs)

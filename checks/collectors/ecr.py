@@ -34,8 +34,8 @@ def collect(scope: Scope) -> CollectResult:
         scanning_error = (f"InvalidResponse {action_of(ecr, 'get_registry_scanning_configuration')} "
                           "(malformed answer: missing scanningConfiguration)")
     keys = KeyManagers(scope)
-    return CollectResult(tuple(_repository(scope, ecr, r, keys, scanning, scanning_error) for r in repos),
-                         tuple(errors))
+    resources = scope.map(lambda r: _repository(scope, ecr, r, keys, scanning, scanning_error), repos)
+    return CollectResult(tuple(resources), tuple(errors))
 
 
 def _repository(scope: Scope, ecr: Any, r: dict[str, Any], keys: KeyManagers, scanning: Any,

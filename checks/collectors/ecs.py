@@ -90,6 +90,7 @@ def _groups(scope: Scope, network: dict[str, Any], group_ids: list[str], need_de
             network["errors"]["DescribeSecurityGroups"] = error
             return
         found += groups
+    found = [g for g in found if g.get("GroupId")]  # an entry without its id is unusable: its group "not found"
     network["groups"] = {g["GroupId"]: _pick(g, GROUP_KEYS) for g in found}
     network["defaultGroups"] = {g.get("VpcId"): g["GroupId"] for g in found if g.get("GroupName") == "default"}
 

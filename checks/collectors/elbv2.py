@@ -11,6 +11,7 @@ not known). A failed describe_rules is recorded on its listener.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from checks.collectors.answers import listed, well_formed
@@ -49,11 +50,11 @@ def collect(scope: Scope) -> CollectResult:
         listeners, malformed = well_formed(scope, "elbv2:DescribeListeners", listeners, ("ListenerArn",),
                                            ELBV2_LISTENER)
         errors += malformed
-        if listener_error:
-            raw_errors["DescribeListeners"] = listener_error
+        if listener_error or malformed:  # some listeners not read: their protocols are not known
+            raw_errors["DescribeListeners"] = listener_error or malformed[0].reason
         else:
             props["listenerProtocols"] = [item.get("Protocol") for item in listeners]
-        found.append((props, raw_errors, [_listener(scope, elb, lb, item) for item in listeners]))
+        found.append((props, raw_errors, scope.map(partial(_listener, scope, elb, lb), listeners)))
     arns = [p["arn"] for props, _, listeners in found for p in (props, *(item for item, _ in listeners))]
     tags, tag_errors = _tags(elb, arns)
     resources: list[RawResource] = []

@@ -2,7 +2,8 @@
 means no custom policy is set), list_users (batch), then per user the calls IAM has no batch for:
 get_login_profile (NoSuchEntity: no console password), list_access_keys (status and CreateDate) and, for
 console users only, list_mfa_devices. (The credential report would batch these, but it must be generated
-and polled, and it reports key ages only through rotation dates.)"""
+and polled, and it reports key ages only through rotation dates.) Roles and customer-managed policies:
+`iam_roles.py`."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ from typing import Any
 
 from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
-from checks.live_types import IAM_PASSWORD_POLICY, IAM_USER, password_policy_id
+from checks.collectors.iam_roles import ROLE_OPERATIONS, roles_and_policies
+from checks.live_types import IAM_POLICY, IAM_PASSWORD_POLICY, IAM_ROLE, IAM_USER, password_policy_id
 from checks.model import SourceKind
 from checks.raw import RawResource
 
 OPERATIONS = ("iam:GetAccountPasswordPolicy", "iam:ListUsers", "iam:GetLoginProfile", "iam:ListAccessKeys",
-              "iam:ListMFADevices")
+              "iam:ListMFADevices", *ROLE_OPERATIONS)
 
 
-@collector("iam", OPERATIONS, types=(IAM_PASSWORD_POLICY, IAM_USER), global_scope=True)
+@collector("iam", OPERATIONS, types=(IAM_PASSWORD_POLICY, IAM_USER, IAM_ROLE, IAM_POLICY), global_scope=True)
 def collect(scope: Scope) -> CollectResult:
     iam = scope.client("iam")
     resources = [_password_policy(scope, iam)]
@@ -27,7 +29,8 @@ def collect(scope: Scope) -> CollectResult:
     users, malformed = well_formed(scope, "iam:ListUsers", users, ("UserName", "Arn"), IAM_USER, global_scope=True)
     errors += malformed
     resources += [_user(scope, iam, u) for u in users]
-    return CollectResult(tuple(resources), tuple(errors))
+    roles, role_errors = roles_and_policies(scope, iam)
+    return CollectResult(tuple(resources + roles), tuple(errors + role_errors))
 
 
 def _password_policy(scope: Scope, iam: Any) -> RawResource:

@@ -15,7 +15,7 @@ NO_PERMISSION_NEEDED = frozenset({"sts:GetCallerIdentity"})
 
 
 # client service name -> IAM service prefix, where they differ
-IAM_PREFIXES = {"elbv2": "elasticloadbalancing"}
+IAM_PREFIXES = {"elbv2": "elasticloadbalancing", "efs": "elasticfilesystem", "opensearch": "es"}
 
 
 def iam_action(operation: str) -> str:

@@ -8,9 +8,9 @@ Built in (AWS creates these in every account; no Pulumi program has to declare t
 - the AWS Backup vault named "Default";
 - the secrets RDS creates and owns for a database's master password (`rds!db-...`, `rds!cluster-...`);
 - the account-level singletons that always exist live (`ec2.ebs_encryption_default`, `iam.password_policy`,
-  `s3.account_public_access_block`): they are ignored when no state given declares one of that kind (the live one
-  is then AWS's default, not an unmanaged resource); when some state declares the kind, an unmatched live one is
-  unmanaged like any other asset (see `singleton_reason`).
+  `s3.account_public_access_block`, the root user `iam.root_user`): they are ignored when no state given declares
+  one of that kind (the live one is then AWS's default, not an unmanaged resource); when some state declares the
+  kind, an unmatched live one is unmanaged like any other asset (see `singleton_reason`).
 
 Service-linked IAM roles are not modeled (no `iam.role` kind), so no rule is needed for them yet.
 
@@ -44,7 +44,8 @@ from checks.paths import display_path
 from checks.validation import StrictText, records, validate_entry
 from checks.yamlfile import load_yaml
 
-SINGLETON_KINDS = ("ec2.ebs_encryption_default", "iam.password_policy", "s3.account_public_access_block")
+SINGLETON_KINDS = ("ec2.ebs_encryption_default", "iam.password_policy", "s3.account_public_access_block",
+                   "iam.root_user")
 DEFAULT_VPC = "AWS default: the default VPC"
 DEFAULT_SUBNET = "AWS default: a subnet of the default VPC"
 DEFAULT_GROUP = "AWS default: the VPC's default security group"

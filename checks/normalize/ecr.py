@@ -39,7 +39,6 @@ REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfi
 
 folded("ecr.repository", REPOSITORY_POLICY, REGISTRY_SCANNING)
 
-SCANNED = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
 SCAN_PATHS = ("registry_scan_type", "scan_frequency")
 POLICY_PATHS = ("policy_allows_anyone", "policy_public_actions")
 

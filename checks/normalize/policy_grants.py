@@ -6,8 +6,11 @@ names the caller or where the call comes from (aws:PrincipalAccount, aws:Princip
 aws:SourceAccount, aws:SourceArn, aws:SourceVpc(e), aws:SourceIp, ...) under a positive operator (StringEquals,
 StringLike, ArnEquals, ArnLike, IpAddress) with a value that is not a wildcard. Negated operators
 (StringNotEquals ...), `...IfExists` (true when the key is absent) and `ForAllValues:` (true for an empty set) do not
-restrict; nor do conditions such as aws:SecureTransport, which any caller can satisfy. Deny statements that fence
-an Allow are not considered: such a policy is reported as granting, with the Allow's actions.
+restrict; nor do conditions such as aws:SecureTransport, which any caller can satisfy.
+
+A fence closes every grant: a Deny for everyone of all actions (`*` or `<service>:*`) unless the caller matches, i.e.
+with a negated operator (StringNotEquals, StringNotLike, ArnNotEquals, ArnNotLike, NotIpAddress; not ...IfExists) on
+one of the keys above with values that are not wildcards. Other Deny statements are not analysed.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ RESTRICTING_KEYS = frozenset(k.lower() for k in (
 ))
 RESTRICTING_OPERATORS = frozenset(o.lower() for o in (
     "StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress"))
+NEGATED_OPERATORS = frozenset(o.lower() for o in (
+    "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NotIpAddress"))
 OPEN_VALUES = frozenset(("*", "0.0.0.0/0", "::/0"))
 
 
@@ -58,8 +63,9 @@ def _is_anyone(principal: Any) -> Any:
     return False
 
 
-def _restricts(condition: Any) -> Any:
-    """Does the condition block restrict who may call (see the module docstring)?"""
+def _restricts(condition: Any, operators: frozenset[str] = RESTRICTING_OPERATORS) -> Any:
+    """Does the condition block restrict who may call (see the module docstring)? With NEGATED_OPERATORS: does it
+    name who is exempt from a Deny?"""
     condition = unwrap(condition)
     if condition is UNKNOWN:
         return UNKNOWN
@@ -70,7 +76,7 @@ def _restricts(condition: Any) -> Any:
         op = operator.lower()
         if op.startswith("forallvalues:") or op.endswith("ifexists"):
             continue
-        if op.removeprefix("foranyvalue:") not in RESTRICTING_OPERATORS:
+        if op.removeprefix("foranyvalue:") not in operators:
             continue
         block = unwrap(block)
         if block is UNKNOWN:
@@ -85,6 +91,17 @@ def _restricts(condition: Any) -> Any:
             else:
                 found.append(bool(items) and all(isinstance(v, str) and v not in OPEN_VALUES for v in items))
     return tri_any(found)
+
+
+def _fence(statement: dict[str, Any]) -> Any:
+    """Is the statement a Deny of every action for everyone but the callers its condition names?"""
+    if "NotAction" in statement or "NotPrincipal" in statement:
+        return False
+    effect = unwrap(statement.get("Effect"))
+    everything = tri_any(UNKNOWN if a is UNKNOWN else isinstance(a, str) and (a == "*" or a.endswith(":*"))
+                         for a in _strings(statement.get("Action")))
+    return tri_and(UNKNOWN if effect is UNKNOWN else effect == "Deny", _is_anyone(statement.get("Principal")),
+                   everything, _restricts(statement.get("Condition"), NEGATED_OPERATORS))
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -102,10 +119,13 @@ def anyone_actions(policy: Any) -> Any:
     statements = [] if doc is None else unwrap(doc.get("Statement"))
     if statements is UNKNOWN:
         return UNKNOWN
+    statements = [unwrap(s) for s in as_list(statements)]
+    fenced = tri_any(UNKNOWN if s is UNKNOWN else _fence(s) for s in statements if s is UNKNOWN or isinstance(s, dict))
+    if fenced is True:
+        return [], False
     actions: list[str] = []
     found: list[Any] = []
-    for s in as_list(statements):
-        s = unwrap(s)
+    for s in statements:
         if s is UNKNOWN:
             found.append(UNKNOWN)
             continue
@@ -114,7 +134,7 @@ def anyone_actions(policy: Any) -> Any:
         effect = unwrap(s.get("Effect"))
         allows = UNKNOWN if effect is UNKNOWN else effect == "Allow"
         anyone = True if "NotPrincipal" in s else _is_anyone(s.get("Principal"))
-        grants = tri_and(allows, anyone, tri_not(_restricts(s.get("Condition"))))
+        grants = tri_and(allows, anyone, tri_not(_restricts(s.get("Condition"))), tri_not(fenced))
         if grants is True:
             actions += [a for a in _actions(s) if a not in actions]
         found.append(grants)

@@ -18,7 +18,7 @@ where there is data to back up), and the account-level settings take AWS's defau
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,16 +86,6 @@ def _exists(values: Iterable[Any]) -> Any:
     return next((v for v in seen if isinstance(v, _Error)), UNKNOWN if any(v is UNKNOWN for v in seen) else False)
 
 
-def _logs_everything(trail: Asset) -> Any:
-    """Whether a trail is multi-region, logging and records read and write management events (tri-valued)."""
-    values = [_read(trail, p) for p in TRAIL_PATHS]
-    if any(v is False or v is None for v in values):
-        return False
-    if all(v is True for v in values):
-        return True
-    return next((v for v in values if isinstance(v, _Error)), UNKNOWN)
-
-
 class _Region:
     """Builds one aws.region asset, recording unknown and unread attributes."""
 
@@ -114,36 +104,69 @@ class _Region:
         self.attributes[path] = value
 
 
+def _on(*paths: str) -> Callable[[Asset], Any]:
+    """An asset satisfies the expectation when every path is true (tri-valued)."""
+    def judge(asset: Asset) -> Any:
+        values = [_read(asset, p) for p in paths]
+        if any(v is False or v is None for v in values):
+            return False
+        if all(v is True for v in values):
+            return True
+        return next((v for v in values if isinstance(v, _Error)), UNKNOWN)
+    return judge
+
+
+def _present(asset: Asset) -> Any:
+    return True
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """An aws.region attribute: whether an asset of `kind` in the region satisfies `judge` (`anywhere`: assets of the
+    account's other regions count too, as a multi-region trail logs every region)."""
+
+    attribute: str
+    kinds: tuple[str, ...]
+    judge: Callable[[Asset], Any]
+    anywhere: bool = False
+
+
+EXPECTATIONS = (
+    Expectation("logged_by_multi_region_trail", ("cloudtrail.trail",), _on(*TRAIL_PATHS), anywhere=True),
+    Expectation("guardduty_enabled", ("guardduty.detector",), _on("enabled")),
+    Expectation("config_recording", ("config.recorder",), _on("recording", "all_supported")),
+    Expectation("security_hub_enabled", ("securityhub.hub",), _on("enabled")),
+    Expectation("has_backup_plan", ("backup.plan",), _present),
+    Expectation("holds_backup_candidates", CANDIDATE_KINDS, _present),
+)
+INPUT_KINDS = tuple(sorted({k for e in EXPECTATIONS for k in e.kinds}))
+
+
+def _satisfied(expectation: Expectation, candidates: Iterable[Asset], unread: str | None) -> Any:
+    found = _exists(expectation.judge(a) for a in candidates)
+    return _Error(unread) if found is not True and unread else found
+
+
 def _region_asset(*, account: str | None, region: str | None, source: SourceKind, location: Location | None,
-                  trails: list[Asset], plans: list[Asset], candidates: list[Asset], unread: _Unread) -> Asset:
+                  assets: Sequence[Asset], scopes: Scopes | None) -> Asset:
+    """`assets`: the account's assets (planned: the program's); those of `region` decide, except `anywhere`."""
     b = _Region()
     b.set("region_name", region)
     b.set("account_id", account)
-    b.set("trails_read", unread.trails_read)
-    b.set("backups_read", unread.backups_read)
+    b.set("read_kinds", [k for k in INPUT_KINDS if scopes is None or scopes.reads(k)])
+    trails = [a for a in assets if a.kind == "cloudtrail.trail" and _applies(a, region)]
     b.set("trail_names", sorted(t.name for t in trails))
-    logged = _exists(_logs_everything(t) for t in trails)
-    if logged is not True and unread.trails:
-        logged = _Error(unread.trails)
-    b.set("logged_by_multi_region_trail", logged)
-    held: Any = True if candidates else (_Error(unread.candidates) if unread.candidates else False)
-    b.set("holds_backup_candidates", held)
-    b.set("has_backup_plan", True if plans else (_Error(unread.plans) if unread.plans else False))
+    for e in EXPECTATIONS:
+        if e.attribute == "logged_by_multi_region_trail":
+            pool = trails
+        else:
+            pool = [a for a in assets if a.kind in e.kinds and (e.anywhere or a.region == region)]
+        why = scopes.why_unread(account, region, e.kinds) if scopes is not None and account and region else None
+        b.set(e.attribute, _satisfied(e, pool, why))
     name = region or PROGRAM_REGION
     ident = f"aws-region:{account or 'program'}/{region or 'program'}"
     return Asset(kind=REGION_KIND, id=ident, name=name, source=source, attributes=b.attributes, account=account,
                  region=region, location=location, unknown=frozenset(b.unknown), errors=b.errors)
-
-
-@dataclass(frozen=True)
-class _Unread:
-    """Why each input of a region's expectations could not be read, and whether the scan read it at all."""
-
-    trails: str | None = None
-    plans: str | None = None
-    candidates: str | None = None
-    trails_read: bool = True
-    backups_read: bool = True
 
 
 def _applies(trail: Asset, region: str | None) -> bool:
@@ -156,17 +179,8 @@ def _live(assets: list[Asset], scopes: Scopes) -> list[Asset]:
     out: list[Asset] = []
     for account, region in sorted(set(scopes.regions)):
         mine = [a for a in assets if a.account == account]
-        here = [a for a in mine if a.region in (region, None)]
-        trails = [a for a in mine if a.kind == "cloudtrail.trail" and _applies(a, region)]
-        unread = _Unread(trails=scopes.why_unread(account, region, ["cloudtrail.trail"]),
-                         plans=scopes.why_unread(account, region, ["backup.plan"]),
-                         candidates=scopes.why_unread(account, region, CANDIDATE_KINDS),
-                         trails_read=scopes.reads("cloudtrail.trail"),
-                         backups_read=scopes.reads("backup.plan") and scopes.reads(*CANDIDATE_KINDS))
-        out.append(_region_asset(
-            account=account, region=region, source=SourceKind.LIVE, location=None, trails=trails,
-            plans=[a for a in here if a.kind == "backup.plan" and a.region == region],
-            candidates=[a for a in here if a.kind in CANDIDATE_KINDS], unread=unread))
+        out.append(_region_asset(account=account, region=region, source=SourceKind.LIVE, location=None,
+                                 assets=mine, scopes=scopes))
     return out
 
 
@@ -207,11 +221,8 @@ def _planned(assets: list[Asset], index: Index) -> list[Asset]:
     for region in regions:
         here = [a for a in assets if a.region == region]
         location = _first(a for a in here if a.kind in SETTING_KINDS) or _first(here) or anchor
-        out.append(_region_asset(
-            account=None, region=region, source=source, location=location,
-            trails=[a for a in assets if a.kind == "cloudtrail.trail" and _applies(a, region)],
-            plans=[a for a in here if a.kind == "backup.plan"],
-            candidates=[a for a in here if a.kind in CANDIDATE_KINDS], unread=_Unread()))
+        out.append(_region_asset(account=None, region=region, source=source, location=location, assets=assets,
+                                 scopes=None))
     return out
 
 

@@ -173,7 +173,7 @@ db_subnets = aws.rds.SubnetGroup("db", subnet_ids=[private_a.id, private_b.id], 
 db_defaults = {"engine": "postgres", "engine_version": "16.4", "instance_class": "db.t4g.medium",
                "allocated_storage": 50, "username": "app", "manage_master_user_password": True,
                "db_subnet_group_name": db_subnets.name, "vpc_security_group_ids": [db_sg.id],
-               "skip_final_snapshot": True}
+               "skip_final_snapshot": True, "deletion_protection": True}
 # FAILS ENC-09: storage encrypted under the AWS-managed aws/rds key
 aws.rds.Instance("orders", storage_encrypted=True, backup_retention_period=7, tags=backed_up, **db_defaults)
 # FAILS NET-07, BAK-05: opened to the internet for a BI tool, and left out of the backup plan (no backup tag)
@@ -185,7 +185,7 @@ aws.rds.Instance("reporting", storage_encrypted=True, kms_key_id=data_key.arn, b
 
 cluster_defaults = {"engine": "aurora-postgresql", "engine_version": "16.4", "master_username": "app",
                     "manage_master_user_password": True, "db_subnet_group_name": db_subnets.name,
-                    "vpc_security_group_ids": [db_sg.id], "skip_final_snapshot": True}
+                    "vpc_security_group_ids": [db_sg.id], "skip_final_snapshot": True, "deletion_protection": True}
 # FAILS BAK-04, BAK-06: backup retention left at the 1-day default, and left out of the backup plan
 ledger = aws.rds.Cluster("ledger", storage_encrypted=True, kms_key_id=data_key.arn, tags=tags, **cluster_defaults)
 aws.rds.ClusterInstance("ledger-1", cluster_identifier=ledger.id, engine="aurora-postgresql",
@@ -195,8 +195,8 @@ aws.rds.Cluster("events", backup_retention_period=14, tags=backed_up, **cluster_
 
 # FAILS ENC-02: encrypted with the DynamoDB-owned key
 aws.dynamodb.Table("sessions", billing_mode="PAY_PER_REQUEST", hash_key="id", attributes=[{"name": "id", "type": "S"}],
-                   point_in_time_recovery={"enabled": True}, tags=backed_up)
-# FAILS BAK-07: not selected by any backup plan (no backup tag)
+                   point_in_time_recovery={"enabled": True, "recovery_period_in_days": 30}, tags=backed_up)
+# FAILS BAK-07, BAK-08: not selected by any backup plan (no backup tag), and no point-in-time recovery
 aws.dynamodb.Table("audit-events", billing_mode="PAY_PER_REQUEST", hash_key="id", attributes=[{"name": "id",
                    "type": "S"}], server_side_encryption={"enabled": True, "kms_key_arn": data_key.arn}, tags=tags)
 
@@ -204,7 +204,7 @@ aws.dynamodb.Table("audit-events", billing_mode="PAY_PER_REQUEST", hash_key="id"
 
 backup_role = aws.iam.Role("backup", assume_role_policy=assume_role_policy("backup.amazonaws.com"), tags=tags)
 primary_vault = aws.backup.Vault("primary", name=f"{prefix}-primary", kms_key_arn=data_key.arn, tags=tags)
-# FAILS ENC-03: recovery points encrypted with the AWS-managed aws/backup key
+# FAILS ENC-03, BAK-10: recovery points encrypted with the AWS-managed aws/backup key; no vault lock bounds retention
 archive_vault = aws.backup.Vault("archive", name=f"{prefix}-archive", tags=tags)
 nightly = aws.backup.Plan("nightly", name=f"{prefix}-nightly", tags=tags, rules=[{
     "rule_name": "nightly", "target_vault_name": primary_vault.name, "schedule": "cron(0 1 * * ? *)",
@@ -299,7 +299,8 @@ aws.rds.Cluster("metrics", engine="postgres", engine_version="16.4", db_cluster_
                 storage_type="io1", allocated_storage=100, iops=1000, master_username="app",
                 manage_master_user_password=True, db_subnet_group_name=db_subnets.name,
                 vpc_security_group_ids=[db_sg.id], skip_final_snapshot=True, storage_encrypted=True,
-                kms_key_id=data_key.arn, backup_retention_period=14, publicly_accessible=True, tags=backed_up)
+                kms_key_id=data_key.arn, backup_retention_period=14, publicly_accessible=True, deletion_protection=True,
+                tags=backed_up)
 
 # ---------------------------------------------------------------- more cases, one file per area of the catalog
 import cases_backup  # noqa: E402
@@ -308,9 +309,11 @@ import cases_firewall  # noqa: E402
 import cases_frameworks  # noqa: E402
 import cases_keys  # noqa: E402
 import cases_load_balancing  # noqa: E402
+import cases_messaging  # noqa: E402
 import cases_scope  # noqa: E402
 import cases_storage  # noqa: E402
 
 for cases in (cases_backup, cases_compute, cases_firewall, cases_frameworks, cases_keys, cases_load_balancing,
+              cases_messaging,
               cases_scope, cases_storage):
     cases.declare(globals())

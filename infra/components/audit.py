@@ -17,9 +17,12 @@ from components.buckets import SecureBucket, expire_everything
 from components.settings import Settings
 
 TRAIL_LOG_DAYS = 400  # more than a year: one full audit cycle plus the time to run it
+CONFIG_PREFIX = "config"  # AWS Config's configuration history, in the same bucket
 
 
 class Audit(pulumi.ComponentResource):
+    bucket: SecureBucket
+
     def __init__(self, name: str, s: Settings, *, key: aws.kms.Key, access_logs: SecureBucket,
                  customer_data: SecureBucket, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aptly:audit:Audit", name, None, opts)
@@ -27,6 +30,7 @@ class Audit(pulumi.ComponentResource):
         bucket_name = s.bucket_name("cloudtrail")
         arn = f"arn:aws:s3:::{bucket_name}"
         from_this_trail = {"StringEquals": {"aws:SourceArn": s.trail_arn}}
+        from_this_account = {"StringEquals": {"aws:SourceAccount": s.account_id}}
         bucket = SecureBucket(
             "cloudtrail", s, bucket_name=bucket_name, kms_key=key,
             lifecycle_rules=expire_everything(TRAIL_LOG_DAYS, 30), access_log_bucket=access_logs.bucket,
@@ -36,6 +40,13 @@ class Audit(pulumi.ComponentResource):
                 {"Sid": "CloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
                  "Action": "s3:PutObject", "Resource": f"{arn}/AWSLogs/{s.account_id}/*",
                  "Condition": {"StringEquals": {"aws:SourceArn": s.trail_arn,
+                                                "s3:x-amz-acl": "bucket-owner-full-control"}}},
+                # AWS Config delivers its configuration history here too (components/detection.py)
+                {"Sid": "ConfigAclCheck", "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"},
+                 "Action": ["s3:GetBucketAcl", "s3:ListBucket"], "Resource": arn, "Condition": from_this_account},
+                {"Sid": "ConfigWrite", "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"},
+                 "Action": "s3:PutObject", "Resource": f"{arn}/{CONFIG_PREFIX}/AWSLogs/{s.account_id}/Config/*",
+                 "Condition": {"StringEquals": {"aws:SourceAccount": s.account_id,
                                                 "s3:x-amz-acl": "bucket-owner-full-control"}}},
             ],
             tags=s.tags(data="audit-logs"), opts=child)
@@ -60,4 +71,5 @@ class Audit(pulumi.ComponentResource):
             tags=s.tags(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket.policy]),
         )
+        self.bucket = bucket
         self.register_outputs({"trail": s.trail_arn, "bucket": bucket.bucket.bucket})

@@ -4,7 +4,7 @@ Claims: "Backups are performed nightly and tested every 14 days" and "We have au
 snapshots of our databases from 1 to 3 times daily" (RDS automated backups, continuous, plus this plan).
 
 - The vault is encrypted with the backup key (a key of its own: losing or disabling the data key must not take
-  the backups with it).
+  the backups with it), and locked: it refuses recovery points kept longer than 30 days.
 - The plan runs every night at 02:00 UTC and keeps recovery points 30 days: the statement deletes data within 30
   days ("Data is deleted within 30 days or upon request."), and four weekly restore tests fit in that window.
 - The selection names the database and the customer-data bucket explicitly.
@@ -39,6 +39,10 @@ class Backup(pulumi.ComponentResource):
 
         vault = aws.backup.Vault("vault", name=f"{s.prefix}-vault", kms_key_arn=key.arn, force_destroy=False,
                                  tags=s.tags(), opts=child)
+        # the vault refuses recovery points kept longer than the statement's 30 days, and keeps each at least a week
+        # (governance mode: no changeable_for_days, so security officers can still lift it)
+        aws.backup.VaultLockConfiguration("vault", backup_vault_name=vault.name, min_retention_days=7,
+                                          max_retention_days=RETENTION_DAYS, opts=child)
         role = aws.iam.Role("backup", name=f"{s.prefix}-backup", assume_role_policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",

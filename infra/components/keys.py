@@ -45,7 +45,7 @@ def key_policy(s: Settings, *service_statements: dict[str, Any]) -> str:
 
 
 def logs_statements(s: Settings, trail_arn: str) -> list[dict[str, Any]]:
-    """CloudWatch Logs (log groups of this account and region) and CloudTrail (this stack's trail)."""
+    """CloudWatch Logs (log groups of this account and region), CloudTrail (this stack's trail) and AWS Config."""
     return [
         {"Sid": "CloudWatchLogsOfThisAccount", "Effect": "Allow",
          "Principal": {"Service": f"logs.{s.region}.amazonaws.com"}, "Action": USE_ACTIONS, "Resource": "*",
@@ -58,6 +58,9 @@ def logs_statements(s: Settings, trail_arn: str) -> list[dict[str, Any]]:
                                       f"arn:aws:cloudtrail:*:{s.account_id}:trail/*"}}},
         {"Sid": "CloudTrailDescribesKey", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
          "Action": "kms:DescribeKey", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}}},
+        {"Sid": "ConfigEncryptsHistory", "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"},
+         "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:SourceAccount": s.account_id}}},
     ]
 
 

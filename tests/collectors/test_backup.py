@@ -223,3 +223,16 @@ def _live_rule() -> dict[str, Any]:
             "lifecycle": {"deleteAfter": 30, "coldStorageAfter": None}, "enableContinuousBackup": None,
             "copyActions": []}
 
+
+
+def test_vault_lock_bounds_retention_bak_10(session: boto3.Session) -> None:
+    b = session.client("backup")
+    for name in ("locked", "loose", "open"):
+        b.create_backup_vault(BackupVaultName=name)
+    b.put_backup_vault_lock_configuration(BackupVaultName="locked", MinRetentionDays=7, MaxRetentionDays=30)
+    b.put_backup_vault_lock_configuration(BackupVaultName="loose", MinRetentionDays=7, MaxRetentionDays=365)
+    assets = assets_of(collect(scope(session), "backup"))
+    locked = by_name(assets, "locked").attributes["lock"]
+    assert locked == {"enabled": True, "mode": "governance", "min_retention_days": 7, "max_retention_days": 30}
+    got = {k[1].rsplit(":", 1)[-1]: s for k, s in statuses(assets, "BAK-10").items()}
+    assert got == {"locked": P, "loose": F, "open": F}

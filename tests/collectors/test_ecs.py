@@ -28,7 +28,6 @@ EXPECTED = {("NET-08", "public-web"): F, ("NET-08", "private"): P, ("NET-08", "b
             ("NET-08", "main-table"): F, ("NET-08", "spot"): P, ("NET-08", "exposed"): F, ("NET-08", "defaulted"): F,
             ("NET-13", "public-web"): P, ("NET-13", "private"): P, ("NET-13", "bridge"): NA,
             ("NET-13", "main-table"): P, ("NET-13", "spot"): P, ("NET-13", "exposed"): F, ("NET-13", "defaulted"): P}
-REACHABILITY = ("security_groups_allow_internet_ingress", "reachable_from_internet")
 
 
 def _estate(session: boto3.Session) -> dict[str, Any]:
@@ -90,7 +89,7 @@ def test_assets_and_controls(session: boto3.Session) -> None:
     assert web.attributes == {
         "launch_type": "FARGATE", "assign_public_ip": True, "subnets": [estate["public"]],
         "security_groups": [estate["sg"]], "in_public_subnet": True, "publicly_reachable": True,
-        "security_groups_allow_internet_ingress": False, "reachable_from_internet": False,
+        "reachable_from_internet": False,
         "load_balancers": [{"target_group_arn": estate["tg"], "container_name": "web", "container_port": 80}],
         "desired_count": 2, "cluster": estate["cluster"]}
     private = by_name(assets, "private").attributes
@@ -103,7 +102,7 @@ def test_assets_and_controls(session: boto3.Session) -> None:
     # moto drops the capacity provider strategy and reports launchType EC2 (see the next test for real AWS)
     assert by_name(assets, "spot").attributes["launch_type"] == "EC2"
     exposed = by_name(assets, "exposed").attributes
-    assert (exposed["security_groups_allow_internet_ingress"], exposed["reachable_from_internet"]) == (True, True)
+    assert exposed["reachable_from_internet"] is True
     assert by_name(assets, "defaulted").attributes["security_groups"] == []
     assert statuses(assets, "NET-08", "NET-13") == EXPECTED
 
@@ -144,8 +143,9 @@ NET13_WITH_SUBNETS = {k for k in EXPECTED if k[0] == "NET-13" and k[1] != "bridg
 @pytest.mark.parametrize(("denied", "paths", "changed"), [
     ("ec2:DescribeRouteTables", {"in_public_subnet", "publicly_reachable", "reachable_from_internet"},
      NET13_WITH_SUBNETS),
-    ("ec2:DescribeSubnets", {"in_public_subnet", "publicly_reachable", *REACHABILITY}, NET13_WITH_SUBNETS),
-    ("ec2:DescribeSecurityGroups", set(REACHABILITY), NET13_WITH_SUBNETS),
+    ("ec2:DescribeSubnets", {"in_public_subnet", "publicly_reachable", "reachable_from_internet"},
+     NET13_WITH_SUBNETS),
+    ("ec2:DescribeSecurityGroups", {"reachable_from_internet"}, NET13_WITH_SUBNETS),
     ("ecs:DescribeServices", set(live_ecs.ATTRIBUTES), set(EXPECTED)),
 ])
 def test_denied_call(session: boto3.Session, denied: str, paths: set[str], changed: set[tuple[str, str]]) -> None:

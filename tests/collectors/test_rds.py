@@ -107,7 +107,9 @@ def test_assets_and_controls(session: boto3.Session) -> None:
         "backup_retention_days": 7, "deletion_protection": True, "iam_database_authentication": True,
         "security_groups": [estate["sg"]], "cluster": None, "publicly_accessible": False, "multi_az": True,
         "db_subnet_group": "private", "backup_covered": False,  # no backup plan in the region
-        "auto_minor_version_upgrade": True, "read_replica": False}
+        "auto_minor_version_upgrade": True, "read_replica": False,
+        # moto's default group: AWS's default groups hold the engine defaults (PostgreSQL 9.3: rds.force_ssl 0)
+        "tls_parameter": "rds.force_ssl", "tls_enforced": False}
     assert by_name(assets, "plain").attributes["encryption"] == {
         "enabled": False, "algorithm": None, "kms_key_id": None, "customer_managed_key": False}
     assert by_name(assets, "plain").attributes["db_subnet_group"] == "default"
@@ -272,4 +274,24 @@ def test_documentdb_cluster_is_not_judged_by_net_12(session: boto3.Session) -> N
     docs = by_name(assets, "docs")
     assert docs.attributes["publicly_accessible"] is None and "publicly_accessible" not in docs.errors
     assert _statuses(assets, "NET-12", "DB-03") == {("NET-12", "docs"): NA, ("DB-03", "docs"): P}
+
+
+def test_tls_from_the_parameter_group_db_04(session: boto3.Session) -> None:
+    rds = session.client("rds")
+    for name, value in (("tls-on", "1"), ("tls-off", "0")):
+        rds.create_db_parameter_group(DBParameterGroupName=name, DBParameterGroupFamily="postgres16", Description="x")
+        rds.modify_db_parameter_group(DBParameterGroupName=name, Parameters=[
+            {"ParameterName": "rds.force_ssl", "ParameterValue": value, "ApplyMethod": "immediate"}])
+    common = {"DBInstanceClass": "db.t3.micro", "Engine": "postgres", "EngineVersion": "16.4", "MasterUsername": "app",
+              "MasterUserPassword": "password123", "AllocatedStorage": 20}
+    rds.create_db_instance(DBInstanceIdentifier="forced", DBParameterGroupName="tls-on", **common)
+    rds.create_db_instance(DBInstanceIdentifier="plain", DBParameterGroupName="tls-off", **common)
+    rds.create_db_instance(DBInstanceIdentifier="default16", **common)  # AWS's default group: on from 15
+    assets = assets_of(scan(scope(session)))
+    assert _statuses(assets, "DB-04") == {("DB-04", "forced"): P, ("DB-04", "plain"): F, ("DB-04", "default16"): P}
+    sc = scope(session)
+    with denied(sc.client("rds"), "describe_db_parameters"):
+        denied_assets = assets_of(scan(sc))
+    assert by_name(denied_assets, "forced").errors["tls_enforced"] == "AccessDenied rds:DescribeDBParameters"
+    assert set(_statuses(denied_assets, "DB-04").values()) == {E}
 

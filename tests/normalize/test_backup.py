@@ -71,6 +71,19 @@ def test_planned_vault_with_declared_key_and_compliance_lock() -> None:
     assert "encryption.kms_key_id" in asset.unknown
 
 
+def test_vault_lock_maximum_retention_planned_unknown_and_state() -> None:
+    raws = [make_raw(VAULT, "main", {"name": "main"}),
+            make_raw(LOCK, "lock", {"backupVaultName": UNKNOWN, "maxRetentionDays": UNKNOWN},
+                     deps={"backupVaultName": [urn(VAULT, "main")]})]
+    asset = one(run_normalize(*raws), "backup.vault")
+    assert asset.attributes["lock"]["enabled"] is True and "lock.max_retention_days" in asset.unknown
+    state = [make_raw(VAULT, "main", {"name": "main", "arn": VAULT_ARN}, source=STATE, id="main"),
+             make_raw(LOCK, "lock", {"backupVaultName": "main", "minRetentionDays": 7, "maxRetentionDays": 30},
+                      source=STATE, id="main")]
+    lock = one(run_normalize(*state), "backup.vault").attributes["lock"]
+    assert lock == {"enabled": True, "mode": "governance", "min_retention_days": 7, "max_retention_days": 30}
+
+
 def test_state_vault_key_arn_not_declared_is_unknown_because_state_fills_in_the_managed_key() -> None:
     raw = make_raw(VAULT, "main", {"name": "main", "arn": VAULT_ARN, "kmsKeyArn": "arn:aws:kms:eu-west-1:1:key/x"},
                    source=STATE, id="main")
@@ -110,10 +123,11 @@ def test_rule_defaults_aws_schedule_and_keeps_recovery_points_without_lifecycle(
 
 @pytest.mark.parametrize("source", [SourceKind.PLANNED, STATE])
 def test_longest_retention_counts_every_rule_continuous_backups_and_copies(source: SourceKind) -> None:
-    rules = [{"ruleName": "continuous", "targetVaultName": "main", "schedule": DAILY, "enableContinuousBackup": True,
-              "lifecycle": {"deleteAfter": 35}},
-             {"ruleName": "weekly", "targetVaultName": "main", "schedule": WEEKLY, "lifecycle": {"deleteAfter": 28},
-              "copyActions": [{"destinationVaultArn": VAULT_ARN, "lifecycle": {"deleteAfter": 30}}]}]
+    rules: list[dict[str, Any]] = [
+        {"ruleName": "continuous", "targetVaultName": "main", "schedule": DAILY, "enableContinuousBackup": True,
+         "lifecycle": {"deleteAfter": 35}},
+        {"ruleName": "weekly", "targetVaultName": "main", "schedule": WEEKLY, "lifecycle": {"deleteAfter": 28},
+         "copyActions": [{"destinationVaultArn": VAULT_ARN, "lifecycle": {"deleteAfter": 30}}]}]
     a = one(run_normalize(make_raw(PLAN, "p", {"name": "p", "rules": rules}, source=source)),
             "backup.plan").attributes
     assert a["rules"][1]["copy_retention_days"] == [30]

@@ -36,8 +36,7 @@ def test_encryption_by_default_of_the_same_region_encrypts_a_volume_with_that_re
     assert one(assets, "ec2.volume").attributes["encryption"] == {
         "enabled": True, "algorithm": "aws:kms", "kms_key_id": key_us.urn, "customer_managed_key": True}
     defaults = {a.name: a.attributes["kms_key_id"] for a in assets if a.kind == "ec2.ebs_encryption_default"}
-    assert {defaults["eu"], defaults["us"]} == {key_eu.urn, key_us.urn}
-    assert defaults["us"] == key_us.urn  # each region's setting shows its own default key  # each region's setting shows its own default key
+    assert (defaults["eu"], defaults["us"]) == (key_eu.urn, key_us.urn)  # each region's own default key
 
 
 def test_region_comes_from_the_resources_explicit_provider() -> None:
@@ -112,3 +111,14 @@ def test_state_launch_template_in_a_region_encrypting_by_default() -> None:
     attrs = one(run_normalize(on, template), "ec2.launch_template").attributes
     assert attrs["volumes_without_customer_key"] == ["/dev/sdb is encrypted under the AWS-managed key aws/ebs"]
     assert urn(LT, "tpl") == template.urn
+
+
+def test_state_block_device_key_is_customer_managed_only_when_the_program_declares_it() -> None:
+    arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    key = make_raw(KEY, "data", {"id": "1234abcd-12ab-34cd-56ef-1234567890ab", "arn": arn}, source=STATE,
+                   id="1234abcd-12ab-34cd-56ef-1234567890ab")
+    root = {"deviceName": "/dev/xvda", "encrypted": True, "kmsKeyId": arn}
+    instance = make_raw(INSTANCE, "vm", {"id": "i-1", "rootBlockDevice": root}, source=STATE, id="i-1")
+    assert one(run_normalize(key, instance), "ec2.instance").attributes["all_volumes_customer_key_encrypted"] is True
+    # the ARN of a key the program does not declare: maybe aws/ebs, which the state names by its ARN too
+    assert "all_volumes_customer_key_encrypted" in one(run_normalize(instance), "ec2.instance").unknown

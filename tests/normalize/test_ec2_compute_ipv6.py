@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from checks.model import UNKNOWN, SourceKind
+from checks.raw import RawResource
 from tests.normalize.conftest import make_raw, one, run_normalize
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -19,7 +22,8 @@ STATE = SourceKind.STATE
 OPEN_HTTPS_V6 = [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "ipv6CidrBlocks": ["::/0"]}]
 
 
-def dual_stack(routes: list[dict], subnet_props: dict | None = None, gateway: str = IGW) -> list:
+def dual_stack(routes: list[dict[str, Any]], subnet_props: dict[str, Any] | None = None,
+               gateway: str = IGW) -> list[RawResource]:
     """A VPC with an IPv6 block, a gateway and a subnet whose table holds `routes` (gatewayId: the gateway)."""
     vpc = make_raw(VPC, "main", {"cidrBlock": "10.0.0.0/16", "assignGeneratedIpv6CidrBlock": True})
     gw = make_raw(gateway, "gw", {"vpcId": UNKNOWN}, deps={"vpcId": [vpc.urn]})
@@ -31,9 +35,9 @@ def dual_stack(routes: list[dict], subnet_props: dict | None = None, gateway: st
     return [vpc, gw, subnet, table, assoc]
 
 
-def vm(network: list, group: object, props: dict) -> object:
+def vm(network: list[RawResource], group: RawResource, props: dict[str, Any]) -> RawResource:
     return make_raw(INSTANCE, "api", {"subnetId": UNKNOWN, "vpcSecurityGroupIds": [UNKNOWN], **props},
-                    deps={"subnetId": [network[2].urn], "vpcSecurityGroupIds": [group.urn]})  # type: ignore[attr-defined]
+                    deps={"subnetId": [network[2].urn], "vpcSecurityGroupIds": [group.urn]})
 
 
 def test_instance_with_an_ipv6_address_in_a_subnet_routing_ipv6_to_an_internet_gateway_is_reachable() -> None:

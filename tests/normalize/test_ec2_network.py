@@ -241,3 +241,18 @@ def test_live_subnet_is_default_only_in_the_default_vpc() -> None:
     subnets = {a.name: a for a in normalize(raws).assets if a.kind == "ec2.subnet"}  # type: ignore[arg-type]
     assert subnets["subnet-app"].attributes["is_default"] is False
     assert subnets["subnet-def"].attributes["is_default"] is True
+
+
+def test_live_default_routes_are_networks_of_each_family_and_egress_only_gateways_let_nothing_in() -> None:
+    from checks.normalize.ec2.live_network import default_routes
+
+    def table(*routes: dict[str, str]) -> dict[str, object]:
+        return {"RouteTableId": "rtb-1", "Routes": [{"GatewayId": "local", "DestinationCidrBlock": "10.0.0.0/16"},
+                                                    *routes]}
+
+    assert default_routes(table({"DestinationIpv6CidrBlock": "0::/0", "GatewayId": "igw-1"})) == (False, True, False)
+    assert default_routes(table({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"})) == (True, False, False)
+    assert default_routes(table({"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-1"})) == (
+        False, False, False)
+    assert default_routes(table({"DestinationIpv6CidrBlock": "::/0", "GatewayId": "igw-1",
+                                 "State": "blackhole"})) == (False, False, False)

@@ -158,3 +158,17 @@ def test_unknown_policy_or_condition_is_unknown() -> None:
     assert {"policy_allows_anyone", "policy_public_actions"} <= asset.unknown
     cond = _with({"Principal": "*", "Condition": {"StringEquals": {"aws:SourceAccount": UNKNOWN}}})
     assert _policy_attrs(cond)[0] is None
+
+
+def test_a_deny_for_everyone_outside_the_organization_fences_the_grant() -> None:
+    grant = {"Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"]}
+    fence = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "ecr:*",
+             "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}}
+    assert _policy_attrs({"Statement": [grant, fence]}) == (False, [])
+    for not_a_fence in ({**fence, "Action": "ecr:PutImage"},  # other actions stay open
+                        {**fence, "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}}},
+                        {**fence, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+                        {**fence, "Effect": "Allow"}):
+        assert _policy_attrs({"Statement": [grant, not_a_fence]})[0] is True, not_a_fence
+    unknown_fence = {**fence, "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": UNKNOWN}}}
+    assert _policy_attrs({"Statement": [grant, unknown_fence]})[0] is None

@@ -71,8 +71,7 @@ def test_service_defaults_without_network_configuration() -> None:
     attrs = one(run_normalize(make_raw(SERVICE, "api", {"cluster": "arn:aws:ecs:eu-west-1:1:cluster/c"})),
                 "ecs.service").attributes
     assert attrs == {"launch_type": "EC2", "assign_public_ip": False, "subnets": [], "security_groups": [],
-                     "in_public_subnet": False, "publicly_reachable": False,
-                     "security_groups_allow_internet_ingress": False, "reachable_from_internet": False,
+                     "in_public_subnet": False, "publicly_reachable": False, "reachable_from_internet": False,
                      "load_balancers": [], "desired_count": 0, "cluster": "arn:aws:ecs:eu-west-1:1:cluster/c"}
 
 

@@ -44,7 +44,7 @@ def test_fargate_tasks_with_public_ips_in_the_albs_group_are_reachable() -> None
     shared = make_raw(SG, "web", {"ingress": WEB})
     assets = service(public(), [shared], lb=True)
     attrs = one(assets, "ecs.service").attributes
-    assert (attrs["security_groups_allow_internet_ingress"], attrs["reachable_from_internet"]) == (True, True)
+    assert attrs["reachable_from_internet"] is True
     assert net13(assets) is Status.FAIL
 
 
@@ -54,7 +54,7 @@ def test_tasks_whose_group_admits_only_the_load_balancer_are_not_reachable() -> 
                                             "securityGroups": [UNKNOWN]}]}, deps={"ingress": [lb_group.urn]})
     assets = service(public(), [app])
     attrs = one(assets, "ecs.service").attributes
-    assert (attrs["security_groups_allow_internet_ingress"], attrs["reachable_from_internet"]) == (False, False)
+    assert (attrs["publicly_reachable"], attrs["reachable_from_internet"]) == (True, False)
     assert net13(assets) is Status.PASS
 
 
@@ -73,7 +73,7 @@ def test_no_group_named_means_the_vpcs_default_group(declared: Any, expected: bo
     assets = service(network + extra, [])
     attrs = one(assets, "ecs.service").attributes
     # not declared: AWS's default rules admit only the group's own members
-    assert attrs["security_groups_allow_internet_ingress"] is expected
+    assert attrs["reachable_from_internet"] is expected
     assert net13(assets) is (Status.FAIL if expected else Status.PASS)
 
 
@@ -84,7 +84,7 @@ def test_group_not_declared_leaves_reachability_unknown() -> None:
                    deps={"networkConfiguration": [network[2].urn]})
     assets = run_normalize(*network, svc)
     asset = one(assets, "ecs.service")
-    assert {"security_groups_allow_internet_ingress", "reachable_from_internet"} <= asset.unknown
+    assert "reachable_from_internet" in asset.unknown
     assert net13(assets) is Status.UNKNOWN
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from checks.model import UNKNOWN, SourceKind
+from checks.raw import RawResource
 from tests.normalize.conftest import make_raw, one, run_normalize
 
 DB = "aws:rds/instance:Instance"
@@ -23,8 +27,10 @@ def test_db_instance_defaults() -> None:
         "read_replica": False, "encryption": NOT_ENCRYPTED,
         "publicly_accessible": False, "backup_retention_days": 1, "multi_az": False, "deletion_protection": False,
         "iam_database_authentication": False, "db_subnet_group": "default", "security_groups": [],
-        "backup_covered": False}
-    assert asset.unknown == frozenset()
+        "backup_covered": False, "tls_parameter": "rds.force_ssl", "tls_enforced": None}
+    # no engine version: AWS picks its current default, whose rds.force_ssl default (on from PostgreSQL 15) is not
+    # known here
+    assert asset.unknown == frozenset({"tls_enforced"})
 
 
 def test_planned_db_instance_encrypted_with_declared_key_in_declared_subnet_group() -> None:
@@ -159,3 +165,43 @@ def test_cluster_instance_of_an_undeclared_cluster_has_unknown_cluster_settings(
     assert asset.attributes["cluster"] == "shared-cluster"
     assert asset.attributes["publicly_accessible"] is False  # provider default
     assert {"encryption.enabled", "backup_retention_days", "security_groups", "db_subnet_group"} <= asset.unknown
+
+
+PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+
+
+def _tls(props: dict[str, Any], *others: RawResource, source: SourceKind = SourceKind.PLANNED) -> Mapping[str, Any]:
+    raws = [make_raw(DB, "db", props, source=source, id="db"), *others]
+    return one(run_normalize(*raws), "rds.db_instance", "db").attributes
+
+
+def test_tls_enforced_by_the_declared_parameter_group_else_the_engine_default() -> None:
+    group = make_raw(PARAMETER_GROUP, "pg", {"family": "postgres14", "parameters": [
+        {"name": "rds.force_ssl", "value": "1"}]})
+    declared = {"engine": "postgres", "engineVersion": "14.12", "parameterGroupName": UNKNOWN}
+    raws = [make_raw(DB, "db", declared, deps={"parameterGroupName": [group.urn]}), group]
+    attrs = one(run_normalize(*raws), "rds.db_instance").attributes
+    assert (attrs["tls_parameter"], attrs["tls_enforced"]) == ("rds.force_ssl", True)
+    assert _tls({"engine": "postgres", "engineVersion": "14.12"})["tls_enforced"] is False  # PostgreSQL < 15: off
+    assert _tls({"engine": "postgres", "engineVersion": "16.4"})["tls_enforced"] is True  # on from 15
+    mysql = _tls({"engine": "mysql", "engineVersion": "8.0", "parameterGroupName": "default.mysql8.0"})
+    assert (mysql["tls_parameter"], mysql["tls_enforced"]) == ("require_secure_transport", False)
+    oracle = _tls({"engine": "oracle-ee", "engineVersion": "19"})
+    assert (oracle["tls_parameter"], oracle["tls_enforced"]) == (None, None)
+
+
+def test_tls_off_in_a_declared_group_unknown_for_an_outside_group_and_state_by_value() -> None:
+    off = make_raw(PARAMETER_GROUP, "pg", {"family": "postgres16", "parameters": [
+        {"name": "rds.force_ssl", "value": "0"}]})
+    raws = [make_raw(DB, "db", {"engine": "postgres", "engineVersion": "16.4", "parameterGroupName": UNKNOWN},
+                     deps={"parameterGroupName": [off.urn]}), off]
+    assert one(run_normalize(*raws), "rds.db_instance").attributes["tls_enforced"] is False
+    outside = one(run_normalize(make_raw(DB, "db", {"engine": "postgres", "engineVersion": "16.4",
+                                                    "parameterGroupName": "shared-pg16"})), "rds.db_instance")
+    assert "tls_enforced" in outside.unknown
+    group = make_raw(PARAMETER_GROUP, "pg", {"name": "tls-pg", "family": "mysql8.0", "parameters": [
+        {"name": "require_secure_transport", "value": "ON"}]}, source=STATE, id="tls-pg")
+    state = _tls({"engine": "mysql", "engineVersion": "8.0.39", "parameterGroupName": "tls-pg"}, group,
+                 source=STATE)
+    assert state["tls_enforced"] is True
+

@@ -221,3 +221,32 @@ def test_live_assets_without_their_scans_scopes_get_no_region_asset() -> None:
 def test_management_events_from_basic_and_advanced_selectors(basic: Any, advanced: Any,
                                                              expected: dict[str, bool]) -> None:
     assert management_events(basic, advanced) == expected
+
+
+# ---------------------------------------------------------------- detection, planned
+
+
+DETECTOR = "aws:guardduty/detector:Detector"
+RECORDER = "aws:cfg/recorder:Recorder"
+RECORDER_STATUS = "aws:cfg/recorderStatus:RecorderStatus"
+HUB = "aws:securityhub/account:Account"
+
+
+@pytest.mark.parametrize("source", [SourceKind.PLANNED, SourceKind.STATE])
+def test_planned_detection_services_decide_log_07_08_09(source: SourceKind) -> None:
+    settings = make_raw(EBS_DEFAULT, "ebs", {"enabled": True}, source=source)
+    nothing = assets_of(settings)
+    region = "the program's region"
+    assert results(nothing, "LOG-07", "LOG-08", "LOG-09") == {
+        ("LOG-07", region): Status.FAIL, ("LOG-08", region): Status.FAIL, ("LOG-09", region): Status.FAIL}
+    recorder = make_raw(RECORDER, "default", {"name": "default", "recordingGroup": {"allSupported": True}},
+                        source=source, line=3)
+    started = make_raw(RECORDER_STATUS, "default", {"name": "default", "isEnabled": True}, source=source, line=4,
+                       deps={"name": [recorder.urn]})
+    everything = assets_of(settings, make_raw(DETECTOR, "main", {}, source=source, line=2), recorder, started,
+                           make_raw(HUB, "main", {}, source=source, line=5))
+    assert results(everything, "LOG-07", "LOG-08", "LOG-09") == {
+        ("LOG-07", region): Status.PASS, ("LOG-08", region): Status.PASS, ("LOG-09", region): Status.PASS}
+    # a recorder never started, a disabled detector
+    stopped = assets_of(settings, make_raw(DETECTOR, "main", {"enable": False}, source=source, line=2), recorder)
+    assert results(stopped, "LOG-07", "LOG-08") == {("LOG-07", region): Status.FAIL, ("LOG-08", region): Status.FAIL}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from checks.model import UNKNOWN
+from checks.model import UNKNOWN, SourceKind
 from checks.normalize.base import AssetBuilder, Index, tri_all, tri_and, tri_any, tri_or, unwrap
 from checks.normalize.keys import KMS_ALIAS_TOKEN, KMS_KEY_TOKENS, customer_managed_key, kms_is_customer_managed
 from checks.normalize.refs import as_bool, resolve_refs
@@ -123,7 +123,7 @@ def ebs_encryption(index: Index, owner: RawResource, prop: str, encrypted: Any, 
         if top_level:
             cmk = customer_managed_key(owner, prop, index)
         else:
-            cmk = kms_is_customer_managed(index, owner, prop, kms_key, use_deps=use_deps)
+            cmk = _nested_customer_managed(index, owner, prop, kms_key, use_deps)
     elif inherits:
         kms_id, cmk = UNKNOWN, UNKNOWN  # the snapshot's key if it is encrypted, else the region's default key
     else:
@@ -134,6 +134,17 @@ def ebs_encryption(index: Index, owner: RawResource, prop: str, encrypted: Any, 
         return {"enabled": UNKNOWN, "algorithm": UNKNOWN, "kms_key_id": kms_id if key_set else UNKNOWN,
                 "customer_managed_key": cmk if key_set else UNKNOWN}
     return {"enabled": True, "algorithm": "aws:kms", "kms_key_id": kms_id, "customer_managed_key": cmk}
+
+
+def _nested_customer_managed(index: Index, owner: RawResource, prop: str, kms_key: Any, use_deps: bool) -> Any:
+    """Is a block device's key customer-managed? A state file holds the key AWS used for the volume (aws/ebs, or its
+    snapshot's key) and lists only top-level inputs: there, a key declared nowhere in the program is not known to be
+    customer-managed (nor known not to be)."""
+    cmk = kms_is_customer_managed(index, owner, prop, kms_key, use_deps=use_deps)
+    if cmk is not True or owner.source is not SourceKind.STATE:
+        return cmk
+    declared = resolve_refs(index, owner, prop, KEY_TOKENS, value=kms_key, use_deps=use_deps).targets
+    return True if declared else UNKNOWN
 
 
 def block_device(index: Index, owner: RawResource, prop: str, device: Any, *, root: bool, ebs_path: str | None,

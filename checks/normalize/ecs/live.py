@@ -3,9 +3,9 @@ as the planned normalizer (ecs.py).
 
 `in_public_subnet`: one of the service's subnets sends default traffic (0.0.0.0/0 or ::/0) to an internet
 gateway, through the route table associated with the subnet, else the main table of its VPC (the rule of
-ec2_network_routes, on the route tables AWS reports). `security_groups_allow_internet_ingress`: an ingress rule of
-the tasks' groups (the collector gives the VPC's default group when the service names none) admits the internet
-(blocks compared as networks, ec2/sg_rules.py).
+ec2_network_routes, on the route tables AWS reports). `reachable_from_internet` reads the tasks' groups (the
+collector gives the VPC's default group when the service names none): does an ingress rule admit the internet
+(blocks compared as networks, ec2/sg_internet.py)?
 """
 
 from __future__ import annotations
@@ -23,16 +23,14 @@ from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
 ATTRIBUTES = ("launch_type", "assign_public_ip", "subnets", "security_groups", "in_public_subnet",
-              "publicly_reachable", "security_groups_allow_internet_ingress", "reachable_from_internet",
-              "load_balancers", "desired_count", "cluster")
+              "publicly_reachable", "reachable_from_internet", "load_balancers", "desired_count", "cluster")
 ROUTING = ("in_public_subnet", "publicly_reachable", "reachable_from_internet")
-REACHABILITY = ("security_groups_allow_internet_ingress", "reachable_from_internet")
 ROUTING_CALLS = ("DescribeServices", "DescribeSubnets", "DescribeRouteTables")
 ERROR_PATHS: dict[str, tuple[str, ...]] = {
     "DescribeServices": ATTRIBUTES,
-    "DescribeSubnets": tuple(dict.fromkeys(ROUTING + REACHABILITY)),  # the VPC, hence its default group, unknown
+    "DescribeSubnets": ROUTING,  # and the VPC, hence its default group: not known
     "DescribeRouteTables": ROUTING,
-    "DescribeSecurityGroups": REACHABILITY,
+    "DescribeSecurityGroups": ("reachable_from_internet",),
 }
 
 

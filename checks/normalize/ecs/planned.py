@@ -1,9 +1,9 @@
 """ecs.service from aws:ecs/service:Service: launch type, network placement, reachability and load balancers.
 
 `reachable_from_internet` (NET-13, as NET-09 for instances): the tasks get public IPs, one of the service's subnets
-routes to an internet gateway, and one of its security groups admits the internet; with no group named, AWS puts
-the tasks in the default group of the subnets' VPC. A service without an awsvpc network configuration has no
-network interface of its own (its tasks use their container instances', which NET-09 checks).
+routes to an internet gateway, and one of its security groups admits the internet (any protocol and port); with no
+group named, AWS puts the tasks in the default group of the subnets' VPC. A service without an awsvpc network
+configuration has no network interface of its own (its tasks use their container instances', which NET-09 checks).
 """
 
 from __future__ import annotations
@@ -65,22 +65,16 @@ def _vpc(index: Index, subnets: Refs) -> Any:
 
 
 def set_reachability(b: AssetBuilder, assign: Any, in_public: Any, admits: Any, invalid: tuple[str, ...]) -> None:
-    """`security_groups_allow_internet_ingress` and `reachable_from_internet` (planned and live). A group peer that
-    is not a CIDR block leaves the first unread unless another rule admits the internet: an error, and one on the
-    second too unless a missing public IP or route decides it."""
-    if invalid and admits is not True:
-        reason = invalid_cidr_reason(invalid)
-        b.set("security_groups_allow_internet_ingress", None)
-        b.errors["security_groups_allow_internet_ingress"] = reason
-        reachable = tri_and(assign, in_public, UNKNOWN)
-        if reachable is UNKNOWN:
-            b.set("reachable_from_internet", None)
-            b.errors["reachable_from_internet"] = reason
-        else:
-            b.set("reachable_from_internet", reachable)
-        return
-    b.set("security_groups_allow_internet_ingress", admits)
-    b.set("reachable_from_internet", tri_and(assign, in_public, admits))
+    """`reachable_from_internet` (planned and live) from whether the tasks' groups admit the internet (`admits`,
+    not an attribute of the service: it describes the groups, whose changes are their own drift). A group peer that
+    is not a CIDR block leaves it unread (an error) unless another rule admits the internet, or a missing public IP
+    or route decides."""
+    reachable = tri_and(assign, in_public, UNKNOWN if invalid and admits is not True else admits)
+    if invalid and admits is not True and reachable is UNKNOWN:
+        b.set("reachable_from_internet", None)
+        b.errors["reachable_from_internet"] = invalid_cidr_reason(invalid)
+    else:
+        b.set("reachable_from_internet", reachable)
 
 
 @register(SERVICE)

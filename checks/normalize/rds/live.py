@@ -14,14 +14,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from checks.live_types import RDS_DB_CLUSTER, RDS_DB_INSTANCE
-from checks.model import Asset
+from checks.model import UNKNOWN, Asset
 from checks.normalize.backup.live import live_backup_covered
 from checks.normalize.base import AssetBuilder, Index, register
 from checks.normalize.live import apply_call_errors, build_live, key_encryption
 from checks.normalize.rds.planned import is_aurora
+from checks.normalize.rds.tls import engine_default, is_on, tls_parameter
 from checks.raw import RawResource
 
-ERROR_PATHS: dict[str, tuple[str, ...]] = {"DescribeKey": ("encryption.customer_managed_key",)}
+ERROR_PATHS: dict[str, tuple[str, ...]] = {"DescribeKey": ("encryption.customer_managed_key",),
+                                           "DescribeDBParameters": ("tls_enforced",)}
 # cluster engines that describe_db_clusters also returns (DocumentDB, Neptune): their clusters cannot be made
 # publicly accessible, their endpoints resolve to addresses of the VPC only
 VPC_ONLY_ENGINES = ("docdb", "neptune")
@@ -90,8 +92,28 @@ def live_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
         for path in ("deletion_protection", "backup_covered"):
             b.set(path, None)
             b.errors[path] = f"its cluster {cluster_id} was not read (rds:DescribeDBClusters)"
+    _tls(b, raw, db, cluster_id)
     apply_call_errors(b, raw, ERROR_PATHS)
     return [build_live(b, raw, tags=p.get("tags") or {})]
+
+
+def _tls(b: AssetBuilder, raw: RawResource, db: Mapping[str, Any], cluster_id: Any) -> None:
+    """The parameter group's TLS setting (collectors/rds.py read it), else the engine's default."""
+    parameter = None if cluster_id else tls_parameter(db.get("Engine"))
+    b.set("tls_parameter", parameter)
+    b.set("tls_enforced", None)
+    if parameter is None or "DescribeDBParameters" in raw.errors:
+        return  # not applicable, or the call's error (ERROR_PATHS)
+    values = raw.props.get("tlsParameters")
+    if values is None:
+        b.errors["tls_enforced"] = "the instance's DB parameter group was not reported by rds:DescribeDBInstances"
+        return
+    value = values.get(parameter)
+    enforced = is_on(value) if value is not None else engine_default(db.get("Engine"), db.get("EngineVersion"))
+    if enforced is UNKNOWN:
+        b.errors["tls_enforced"] = f"default of {parameter} for engine version {db.get('EngineVersion')} not known"
+        return
+    b.set("tls_enforced", enforced)
 
 
 @register(RDS_DB_CLUSTER)

@@ -10,10 +10,11 @@ from typing import Any
 
 from checks.model import UNKNOWN, Asset
 from checks.normalize.backup.selection import backup_covered
-from checks.normalize.base import AssetBuilder, Index, first_set, register, tri_map, unwrap
+from checks.normalize.base import AssetBuilder, Index, as_list, first_set, register, tri_map, unwrap
 from checks.normalize.ec2.ebs import KEY_TOKENS
 from checks.normalize.ec2.sg_usage import group_refs
 from checks.normalize.keys import customer_managed_key
+from checks.normalize.rds.tls import engine_default, is_on, tls_parameter
 from checks.normalize.refs import as_bool, resolve_refs
 from checks.raw import RawResource
 
@@ -21,6 +22,7 @@ DB_INSTANCE = "aws:rds/instance:Instance"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 CLUSTER = "aws:rds/cluster:Cluster"
 SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 MULTI_AZ_CLUSTER_ENGINES = ("mysql", "postgres")  # the non-Aurora engines of a "Multi-AZ DB cluster"
 
 
@@ -80,6 +82,27 @@ def _retention(raw: RawResource, default: Any) -> Any:
     return first_set(unwrap(raw.props.get("backupRetentionPeriod")), default)
 
 
+def _tls_enforced(raw: RawResource, index: Index, parameter: Any) -> Any:
+    """The declared parameter group's setting of `parameter`, else the engine's default (AWS's default groups)."""
+    if parameter is None or parameter is UNKNOWN:
+        return parameter
+    default = engine_default(raw.props.get("engine"), raw.props.get("engineVersion"))
+    name = unwrap(raw.props.get("parameterGroupName"))
+    if name is None or name == "":
+        return default  # the engine's default parameter group
+    groups = resolve_refs(index, raw, "parameterGroupName", [PARAMETER_GROUP], scalar=True).targets
+    if not groups:  # named by value: AWS's default group, or one managed outside the program
+        return default if isinstance(name, str) and name.startswith("default.") else UNKNOWN
+    params = unwrap(groups[0].props.get("parameters"))
+    if params is UNKNOWN:
+        return UNKNOWN
+    for item in as_list(params):
+        item = unwrap(item)
+        if isinstance(item, dict) and unwrap(item.get("name")) == parameter:
+            return is_on(item.get("value"))
+    return default
+
+
 @register(DB_INSTANCE)
 def db_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     p = raw.props
@@ -101,6 +124,9 @@ def db_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("multi_az", first_set(p.get("multiAz"), False))
     b.set("deletion_protection", first_set(p.get("deletionProtection"), False))
     b.set("iam_database_authentication", first_set(p.get("iamDatabaseAuthenticationEnabled"), False))
+    parameter = tls_parameter(engine)
+    b.set("tls_parameter", parameter)
+    b.set("tls_enforced", _tls_enforced(raw, index, parameter))
     b.set("db_subnet_group", _subnet_group(index, raw, "default"))  # AWS: the default VPC's "default" group
     b.set("security_groups", group_refs(index, raw).values())
     b.set("backup_covered", backup_covered(raw, index))
@@ -131,6 +157,8 @@ def cluster_instance(raw: RawResource, index: Index) -> Iterable[Asset]:
         b.set("security_groups", group_refs(index, cluster).values())
     b.set("publicly_accessible", first_set(p.get("publiclyAccessible"), False))  # provider default false
     b.set("multi_az", False)  # one Aurora instance lives in one AZ; the cluster spans AZs
+    b.set("tls_parameter", None)  # TLS of a cluster member is its cluster parameter group's: not modelled here
+    b.set("tls_enforced", None)
     cluster_group = _subnet_group(index, cluster, "default") if cluster is not None else UNKNOWN
     b.set("db_subnet_group", _subnet_group(index, raw, cluster_group))
     # a cluster member is backed up with its cluster

@@ -3,7 +3,9 @@
 
 A side resource (`bucket` names the bucket) replaces the matching inline setting. Defaults are those S3
 applies to a new bucket: SSE-S3 encryption (every bucket since January 2023), Block Public Access on and
-ACLs disabled (BucketOwnerEnforced, every new bucket since April 2023), versioning and logging off.
+ACLs disabled (BucketOwnerEnforced, every new bucket since April 2023), versioning, logging and Object Lock off.
+The account-level Block Public Access declared with the bucket's provider is folded in (`account.py`): S3 enforces a
+setting when the bucket or its account turns it on.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Data-tier appliers: RDS (subnet groups, parameter groups, instances) and AWS Backup (vaults, plans; selections
-and restore testing are not emulated by moto 5.2.5: `UNSUPPORTED`)."""
+"""Data-tier appliers: RDS (subnet groups, parameter groups, instances) and AWS Backup (vaults, vault locks, plans;
+selections and restore testing are not emulated by moto 5.2.5: `UNSUPPORTED`)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,14 @@ def backup_vault(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outp
     return name, {"arn": vault["BackupVaultArn"], "name": name}
 
 
+def backup_vault_lock(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outputs]:
+    name = props["backupVaultName"]
+    ctx.client("backup").put_backup_vault_lock_configuration(BackupVaultName=name, **drop_none(
+        MinRetentionDays=props.get("minRetentionDays"), MaxRetentionDays=props.get("maxRetentionDays"),
+        ChangeableForDays=props.get("changeableForDays")))
+    return name, {"backupVaultName": name, "backupVaultArn": ctx.arn("backup", f"backup-vault:{name}")}
+
+
 def _plan_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
     lifecycle = rule.get("lifecycle") or {}
     return drop_none(
@@ -111,6 +119,7 @@ APPLIERS: dict[str, Applier] = {
     "aws:rds/parameterGroup:ParameterGroup": db_parameter_group,
     "aws:rds/instance:Instance": db_instance,
     "aws:backup/vault:Vault": backup_vault,
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": backup_vault_lock,
     "aws:backup/plan:Plan": backup_plan,
 }
 
