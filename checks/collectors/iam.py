@@ -12,7 +12,7 @@ from typing import Any
 from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.iam_roles import ROLE_OPERATIONS, roles_and_policies
-from checks.live_types import IAM_POLICY, IAM_PASSWORD_POLICY, IAM_ROLE, IAM_USER, password_policy_id
+from checks.live_types import IAM_PASSWORD_POLICY, IAM_POLICY, IAM_ROLE, IAM_USER, password_policy_id
 from checks.model import SourceKind
 from checks.raw import RawResource
 

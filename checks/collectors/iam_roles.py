@@ -38,23 +38,22 @@ def _policies(scope: Scope, iam: Any) -> tuple[list[RawResource], Documents | st
     list's failures."""
     listed_policies, list_error = paginate(iam, "list_policies", "Policies", Scope="Local")
     errors = listed(scope, "iam:ListPolicies", list_error, IAM_POLICY, global_scope=True)
-    good, malformed = well_formed(scope, "iam:ListPolicies", listed_policies, ("PolicyName", "Arn"), IAM_POLICY,
-                                  global_scope=True)
+    good, malformed = well_formed(scope, "iam:ListPolicies", listed_policies, ("PolicyName", "Arn", "DefaultVersionId"),
+                                  IAM_POLICY, global_scope=True)
     errors += malformed
     documents: Documents = {}
     resources: list[RawResource] = []
     for p in scope.map(lambda p: _policy(scope, iam, p), good):
         documents[p.id or ""] = (p.props["document"], p.errors.get("GetPolicyVersion"))
         resources.append(p)
-    if list_error or malformed:
-        return resources, list_error or malformed[0].reason, errors
-    return resources, documents, errors
+    # a failed page: the documents of the policies it held are missing; a malformed entry: only its own is
+    return resources, list_error if list_error else documents, errors
 
 
 def _policy(scope: Scope, iam: Any, p: dict[str, Any]) -> RawResource:
     arn, name = p["Arn"], p["PolicyName"]
     errors: dict[str, str] = {}
-    got = call(iam, "get_policy_version", PolicyArn=arn, VersionId=p.get("DefaultVersionId") or "v1")
+    got = call(iam, "get_policy_version", PolicyArn=arn, VersionId=p["DefaultVersionId"])
     if got.error:
         errors["GetPolicyVersion"] = got.error
     document = ((got.result or {}).get("PolicyVersion") or {}).get("Document")

@@ -5,11 +5,12 @@ DynamoDB, S3, KMS, AWS Backup, CloudTrail and the account settings), and most of
 that are not carry a comment `FAILS <control ids>: why`, directly above the line that declares them, which is the
 file:line clearance reports. tests/e2e/test_noncompliant.py holds the exact list of failures.
 
-Three controls need a fact this planned view cannot show:
+Five controls need a fact this planned view cannot show:
 - IAM-02 (access keys older than 90 days): a key the program creates is new; `state.json`, the identity part of
   this stack's `pulumi stack export` ten months after deployment, shows the old key of `ci-deploy`.
 - IAM-03 (console users without MFA): users enrol MFA devices themselves, so it is unknown here and in state.
 - KEY-03 (keys pending deletion): deletion is scheduled outside the program; only a live scan sees it.
+- IAM-06, IAM-07 (the root user's MFA and access keys): no program declares the root user.
 """
 
 import json
@@ -159,8 +160,9 @@ aws.ec2.LaunchTemplate("batch", image_id=ami, instance_type="c6i.large", metadat
 aws.ec2.LaunchTemplate("legacy-batch", image_id=ami, instance_type="c5.large", vpc_security_group_ids=[app_sg.id],
                        tags=tags)
 
-# FAILS ENC-14, LOG-01: on, but under the AWS-managed aws/ebs key (no DefaultKmsKey); the first account setting
-# declared, so the region's own results are placed here: no trail logs it from every region (LOG-01)
+# FAILS ENC-14, LOG-01, LOG-07, LOG-08, LOG-09: on, but under the AWS-managed aws/ebs key (no DefaultKmsKey); the
+# first account setting declared, so the region's own results are placed here: no trail logs it from every
+# region (LOG-01), and no GuardDuty detector, AWS Config recorder or Security Hub watches it (LOG-07..09)
 aws.ebs.EncryptionByDefault("account")
 aws.ebs.Volume("data", availability_zone="eu-west-1a", size=100, type="gp3", encrypted=True, kms_key_id=data_key.arn,
                tags=tags)
@@ -305,8 +307,10 @@ aws.rds.Cluster("metrics", engine="postgres", engine_version="16.4", db_cluster_
 # ---------------------------------------------------------------- more cases, one file per area of the catalog
 import cases_backup  # noqa: E402
 import cases_compute  # noqa: E402
+import cases_datastores  # noqa: E402
 import cases_firewall  # noqa: E402
 import cases_frameworks  # noqa: E402
+import cases_identity  # noqa: E402
 import cases_keys  # noqa: E402
 import cases_load_balancing  # noqa: E402
 import cases_messaging  # noqa: E402
@@ -315,5 +319,5 @@ import cases_storage  # noqa: E402
 
 for cases in (cases_backup, cases_compute, cases_firewall, cases_frameworks, cases_keys, cases_load_balancing,
               cases_messaging,
-              cases_scope, cases_storage):
+              cases_scope, cases_storage, cases_identity, cases_datastores):
     cases.declare(globals())

@@ -18,7 +18,8 @@ def declare(shared: dict[str, Any]) -> None:
     tags = shared["tags"]
     east = aws.Provider("us-east-1", region="us-east-1")
     in_east = pulumi.ResourceOptions(provider=east)
-    # FAILS ENC-08, LOG-01, BAK-09: off in us-east-1; no multi-region trail logs the region; data there, no backup plan
+    # FAILS ENC-08, LOG-01, BAK-09, LOG-07, LOG-08, LOG-09: off in us-east-1; no multi-region trail logs the region;
+    # data there but no backup plan; no GuardDuty, AWS Config or Security Hub there
     aws.ebs.EncryptionByDefault("us-east-1", enabled=False, opts=in_east)
     aws.ebs.Volume("east-data", availability_zone="us-east-1a", size=50, type="gp3", encrypted=True,
                    kms_key_id=shared["data_key"].arn, tags=tags, opts=in_east)

@@ -60,6 +60,8 @@ def execution_role(s: Settings, *, secret: aws.secretsmanager.Secret, key: aws.k
 
 def task_role(s: Settings, *, db: aws.rds.Instance, bucket_arn: str, key: aws.kms.Key,
               opts: pulumi.ResourceOptions) -> aws.iam.Role:
+    """`db` is the instance whose `aptly_app` user the task connects as; the policy names it by account and region
+    (module docstring)."""
     role = aws.iam.Role("task", name=f"{s.prefix}-task", assume_role_policy=_trust(s), tags=s.tags(), opts=opts)
     aws.iam.RolePolicy("task", role=role.id, policy=pulumi.Output.json_dumps({
         "Version": "2012-10-17",

@@ -33,8 +33,8 @@ from tests.collectors.conftest import (
     with_iam_enforced,
 )
 
-CONTROLS = ("NET-05", "NET-09", "VUL-02", "NET-06", "VUL-03", "ENC-07", "ENC-08")
-P, F, E = Status.PASS, Status.FAIL, Status.ERROR
+CONTROLS = ("NET-05", "NET-09", "VUL-02", "NET-06", "VUL-03", "ENC-07", "ENC-08", "ENC-14")
+P, F, E, NA = Status.PASS, Status.FAIL, Status.ERROR, Status.NOT_APPLICABLE
 NOT_IMPLEMENTED = "NotImplemented ec2:GetEbsDefaultKmsKeyId (the endpoint does not implement this API)"
 EXPECTED = {
     ("NET-05", "web-public"): F, ("NET-09", "web-public"): F, ("VUL-02", "web-public"): F,
@@ -45,7 +45,9 @@ EXPECTED = {
     ("NET-06", "lt-bad"): F, ("VUL-03", "lt-bad"): F,
     ("NET-06", "lt-silent"): P, ("VUL-03", "lt-silent"): P,
     ("ENC-07", "vol-cmk"): P, ("ENC-07", "vol-aws"): F, ("ENC-07", "vol-plain"): F, ("ENC-07", "root-app"): P,
-    ("ENC-08", f"ebs-encryption-by-default ({REGION})"): E,  # moto: GetEbsDefaultKmsKeyId is not implemented
+    ("ENC-08", f"ebs-encryption-by-default ({REGION})"): F,  # off: moto's default, like AWS's
+    # the default key (moto: GetEbsDefaultKmsKeyId is not implemented) is not read, but matters only when it is on
+    ("ENC-14", f"ebs-encryption-by-default ({REGION})"): NA,
 }
 INSTANCES = ("web-public", "app-private", "public-closed", "public-no-route")
 
@@ -211,12 +213,13 @@ def _answer_default_key(self: ElasticBlockStore) -> ActionResult:
 
 
 @pytest.mark.parametrize(("enable", "key", "expected", "cmk"), [
-    (True, "alias/ebs-cmk", P, True),
-    (True, None, F, False),
-    (False, "alias/ebs-cmk", F, True),
+    (True, "alias/ebs-cmk", (P, P), True),
+    (True, None, (P, F), False),
+    (False, "alias/ebs-cmk", (F, NA), True),
 ])
 def test_encryption_by_default_with_the_default_key_answered(session: boto3.Session, enable: bool, key: str | None,
-                                                             expected: Status, cmk: bool) -> None:
+                                                             expected: tuple[Status, Status], cmk: bool) -> None:
+    """ENC-08: encryption by default is on; ENC-14: its default key is customer-managed (where it is on)."""
     ec2, kms = session.client("ec2"), session.client("kms")
     key_arn = kms.create_key()["KeyMetadata"]["Arn"]
     kms.create_alias(AliasName="alias/ebs-cmk", TargetKeyId=key_arn)
@@ -230,7 +233,8 @@ def test_encryption_by_default_with_the_default_key_answered(session: boto3.Sess
     assert default.errors == {}
     assert default.attributes == {"enabled": enable, "kms_key_id": key_arn if key else None,
                                   "customer_managed_key": cmk}
-    assert statuses(assets, "ENC-08") == {("ENC-08", default.name): expected}
+    assert statuses(assets, "ENC-08", "ENC-14") == {("ENC-08", default.name): expected[0],
+                                                    ("ENC-14", default.name): expected[1]}
 
 
 def _changed(before: dict[tuple[str, str], Status], after: dict[tuple[str, str], Status]) -> set[tuple[str, str]]:

@@ -45,7 +45,8 @@ def make_roles(session: boto3.Session) -> None:
     iam.create_role(RoleName="task", AssumeRolePolicyDocument=SERVICE)
     iam.put_role_policy(RoleName="task", PolicyName="data", PolicyDocument=READ)
     iam.attach_role_policy(RoleName="task", PolicyArn=reader)
-    iam.create_role(RoleName="break-glass", AssumeRolePolicyDocument=SERVICE, Tags=[{"Key": "access", "Value": "admin"}])
+    iam.create_role(RoleName="break-glass", AssumeRolePolicyDocument=SERVICE,
+                    Tags=[{"Key": "access", "Value": "admin"}])
     iam.attach_role_policy(RoleName="break-glass", PolicyArn=admin)
     iam.create_role(RoleName="ci", AssumeRolePolicyDocument=SERVICE)
     iam.put_role_policy(RoleName="ci", PolicyName="deploy", PolicyDocument=EVERYTHING)
@@ -132,3 +133,19 @@ def test_a_role_without_a_trust_policy_in_the_answer_is_an_error_not_a_pass(sess
     answer(session, {"iam:ListRoles": lambda: (200, {"Roles": roles, "IsTruncated": False})})
     assets = of(assets_of(collect(scope(session), "iam")), "iam.role")
     assert statuses(assets, "IAM-10") == {("IAM-10", r): E for r in ("task", "break-glass", "ci", "partner")}
+
+
+def test_a_malformed_policy_entry_is_a_list_failure_and_errors_only_the_roles_attached_to_it(
+        session: boto3.Session) -> None:
+    make_roles(session)
+    policies = session.client("iam").list_policies(Scope="Local")["Policies"]
+    for p in policies:
+        if p["PolicyName"] == "everything":
+            p.pop("DefaultVersionId")
+    answer(session, {"iam:ListPolicies": lambda: (200, {"Policies": policies, "IsTruncated": False})})
+    result = collect(scope(session), "iam")
+    assert [(f.operation, f.types) for f in result.errors] == [("iam:ListPolicies", ("live:iam:policy",))]
+    assets = of(assets_of(result), "iam.role", "iam.policy")
+    assert statuses(assets, "IAM-08", "IAM-09") == {
+        ("IAM-08", "reader"): P, ("IAM-09", "task"): NA, ("IAM-09", "break-glass"): E, ("IAM-09", "ci"): F,
+        ("IAM-09", "partner"): NA}

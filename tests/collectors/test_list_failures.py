@@ -13,6 +13,7 @@ import pytest
 
 from checks.catalog.loader import load_catalog
 from checks.collectors import load_collectors
+from checks.collectors.permissions import iam_action
 from checks.flows.scan import ScanRequest, run_scan
 from checks.live_types import FEEDS
 from checks.model import Status
@@ -39,6 +40,10 @@ PRIMARY: dict[str, dict[str, tuple[str, ...]]] = {
     "logs": {"logs:DescribeLogGroups": ("live:logs:log_group",)},
     "secretsmanager": {"secretsmanager:ListSecrets": ("live:secretsmanager:secret",)},
     "ecr": {"ecr:DescribeRepositories": ("live:ecr:repository",)},
+    "efs": {"efs:DescribeFileSystems": ("live:efs:file_system",)},
+    "elasticache": {"elasticache:DescribeReplicationGroups": ("live:elasticache:replication_group",),
+                    "elasticache:DescribeCacheClusters": ("live:elasticache:replication_group",)},
+    "opensearch": {"opensearch:ListDomainNames": ("live:opensearch:domain",)},
     "sqs": {"sqs:ListQueues": ("live:sqs:queue",)},
     "sns": {"sns:ListTopics": ("live:sns:topic",)},
     "kinesis": {"kinesis:ListStreams": ("live:kinesis:stream",)},
@@ -125,8 +130,7 @@ def test_a_scan_with_a_denied_list_errors_exactly_the_controls_of_its_kinds(
         assert region and all(f.status is Status.ERROR and f.detail and op in f.detail for f in region), region
         return
     first = next(f for f in scoped if f.detail and op in f.detail)
-    action = op if name != "s3" else "s3:ListAllMyBuckets"
-    action = action.replace("elbv2:", "elasticloadbalancing:")
+    action = iam_action(op)  # s3:ListBuckets -> s3:ListAllMyBuckets, elbv2: -> elasticloadbalancing:, efs: ...
     assert first.detail == f"{op} failed: AccessDenied {action}; grant {action} to the scanning identity"
     assert any(w.startswith(f"could not list: {op} (account {ACCOUNT}")
                and w.endswith(f": AccessDenied {action}: grant {action} to the scanning identity")

@@ -34,7 +34,7 @@ REPORT_FILES = ["drift.html", "drift.json", "drift.md", "evidence.csv"]
 DELETED_BUCKET = f"aptly-dev-cloudtrail-{ACCOUNT}-{REGION}"
 UNENCRYPTED_BUCKET = f"aptly-dev-customer-data-{ACCOUNT}-{REGION}"
 NEW_FAILURES = {("NET-03", "aptly-dev-app"), ("FW-01", "aptly-dev-app"), ("KEY-01", "alias/aptly-dev-backup"),
-                ("NET-02", "aptly-dev-app"), ("NET-10", "aptly-dev-app"), ("S3-01", "aptly-shadow-exports"),
+                ("NET-02", "aptly-dev-app"), ("NET-10", "aptly-dev-app"),
                 ("ENC-01", UNENCRYPTED_BUCKET), ("ENC-01", "aptly-shadow-exports"), ("S3-02", "aptly-shadow-exports")}
 INCOMPLETE = "INCOMPLETE: some lists could not be read; see the report's warnings"
 

@@ -1,6 +1,6 @@
 """examples/noncompliant: a Pulumi program in which every control of the catalog fails, checked end to end.
 
-The program's planned view fails every control but three. Those need a fact a plan cannot show:
+The program's planned view fails every control but five. Those need a fact a plan cannot show:
 
 - IAM-02 (active access keys older than 90 days): an access key the program declares is created by this update, so
   it is 0 days old in the planned view. `examples/noncompliant/state.json` is the identity part of this stack's
@@ -12,6 +12,8 @@ The program's planned view fails every control but three. Those need a fact a pl
   is enabled); a key is scheduled for deletion outside the program, and Terraform's provider drops a key pending
   deletion from state on refresh, so neither a plan nor a stack export shows one (the kms normalizer sets
   `pending_deletion` false for every declared key). Only a live scan can fail them; they are LIVE_ONLY below.
+- IAM-06 and IAM-07 (the root user's MFA and access keys): no program declares the root user; only a live scan reads
+  the account summary. LIVE_ONLY too.
 
 Every failure is asserted as (control, file:line); the program says why above each line (`# FAILS <ids>: why`).
 """
@@ -58,6 +60,8 @@ STATE_ONLY = {
 LIVE_ONLY = {
     "IAM-03": "users enrol MFA devices outside the program: unknown in the planned and state views",
     "KEY-03": "key deletion is scheduled outside the program and a key pending deletion drops out of state",
+    "IAM-06": "the root user is not a resource a program declares: only a live scan reads its MFA",
+    "IAM-07": "the root user is not a resource a program declares: only a live scan reads its access keys",
 }
 
 FAILS_COMMENT = re.compile(r"^\s*# FAILS ([A-Z0-9]+-\d+(?:, [A-Z0-9]+-\d+)*):")

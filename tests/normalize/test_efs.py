@@ -69,3 +69,13 @@ def test_state_key_filled_in_by_aws_is_not_customer_managed(inputs: frozenset[st
     a = _asset(replace(raw, input_keys=inputs))
     assert _status(a, "ENC-18") is Status.PASS
     assert _status(a, "ENC-21") is expected
+
+
+def test_a_file_system_is_data_aws_backup_must_protect() -> None:
+    # a program that manages its account (it declares the account Block Public Access) and holds only a file system
+    pab = make_raw("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock", "account", {k: True for k in (
+        "blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets")})
+    assets = run_normalize(pab, make_raw(FS, "shared", {"encrypted": True}))
+    catalog = load_catalog()
+    found = evaluate([catalog.controls["BAK-09"]], assets, now=NOW, templates=catalog.templates).findings
+    assert [(f.asset_name, f.status) for f in found] == [("the program's region", Status.FAIL)]

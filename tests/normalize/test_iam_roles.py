@@ -179,3 +179,11 @@ def test_state_view_links_side_resources_by_name_and_arn() -> None:
     assert not ops.unknown
     assert statuses(assets, "IAM-08", "IAM-09", "IAM-10") == {
         ("IAM-08", "ops-admin"): "fail", ("IAM-09", "ops"): "pass", ("IAM-10", "ops"): "pass"}
+
+
+def test_state_empty_inline_policy_block_is_no_policy() -> None:
+    """Terraform state writes one empty inline_policy block for a role without inline policies."""
+    asset = role_asset(make_raw(ROLE, "app", {"name": "app", "assumeRolePolicy": SERVICE_TRUST, "managedPolicyArns": [],
+                                              "inlinePolicies": [{"name": "", "policy": ""}]}, source=STATE, id="app"))
+    assert (asset.attributes["inline_policies"], asset.attributes["grants_full_admin"]) == ([], False)
+    assert not asset.unknown

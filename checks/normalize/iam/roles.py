@@ -85,7 +85,7 @@ def _inline(raw: RawResource, index: Index) -> list[Grant]:
         item = unwrap(item)
         if item is UNKNOWN:
             found.append((UNKNOWN, UNKNOWN))
-        elif isinstance(item, dict) and unwrap(item.get("policy")) is not None:  # `[{}]` clears them: no grant
+        elif isinstance(item, dict) and blank(item.get("policy")) is not None:  # `[{}]` (state: "") is no policy
             found.append((first_set(blank(item.get("name")), UNKNOWN), grants_full_admin(item.get("policy"))))
     for side in index.referencing(raw, [ROLE_POLICY], "role"):
         name = blank(side.props.get("name"))
