@@ -6,6 +6,7 @@ Collectors and normalizers never import each other; they meet here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,6 +54,11 @@ GUARDDUTY_DETECTOR = "live:guardduty:detector"
 CONFIG_RECORDER = "live:config:recorder"
 SECURITYHUB_HUB = "live:securityhub:hub"
 IAM_ROOT_USER = "live:iam:root_user"
+RDS_DB_SNAPSHOT = "live:rds:db_snapshot"  # manual DB snapshots and DB cluster snapshots
+EC2_SNAPSHOT = "live:ec2:snapshot"
+EC2_IMAGE = "live:ec2:image"
+LAMBDA_FUNCTION = "live:lambda:function"
+ECS_TASK_DEFINITION = "live:ecs:task_definition"
 
 # the asset kinds each live raw type feeds (as the asset itself or folded into another): when the list of a type
 # cannot be read, every control of these kinds is `error` for that account and region
@@ -97,6 +103,11 @@ FEEDS: dict[str, tuple[str, ...]] = {
     CONFIG_RECORDER: ("config.recorder",),
     SECURITYHUB_HUB: ("securityhub.hub",),
     IAM_ROOT_USER: ("iam.root_user",),
+    RDS_DB_SNAPSHOT: ("rds.db_snapshot",),
+    EC2_SNAPSHOT: ("ec2.snapshot",),
+    EC2_IMAGE: ("ec2.image",),
+    LAMBDA_FUNCTION: ("lambda.function",),
+    ECS_TASK_DEFINITION: ("ecs.task_definition",),
 }
 
 # the live raw types of the resources AWS Backup can protect that clearance collects; a backup selection's
@@ -123,3 +134,33 @@ def account_public_access_block_id(account: str) -> str:
 def password_policy_id(account: str) -> str:
     """The password policy has no ARN; one per account."""
     return f"iam-account-password-policy:{account}"
+
+
+# names of environment variables that hold a secret (compared on the upper-cased name, `-` and `.` read as `_`)
+SECRET_NAME_PARTS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY",
+                     "CREDENTIAL", "SIGNING_KEY", "ENCRYPTION_KEY")
+# a name ending so holds where the secret is, not the secret (SECRET_ARN, DB_PASSWORD_PARAMETER)
+REFERENCE_NAME_SUFFIXES = ("_ARN", "_NAME", "_ID", "_PATH", "_FILE", "_PARAM", "_PARAMETER", "_REGION", "_URL",
+                           "_TTL", "_EXPIRY", "_TYPE")
+# a value that points at a key management system instead of holding the secret
+REFERENCE_VALUE_PREFIXES = ("arn:aws:secretsmanager:", "arn:aws:ssm:", "arn:aws-cn:secretsmanager:",
+                            "arn:aws-cn:ssm:", "arn:aws-us-gov:secretsmanager:", "arn:aws-us-gov:ssm:", "{{resolve:")
+ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
+
+
+def secret_like_name(name: str) -> bool:
+    """The variable's name says it holds a secret (PASSWORD, SECRET, TOKEN, API_KEY, ...), not where one is."""
+    upper = re.sub(r"[-.]", "_", name.upper())
+    return any(part in upper for part in SECRET_NAME_PARTS) and not upper.endswith(REFERENCE_NAME_SUFFIXES)
+
+
+def plaintext_secret(name: str, value: str) -> bool:
+    """An environment variable `name=value` keeps a secret in plain text: the value looks like an AWS access key
+    id, or the name looks like a secret's and the value is a literal (not empty, not a boolean, not a reference to
+    Secrets Manager or SSM). Callers keep only the verdict, never the value."""
+    if ACCESS_KEY_ID.search(value):
+        return True
+    literal = value.strip()
+    if not literal or literal.lower() in ("true", "false") or literal.startswith(REFERENCE_VALUE_PREFIXES):
+        return False
+    return secret_like_name(name)

@@ -10,7 +10,8 @@ only is not compared either (listed in `not_compared`): the views do not read th
 cannot read an active KMS key's deletion window; the state holds provider defaults AWS does not return), so it is
 not known to differ. A key id in one view and the same key's ARN in the other are equal. Tags are compared when
 both views have some (not every collector reads them); account and region only when both sides know them;
-identity and provenance (name, urn, source, location) never. The account-level singletons (`SINGLETON_KINDS`)
+identity and provenance (name, urn, source, location) never, nor the attributes that explain a verdict in words
+(`EXPLANATIONS`). The account-level singletons (`SINGLETON_KINDS`)
 have no ARN and view-specific ids: they are matched by kind, account and region.
 """
 
@@ -28,6 +29,8 @@ from checks.live_types import FEEDS
 from checks.model import UNKNOWN, Asset, Secret, path_segments
 
 _Key = tuple[str, str]
+# attributes that explain a verdict in words (for a control's message), worded from what each view can see: never drift
+EXPLANATIONS = frozenset({"public_ip_reason", "volumes_without_customer_key"})
 
 
 def _keys(asset: Asset) -> list[_Key]:
@@ -145,7 +148,7 @@ class _Diff:
 def diff(state: Asset, live: Asset) -> tuple[tuple[AttributeChange, ...], tuple[str, ...]]:
     """The differing attributes of a matched pair, and the paths not compared."""
     d = _Diff(*_blocked(state, live))
-    for key in sorted(set(state.attributes) & set(live.attributes)):
+    for key in sorted((set(state.attributes) & set(live.attributes)) - EXPLANATIONS):
         d.walk((key,), state.attributes[key], live.attributes[key])
     if state.tags and live.tags and state.tags != live.tags:  # both read: a key in one of them only is drift
         d.changes.extend(AttributeChange(f"tags.{k}", state.tags.get(k), live.tags.get(k))

@@ -45,10 +45,10 @@ STATE = f"{PROGRAM}/state.json"
 # shifts another's line numbers.
 
 # (control, file:line) of every fail finding of `clearance check --state examples/noncompliant/state.json`; a stack
-# export names files relative to the project (`project:///__main__.py#291`); the state file sits beside Pulumi.yaml,
+# export names files relative to the project (`project:///__main__.py#294`); the state file sits beside Pulumi.yaml,
 # so clearance places them in the project folder, as the program run does
 STATE_FAILS = [
-    ("IAM-02", f"{MAIN}:291"),
+    ("IAM-02", f"{MAIN}:294"),
 ]
 
 # controls that only the state file fails, and why the planned program cannot

@@ -27,10 +27,10 @@ def test_the_backup_candidates_are_collected_types() -> None:
 
 
 def test_a_raw_type_no_normalizer_reads_is_reported_not_dropped() -> None:
-    result = normalize([make_raw("live:sns:topic", "orders", {"name": "orders"}, source=SourceKind.LIVE),
-                        make_raw("aws:sqs/queue:Queue", "jobs", {})])
+    result = normalize([make_raw("live:mq:broker", "orders", {"name": "orders"}, source=SourceKind.LIVE),
+                        make_raw("aws:mq/broker:Broker", "jobs", {})])
     assert result.assets == []
-    assert result.unsupported == {"aws:sqs/queue:Queue": 1, "live:sns:topic": 1}
+    assert result.unsupported == {"aws:mq/broker:Broker": 1, "live:mq:broker": 1}
 
 
 def test_discovery_registers_planned_and_live_normalizers_of_every_family() -> None:

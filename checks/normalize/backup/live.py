@@ -18,6 +18,7 @@ from checks.live_types import (
     DYNAMODB_TABLE,
     EC2_INSTANCE,
     EC2_VOLUME,
+    EFS_FILE_SYSTEM,
     RDS_DB_CLUSTER,
     RDS_DB_INSTANCE,
     S3_BUCKET,
@@ -35,7 +36,7 @@ folded("backup.plan", BACKUP_SELECTION, BACKUP_RESTORE_TESTING_PLAN, BACKUP_REST
 
 # AWS Backup's resource type of each live raw type it protects (RDS clusters: by engine)
 LIVE_RESOURCE_TYPES = {DYNAMODB_TABLE: "DynamoDB", RDS_DB_INSTANCE: "RDS", EC2_VOLUME: "EBS", EC2_INSTANCE: "EC2",
-                       S3_BUCKET: "S3"}
+                       S3_BUCKET: "S3", EFS_FILE_SYSTEM: "EFS"}
 
 
 def live_resource_type(r: RawResource) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 from checks.live_types import ECS_SERVICE
 from checks.model import UNKNOWN, Asset
 from checks.normalize.base import AssetBuilder, Index, register, tri_and
-from checks.normalize.ec2.routes import DEFAULT_DESTINATIONS
+from checks.normalize.ec2.live_network import default_routes
 from checks.normalize.ec2.sg_rules import permissions_internet
 from checks.normalize.ecs.planned import set_reachability
 from checks.normalize.live import apply_call_errors, build_live
@@ -35,9 +35,9 @@ ERROR_PATHS: dict[str, tuple[str, ...]] = {
 
 
 def _default_to_igw(route: Mapping[str, Any]) -> bool:
-    default = (route.get("DestinationCidrBlock") in DEFAULT_DESTINATIONS
-               or route.get("DestinationIpv6CidrBlock") in DEFAULT_DESTINATIONS)
-    return default and str(route.get("GatewayId") or "").startswith("igw-")
+    """A default route (IPv4 or IPv6, compared as networks) to an internet gateway: the rule of ec2/live_network."""
+    igw4, igw6, _ = default_routes({"Routes": [route]})
+    return igw4 or igw6
 
 
 def subnet_routes_to_igw(subnet: str, vpc: str | None, tables: list[Mapping[str, Any]]) -> bool | None:
