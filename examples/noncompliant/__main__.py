@@ -315,9 +315,11 @@ import cases_keys  # noqa: E402
 import cases_load_balancing  # noqa: E402
 import cases_messaging  # noqa: E402
 import cases_scope  # noqa: E402
+import cases_snapshots  # noqa: E402
 import cases_storage  # noqa: E402
+import cases_workloads  # noqa: E402
 
 for cases in (cases_backup, cases_compute, cases_firewall, cases_frameworks, cases_keys, cases_load_balancing,
-              cases_messaging,
-              cases_scope, cases_storage, cases_identity, cases_datastores):
+              cases_messaging, cases_snapshots,
+              cases_scope, cases_storage, cases_identity, cases_datastores, cases_workloads):
     cases.declare(globals())

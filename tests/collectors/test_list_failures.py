@@ -51,6 +51,11 @@ PRIMARY: dict[str, dict[str, tuple[str, ...]]] = {
     "config": {"config:DescribeConfigurationRecorders": ("live:config:recorder",)},
     "securityhub": {"securityhub:DescribeHub": ("live:securityhub:hub",)},
     "account": {"iam:GetAccountSummary": ("live:iam:root_user",)},
+    "snapshots": {"rds:DescribeDBSnapshots": ("live:rds:db_snapshot",),
+                  "rds:DescribeDBClusterSnapshots": ("live:rds:db_snapshot",),
+                  "ec2:DescribeSnapshots": ("live:ec2:snapshot",), "ec2:DescribeImages": ("live:ec2:image",)},
+    "lambda": {"lambda:ListFunctions": ("live:lambda:function",)},
+    "ecs_tasks": {"ecs:ListTaskDefinitions": ("live:ecs:task_definition",)},
 }
 GLOBAL = {"s3", "iam", "account"}
 

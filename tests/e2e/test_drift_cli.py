@@ -147,7 +147,7 @@ def test_baseline_is_in_sync_and_incomplete_only_where_moto_cannot_answer(
     assert doc["unreviewed_rules"] == []
     assert doc["summary"]["drift_found"] is False
     errors = sorted(f["control"] for f in doc["evaluation"]["findings"] if f["status"] == "error")
-    assert errors == ["BAK-02", "BAK-05", "ENC-08"]   # backup selections, GetEbsDefaultKmsKeyId: moto has none
+    assert errors == ["BAK-02", "BAK-05", "ENC-14"]   # backup selections, GetEbsDefaultKmsKeyId: moto has none
     assert [f for f in doc["evaluation"]["findings"] if f["status"] == "fail"] == []
     in_sync = doc["summary"]["configuration"]["in_sync"]
     info = read_sandbox(story.sandbox)

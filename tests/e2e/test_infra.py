@@ -31,7 +31,7 @@ NOT_EVALUATED: dict[str, str] = {
     "NET-06": NO_LAUNCH_TEMPLATE,
     "VUL-03": NO_LAUNCH_TEMPLATE,
     "ENC-07": "no EBS volume is declared (Fargate tasks use AWS-managed ephemeral storage); EBS encryption by "
-              "default with the platform key is declared and checked by ENC-08",
+              "default with the platform key is declared and checked by ENC-08 and ENC-14",
     "BAK-04": NO_CLUSTER,
     "BAK-06": NO_CLUSTER,
     "ENC-10": NO_CLUSTER,
