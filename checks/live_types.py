@@ -146,6 +146,7 @@ REFERENCE_NAME_SUFFIXES = ("_ARN", "_NAME", "_ID", "_PATH", "_FILE", "_PARAM", "
 REFERENCE_VALUE_PREFIXES = ("arn:aws:secretsmanager:", "arn:aws:ssm:", "arn:aws-cn:secretsmanager:",
                             "arn:aws-cn:ssm:", "arn:aws-us-gov:secretsmanager:", "arn:aws-us-gov:ssm:", "{{resolve:")
 ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
+URL_PASSWORD = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:[^/\s@]+@")  # scheme://user:password@host
 
 
 def secret_like_name(name: str) -> bool:
@@ -156,9 +157,10 @@ def secret_like_name(name: str) -> bool:
 
 def plaintext_secret(name: str, value: str) -> bool:
     """An environment variable `name=value` keeps a secret in plain text: the value looks like an AWS access key
-    id, or the name looks like a secret's and the value is a literal (not empty, not a boolean, not a reference to
-    Secrets Manager or SSM). Callers keep only the verdict, never the value."""
-    if ACCESS_KEY_ID.search(value):
+    id or is a URL with a password in it (postgres://user:password@host), or the name looks like a secret's and the
+    value is a literal (not empty, not a boolean, not a reference to Secrets Manager or SSM). Callers keep only the
+    verdict, never the value."""
+    if ACCESS_KEY_ID.search(value) or URL_PASSWORD.match(value.strip()):
         return True
     literal = value.strip()
     if not literal or literal.lower() in ("true", "false") or literal.startswith(REFERENCE_VALUE_PREFIXES):

@@ -10,6 +10,7 @@ from checks.model import UNKNOWN, Location, Secret, SourceKind
 
 MAX_PLAINTEXT_DEPTH = 50  # levels of nesting in a secret's JSON plaintext
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_MARK = "clearance-unknown-"  # a value not known under clearance's mocks (checks/sources/marks.py)
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 STACK_PREFIX = "pulumi:pulumi:Stack$"
@@ -38,6 +39,9 @@ class RawResource:
     input_keys: frozenset[str] | None = None  # state view: the props the program set; None: all props are inputs
     errors: Mapping[str, str] = field(default_factory=dict)  # live view: API call -> why it failed (AccessDenied ...)
     region: str | None = None  # planned view: the region it deploys to (its explicit provider's, else aws:region)
+    # planned view: props that are UNKNOWN because parts of them are (a JSON document built from outputs not known at
+    # plan time), as text with those parts marked (UNKNOWN_MARK); read only through normalize.base.partial_json
+    partial: Mapping[str, str] = field(default_factory=dict)
 
     def is_input(self, prop: str) -> bool:
         """Did the program set `prop`? (False when the provider or AWS filled it in, as in a state file.)"""

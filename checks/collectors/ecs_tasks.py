@@ -56,7 +56,7 @@ def container_facts(containers: Any) -> tuple[list[str], list[str]]:
     for position, c in enumerate(containers if isinstance(containers, list) else []):
         if not isinstance(c, dict):
             continue
-        name = c.get("name") if isinstance(c.get("name"), str) and c.get("name") else f"#{position + 1}"
+        name: str = c["name"] if isinstance(c.get("name"), str) and c["name"] else f"#{position + 1}"
         if c.get("privileged") is True:
             privileged.append(name)
         for entry in c.get("environment") or []:

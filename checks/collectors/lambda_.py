@@ -53,7 +53,7 @@ def _function(scope: Scope, client: Any, f: dict[str, Any]) -> RawResource:
     tags = call(client, "list_tags", Resource=arn)
     if tags.error:
         errors["ListTags"] = tags.error
-    vpc = f.get("VpcConfig") if isinstance(f.get("VpcConfig"), dict) else {}
+    vpc: dict[str, Any] = f["VpcConfig"] if isinstance(f.get("VpcConfig"), dict) else {}
     props = {"arn": arn, "name": f["FunctionName"], "region": scope.region, "account": scope.account,
              "vpcConfig": {"SubnetIds": list(vpc.get("SubnetIds") or []),
                                                   "SecurityGroupIds": list(vpc.get("SecurityGroupIds") or []),

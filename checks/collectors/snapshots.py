@@ -4,7 +4,10 @@
   be shared), then per snapshot its attributes (no batch): the `restore` attribute lists the accounts that may
   restore it, `all` for everyone.
 - EBS: describe_snapshots OwnerIds=self, then per snapshot describe_snapshot_attribute createVolumePermission (no
-  batch); an entry owned by another account is dropped (moto's emulation ignores OwnerIds).
+  batch); an entry owned by another account is dropped (moto's emulation ignores OwnerIds). When a snapshot is
+  shared with `all`, the region's block public access for snapshots (get_snapshot_block_public_access_state, once):
+  under `block-all-sharing` AWS treats it as private. moto does not implement that call, so in the sandbox a
+  snapshot shared with all is an error naming it, never a pass.
 - AMIs: describe_images Owners=self (its `Public` field says whether the image is public), then per image
   describe_image_attribute launchPermission for the accounts and organizations it is shared with.
 """
@@ -14,13 +17,23 @@ from __future__ import annotations
 from typing import Any
 
 from checks.collectors.answers import listed, well_formed
-from checks.collectors.base import CollectResult, ListFailure, Scope, action_of, call, collector, paginate
+from checks.collectors.base import (
+    CollectResult,
+    ListFailure,
+    Outcome,
+    Scope,
+    action_of,
+    call,
+    collector,
+    paginate,
+)
 from checks.live_types import EC2_IMAGE, EC2_SNAPSHOT, RDS_DB_SNAPSHOT, tag_map
 from checks.model import SourceKind
 from checks.raw import RawResource
 
 OPERATIONS = ("rds:DescribeDBSnapshots", "rds:DescribeDBSnapshotAttributes", "rds:DescribeDBClusterSnapshots",
               "rds:DescribeDBClusterSnapshotAttributes", "ec2:DescribeSnapshots", "ec2:DescribeSnapshotAttribute",
+              "ec2:GetSnapshotBlockPublicAccessState",
               "ec2:DescribeImages", "ec2:DescribeImageAttribute")
 
 # (list method, its key, the snapshot's id and ARN fields, attribute method, its id parameter, result key, list key)
@@ -99,19 +112,36 @@ def _ebs_snapshots(scope: Scope) -> tuple[list[RawResource], list[ListFailure]]:
                                 EC2_SNAPSHOT, OwnerIds=["self"])
     owned = [s for s in snapshots if s["OwnerId"] == scope.account]  # AWS sends only these; moto sends all
 
-    def one(s: dict[str, Any]) -> RawResource:
+    def one(s: dict[str, Any]) -> tuple[dict[str, Any], list[Any], str | None]:
         permissions, error = _attribute(ec2, "describe_snapshot_attribute", None, "CreateVolumePermissions",
                                         SnapshotId=s["SnapshotId"], Attribute="createVolumePermission")
-        arn = f"arn:aws:ec2:{scope.region}::snapshot/{s['SnapshotId']}"
-        props = {
-            "arn": arn, "name": s["SnapshotId"], "region": scope.region, "account": scope.account,
-            "volumeId": s.get("VolumeId"), "encrypted": s.get("Encrypted"),
-            "createVolumePermissions": permissions, "tags": tag_map(s.get("Tags")),
-        }
-        return RawResource(type=EC2_SNAPSHOT, urn=arn, name=s["SnapshotId"], props=props, source=SourceKind.LIVE,
-                           id=arn, errors={"DescribeSnapshotAttribute": error} if error else {})
+        return s, permissions, error
 
-    return scope.map(one, owned), errors
+    read = scope.map(one, owned)
+    block: Outcome = Outcome(None, None)
+    if any(p.get("Group") == "all" for _, permissions, _ in read for p in permissions):
+        block = call(ec2, "get_snapshot_block_public_access_state")
+    return [_ebs_snapshot(scope, s, permissions, error, block) for s, permissions, error in read], errors
+
+
+def _ebs_snapshot(scope: Scope, s: dict[str, Any], permissions: list[Any], error: str | None,
+                  block: Outcome) -> RawResource:
+    errors = {"DescribeSnapshotAttribute": error} if error else {}
+    state = (block.result or {}).get("State")
+    shared_with_all = any(p.get("Group") == "all" for p in permissions)
+    if shared_with_all and block.error:
+        errors["GetSnapshotBlockPublicAccessState"] = block.error
+    elif shared_with_all and not isinstance(state, str):
+        errors["GetSnapshotBlockPublicAccessState"] = (
+            "InvalidResponse ec2:GetSnapshotBlockPublicAccessState (malformed answer: missing State)")
+    arn = f"arn:aws:ec2:{scope.region}::snapshot/{s['SnapshotId']}"
+    props = {
+        "arn": arn, "name": s["SnapshotId"], "region": scope.region, "account": scope.account,
+        "volumeId": s.get("VolumeId"), "encrypted": s.get("Encrypted"), "createVolumePermissions": permissions,
+        "blockPublicAccess": state if shared_with_all else None, "tags": tag_map(s.get("Tags")),
+    }
+    return RawResource(type=EC2_SNAPSHOT, urn=arn, name=s["SnapshotId"], props=props, source=SourceKind.LIVE,
+                       id=arn, errors=errors)
 
 
 def _images(scope: Scope) -> tuple[list[RawResource], list[ListFailure]]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from checks.model import UNKNOWN, Asset, Secret
-from checks.raw import RawResource, urn_name
+from checks.raw import UNKNOWN_MARK, RawResource, urn_name
 
 Normalizer = Callable[[RawResource, "Index"], Iterable[Asset]]
 
@@ -109,6 +109,30 @@ def parse_json_doc(value: Any) -> Any:
             return None
     if contains_unknown(value):
         return UNKNOWN
+    return value
+
+
+def partial_json(raw: RawResource, prop: str) -> Any:
+    """`raw.props[prop]` as a JSON document (`parse_json_doc`); when it is UNKNOWN because parts of it are (planned
+    view: a document built from outputs not known at plan time), the document with only those parts UNKNOWN."""
+    value = raw.props.get(prop)
+    text = raw.partial.get(prop)
+    if value is not UNKNOWN or text is None:
+        return parse_json_doc(value)
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return UNKNOWN
+    return _unmarked(doc)
+
+
+def _unmarked(value: Any) -> Any:
+    if isinstance(value, str):
+        return UNKNOWN if UNKNOWN_MARK in value else value
+    if isinstance(value, list):
+        return [_unmarked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: UNKNOWN if UNKNOWN_MARK in k else _unmarked(v) for k, v in value.items()}
     return value
 
 

@@ -6,7 +6,8 @@
 - ec2.snapshot from aws:ebs/snapshot:Snapshot (and its copies and imports), with
   aws:ec2/snapshotCreateVolumePermission (linked by `snapshotId`) folded in. That resource grants one account id and
   has no group (the provider cannot publish a snapshot); an account id of `all` asks to share with everyone and is
-  read so.
+  read so. A snapshot shared with everyone is not public where the region's block public access for snapshots
+  (aws:ebs/snapshotBlockPublicAccess) is `block-all-sharing`: AWS then treats publicly shared snapshots as private.
 - ec2.image from aws:ec2/ami:Ami, AmiCopy and AmiFromInstance, with aws:ec2/amiLaunchPermission (linked by
   `imageId`, group `all`: public) folded in; the state's computed `public` output (the provider's read of
   DescribeImages) counts too.
@@ -23,7 +24,20 @@ from typing import Any
 
 from checks.live_types import EC2_IMAGE, EC2_SNAPSHOT, RDS_DB_SNAPSHOT
 from checks.model import UNKNOWN, Asset
-from checks.normalize.base import AssetBuilder, Index, as_list, blank, first_set, folded, register, tri_any, unwrap
+from checks.normalize.base import (
+    AssetBuilder,
+    Index,
+    as_list,
+    blank,
+    first_set,
+    folded,
+    register,
+    tri_and,
+    tri_any,
+    tri_not,
+    unwrap,
+)
+from checks.normalize.ec2.ebs import region_of, same_region
 from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
 
@@ -39,12 +53,15 @@ AMI = "aws:ec2/ami:Ami"
 AMI_COPY = "aws:ec2/amiCopy:AmiCopy"
 AMI_FROM_INSTANCE = "aws:ec2/amiFromInstance:AmiFromInstance"
 LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
+SNAPSHOT_BLOCK = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
 
-folded("ec2.snapshot", VOLUME_PERMISSION)
+folded("ec2.snapshot", VOLUME_PERMISSION, SNAPSHOT_BLOCK)
 folded("ec2.image", LAUNCH_PERMISSION)
 
 EVERYONE = "all"  # the share target that means every AWS account
+BLOCK_ALL = "block-all-sharing"  # the block public access state under which shared snapshots are private
 SHARE_PATHS = ("public", "shared_accounts")
+EBS_SHARE_PATHS = ("shared_with_all", "public", "shared_accounts")
 
 # token -> (the property naming the snapshot, is it a DB cluster snapshot, the property saying it is encrypted)
 RDS_SNAPSHOTS = {
@@ -89,11 +106,21 @@ def ebs_snapshot(raw: RawResource, index: Index) -> Iterable[Asset]:
     b = AssetBuilder("ec2.snapshot", raw)
     b.set("volume_id", first_set(blank(p.get("volumeId")), UNKNOWN))  # copies and imports: computed
     grants = index.referencing(raw, [VOLUME_PERMISSION], "snapshotId")
-    public, accounts = shares([r.props.get("accountId") for r in grants])
-    b.set("public", public)
+    shared_with_all, accounts = shares([r.props.get("accountId") for r in grants])
+    b.set("shared_with_all", shared_with_all)
+    b.set("public", tri_and(shared_with_all, tri_not(_sharing_blocked(raw, index))))
     b.set("shared_accounts", accounts)
     b.set("encrypted", first_set(p.get("encrypted"), UNKNOWN))  # a snapshot's: computed from its volume
     return [b.build()]
+
+
+def _sharing_blocked(raw: RawResource, index: Index) -> Any:
+    """Does the program block all public sharing of snapshots in `raw`'s region? (none declared: AWS's default,
+    unblocked)"""
+    region = region_of(index, raw)
+    return tri_any(tri_and(same_region(region, region_of(index, block)),
+                           _is(block.props.get("state"), BLOCK_ALL))
+                   for block in index.of_type(SNAPSHOT_BLOCK))
 
 
 @register(AMI, AMI_COPY, AMI_FROM_INSTANCE)
@@ -102,7 +129,7 @@ def image(raw: RawResource, index: Index) -> Iterable[Asset]:
     b = AssetBuilder("ec2.image", raw)
     b.set("image_name", first_set(blank(p.get("name")), UNKNOWN))
     grants = index.referencing(raw, [LAUNCH_PERMISSION], "imageId")
-    group_all = tri_any(_is_everyone(r.props.get("group")) for r in grants)
+    group_all = tri_any(_is(r.props.get("group"), EVERYONE) for r in grants)
     account_all, accounts = shares([r.props.get("accountId") for r in grants])
     # state: the provider's last read of DescribeImages' Public; planned: computed, and a new AMI is private
     read_public = unwrap(p.get("public")) is True
@@ -113,9 +140,9 @@ def image(raw: RawResource, index: Index) -> Iterable[Asset]:
     return [b.build()]
 
 
-def _is_everyone(group: Any) -> Any:
-    group = unwrap(group)
-    return UNKNOWN if group is UNKNOWN else group == EVERYONE
+def _is(value: Any, expected: str) -> Any:
+    value = unwrap(value)
+    return UNKNOWN if value is UNKNOWN else value == expected
 
 
 # ---------------------------------------------------------------- live (props from collectors/snapshots.py)
@@ -143,10 +170,14 @@ def live_ebs_snapshot(raw: RawResource, index: Index) -> Iterable[Asset]:
     b = AssetBuilder("ec2.snapshot", raw)
     b.set("volume_id", p.get("volumeId"))
     permissions = p.get("createVolumePermissions") or []
-    b.set("public", any(g.get("Group") == EVERYONE for g in permissions))
+    shared_with_all = any(g.get("Group") == EVERYONE for g in permissions)
+    b.set("shared_with_all", shared_with_all)
+    # the region's block public access, read only for a snapshot shared with all
+    b.set("public", shared_with_all and p.get("blockPublicAccess") != BLOCK_ALL)
     b.set("shared_accounts", [g["UserId"] for g in permissions if g.get("UserId")])
     b.set("encrypted", p.get("encrypted"))
-    apply_call_errors(b, raw, {"DescribeSnapshotAttribute": SHARE_PATHS})
+    apply_call_errors(b, raw, {"DescribeSnapshotAttribute": EBS_SHARE_PATHS,
+                               "GetSnapshotBlockPublicAccessState": ("public",)})
     return [build_live(b, raw, tags=p.get("tags") or {})]
 
 

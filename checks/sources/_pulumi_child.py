@@ -132,9 +132,9 @@ def _collect_missing_config(pulumi: Any, result: dict[str, Any], program_dir: st
                 setattr(pulumi.Config, method_name, wrap(method, placeholder, secret))
 
 
-def _load_invokes() -> Any:
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_pulumi_invokes.py")
-    spec = importlib.util.spec_from_file_location("clearance_pulumi_invokes", path)
+def _load_invokes(name: str = "_pulumi_invokes") -> Any:
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"clearance{name}", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
@@ -172,6 +172,7 @@ def _run(args: dict[str, Any], result: dict[str, Any]) -> None:
         return
 
     invokes = _load_invokes()
+    _load_invokes("_pulumi_outputs").install(pulumi)  # JSON documents keep their known parts
     region = args.get("region")
 
     class Mocks(mocks.Mocks):

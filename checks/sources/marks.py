@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from checks.model import UNKNOWN, Secret
+from checks.raw import UNKNOWN_MARK
 
-MARK = "clearance-unknown-"  # the same prefix as `_pulumi_invokes.MARK` (that module runs in the child)
+MARK = UNKNOWN_MARK  # the same prefix as `_pulumi_invokes.MARK` (that module runs in the child)
 
 
 def is_marked(value: Any) -> bool:

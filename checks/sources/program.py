@@ -162,7 +162,10 @@ def _convert(rec: Mapping[str, Any], files: dict[str, str]) -> RawResource:
             files[file] = display_path(Path(file))
         location = Location(files[file], line)
     pdeps = rec.get("propertyDependencies") or {}
-    props = unmark(convert_value(rec.get("inputs") or {}))  # what derives from an invoke is unknown
+    converted = convert_value(rec.get("inputs") or {})
+    props = unmark(converted)  # what derives from an invoke or an unknown output is unknown
+    # ... but a document with unknown parts keeps its known parts as text (_pulumi_outputs.py); never a secret
+    partial = {k: v for k, v in converted.items() if isinstance(v, str) and props.get(k) is UNKNOWN}
     for key in rec.get("secretOutputs") or ():  # additional_secret_outputs: secret wherever the value flows
         if key in props and props[key] is not UNKNOWN and not isinstance(props[key], Secret):
             props[key] = Secret(props[key])
@@ -174,6 +177,7 @@ def _convert(rec: Mapping[str, Any], files: dict[str, str]) -> RawResource:
         dependencies=_urns(rec.get("dependencies") or ()),
         property_dependencies={k: _urns(v) for k, v in sorted(pdeps.items())},
         location=location, provider=normalize_urn(rec["provider"]) if rec.get("provider") else None,
+        partial=partial,
     )
 
 

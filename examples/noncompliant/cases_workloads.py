@@ -22,16 +22,17 @@ def declare(shared: dict[str, Any]) -> None:
     prefix: str = shared["prefix"]
     tags: dict[str, str] = shared["tags"]
     role = aws.iam.Role("functions", assume_role_policy=assume_role_policy("lambda.amazonaws.com"), tags=tags)
-    function = {"runtime": "python3.12", "handler": "index.handler", "code": CODE, "role": role.arn}
 
     # compliant: no customer data (NET-17 not applicable) and the password stays in Secrets Manager (its ARN only)
     aws.lambda_.Function("thumbnails", name=f"{prefix}-thumbnails", tags={**tags, "data": "public"}, environment={
         "variables": {"STAGE": "prod", "DB_PASSWORD_SECRET_ARN":
-                      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:thumbnails-db-AbCdEf"}}, **function)
+                      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:thumbnails-db-AbCdEf"}},
+        runtime="python3.12", handler="index.handler", code=CODE, role=role.arn)
     # FAILS NET-17, SEC-02: customer data handled outside the VPC, a database password and an access key in clear
     aws.lambda_.Function("customer-export", name=f"{prefix}-customer-export", tags={**tags, "data": "customer"},
                          environment={"variables": {"DB_PASSWORD": "example-Passw0rd", "STAGE": "prod",
-                                                    "UPLOAD_KEY_ID": "AKIAIOSFODNN7EXAMPLE"}}, **function)
+                                                    "UPLOAD_KEY_ID": "AKIAIOSFODNN7EXAMPLE"}},
+                         runtime="python3.12", handler="index.handler", code=CODE, role=role.arn)
 
     # FAILS NET-18, SEC-03: a privileged monitoring sidecar, and an API token in the container's environment
     aws.ecs.TaskDefinition(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 import pytest
 
@@ -58,6 +60,21 @@ def make_estate(session: boto3.Session) -> dict[str, str]:
     return ids
 
 
+class _Http:
+    status_code = 200
+    headers: dict[str, str] = {}
+    content = b""
+
+
+def block_state(session: boto3.Session, state: str) -> None:
+    """Answer GetSnapshotBlockPublicAccessState with `state` (moto does not implement it)."""
+
+    def handler(**_: Any) -> tuple[_Http, dict[str, Any]]:
+        return _Http(), {"State": state, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    session.events.register("before-call.ec2.GetSnapshotBlockPublicAccessState", handler)
+
+
 def expected(ids: dict[str, str]) -> dict[tuple[str, str], Status]:
     return {("NET-14", "orders-private"): P, ("NET-14", "orders-public"): F, ("NET-14", "ledger-shared"): P,
             ("NET-15", ids["private"]): P, ("NET-15", ids["public"]): F, ("NET-15", ids["shared"]): P,
@@ -67,6 +84,7 @@ def expected(ids: dict[str, str]) -> dict[tuple[str, str], Status]:
 
 def test_snapshots_and_images_normalize_validate_and_evaluate(session: boto3.Session) -> None:
     ids = make_estate(session)
+    block_state(session, "unblocked")
     result = collect(scope(session), "snapshots")
     assert result.errors == () and all(r.errors == {} for r in result.resources)
     assets = assets_of(result)
@@ -92,8 +110,10 @@ def test_snapshots_and_images_normalize_validate_and_evaluate(session: boto3.Ses
 def test_declared_operations_cover_every_call(session: boto3.Session) -> None:
     make_estate(session)
     seen: set[str] = set()
-    session.events.register("before-call", lambda model, **_: seen.add(
+    # before-parameter-build: block_state's before-call answer ends that event before a generic handler sees it
+    session.events.register("before-parameter-build", lambda model, **_: seen.add(
         f"{model.service_model.signing_name}:{model.name}"))
+    block_state(session, "unblocked")
     collect(scope(session), "snapshots")
     assert seen == set(snapshots_collector.OPERATIONS)
 
@@ -118,6 +138,7 @@ def test_a_denied_attribute_read_errors_only_those_snapshots(session: boto3.Sess
                                                              in_error: set[tuple[str, str]]) -> None:
     ids = make_estate(session)
     restricted = restricted_session(session, [denied])
+    block_state(restricted, "unblocked")
     assets = assets_of(with_iam_enforced(lambda: collect(scope(restricted), "snapshots")))
     got = results(assets, *CONTROLS)
     names = {(c, ids.get(n, n)) for c, n in in_error}
@@ -131,11 +152,32 @@ def test_a_denied_attribute_read_errors_only_those_snapshots(session: boto3.Sess
 def test_an_image_answer_without_public_is_an_error_not_a_pass(session: boto3.Session) -> None:
     ids = make_estate(session)
 
-    def drop_public(parsed: dict[str, object], **_: object) -> None:
-        for image in parsed.get("Images") or []:  # type: ignore[attr-defined]
+    def drop_public(parsed: dict[str, Any], **_: Any) -> None:
+        for image in parsed.get("Images") or []:
             image.pop("Public", None)
 
     session.events.register("after-call.ec2.DescribeImages", drop_public)
     got = results(assets_of(collect(scope(session), "snapshots")), "NET-16")
     status, detail = got[("NET-16", ids["base"])]
     assert status is E and detail is not None and "missing Public" in detail
+
+
+def test_block_all_sharing_keeps_a_snapshot_shared_with_all_private(session: boto3.Session) -> None:
+    ids = make_estate(session)
+    block_state(session, "block-all-sharing")
+    snapshot = by_name(assets_of(collect(scope(session), "snapshots")), ids["public"])
+    assert (snapshot.attributes["shared_with_all"], snapshot.attributes["public"]) == (True, False)
+    assert statuses([snapshot], "NET-15") == {("NET-15", ids["public"]): P}
+
+
+def test_moto_cannot_say_whether_the_region_blocks_sharing_so_a_shared_snapshot_is_an_error(
+        session: boto3.Session) -> None:
+    ids = make_estate(session)
+    assets = assets_of(collect(scope(session), "snapshots"))
+    got = results(assets, "NET-15")
+    status, detail = got[("NET-15", ids["public"])]
+    assert status is E and detail == ("public: NotImplemented ec2:GetSnapshotBlockPublicAccessState (the endpoint "
+                                      "does not implement this API)")
+    # only the snapshot shared with all needs it: the others are decided
+    assert {k: v[0] for k, v in got.items()} == {**{k: v for k, v in expected(ids).items() if k[0] == "NET-15"},
+                                                 ("NET-15", ids["public"]): E}

@@ -59,13 +59,19 @@ NOT_EVALUATED: dict[str, str] = {
     "IAM-08": "no customer-managed policy is declared: each role carries its own inline policies or AWS-managed "
               "service policies",
     "IAM-09": "no role has full administrator access: administrators sign in through the identity provider",
+    "NET-14": "no manual RDS snapshot is declared (automated snapshots and AWS Backup recovery points cannot be "
+              "shared)",
+    "NET-15": "no EBS snapshot is declared",
+    "NET-16": "no AMI is declared: tasks run on Fargate",
+    "SEC-02": "no Lambda function is declared: the application runs on ECS Fargate",
+    "NET-17": "no Lambda function is declared: the application runs on ECS Fargate",
 }
 
 ASSET_KINDS = {
     "backup.plan", "backup.vault", "cloudtrail.trail", "ec2.ebs_encryption_default", "ec2.security_group",
     "ec2.subnet", "ec2.vpc", "ecr.repository", "ecs.service", "elbv2.listener", "elbv2.load_balancer",
     "iam.password_policy", "kms.key", "logs.log_group", "rds.db_instance", "s3.account_public_access_block",
-    "s3.bucket", "secretsmanager.secret", "aws.region", "iam.role",
+    "s3.bucket", "secretsmanager.secret", "aws.region", "iam.role", "ecs.task_definition",
 }  # GuardDuty, AWS Config and Security Hub are judged on aws.region (LOG-07..09): no finding of their own
 APPLIED = ("pass", "fail", "waived", "unknown", "error")  # the control applied to the asset
 

@@ -39,8 +39,9 @@ def test_secret_like_names_with_literal_values_fail(source: SourceKind) -> None:
     asset = function(env({"DB_PASSWORD": PASSWORD, "API_TOKEN": "t0k3n", "STAGE": "prod", "aws_key": ACCESS_KEY,
                           "DB_PASSWORD_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:db-AbCdEf",
                           "SIGNING_SECRET": "arn:aws:ssm:eu-west-1:1:parameter/signing", "TOKEN_TTL": "3600",
-                          "USE_TOKEN": "true", "EMPTY_SECRET": ""}), source=source, id="export")
-    assert asset.attributes["plaintext_secret_variables"] == ["API_TOKEN", "DB_PASSWORD", "aws_key"]
+                          "USE_TOKEN": "true", "EMPTY_SECRET": "", "DATABASE_URL": f"postgres://app:{PASSWORD}@db/app",
+                          "CACHE_URL": "redis://cache:6379/0"}), source=source, id="export")
+    assert asset.attributes["plaintext_secret_variables"] == ["API_TOKEN", "DATABASE_URL", "DB_PASSWORD", "aws_key"]
     assert statuses(asset, "SEC-02") == {"SEC-02": Status.FAIL}
 
 
@@ -85,8 +86,8 @@ def test_customer_data_functions_run_in_the_vpc(source: SourceKind) -> None:
 
 
 def test_state_writes_an_empty_vpc_config_for_a_function_outside_the_vpc() -> None:
-    asset = function({"vpcConfig": {"subnetIds": [], "securityGroupIds": [], "vpcId": ""}, "tags": {"data": "customer"}},
-                     source=SourceKind.STATE, id="export")
+    empty = {"subnetIds": [], "securityGroupIds": [], "vpcId": ""}
+    asset = function({"vpcConfig": empty, "tags": {"data": "customer"}}, source=SourceKind.STATE, id="export")
     assert asset.attributes["in_vpc"] is False
 
 

@@ -17,6 +17,7 @@ VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolume
 AMI = "aws:ec2/ami:Ami"
 AMI_FROM_INSTANCE = "aws:ec2/amiFromInstance:AmiFromInstance"
 LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
+SNAPSHOT_BLOCK = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
 ACCOUNT = "111122223333"
 
 
@@ -88,7 +89,8 @@ def permission(name: str, account: Any, **kwargs: Any) -> Any:
 
 def test_an_ebs_snapshot_without_permissions_is_private() -> None:
     asset = ebs(snapshot_raw())
-    assert asset.attributes == {"volume_id": "vol-1", "public": False, "shared_accounts": [], "encrypted": None}
+    assert asset.attributes == {"volume_id": "vol-1", "shared_with_all": False, "public": False,
+                                "shared_accounts": [], "encrypted": None}
     assert asset.unknown == {"encrypted"}
     copy = ebs(snapshot_raw({"sourceSnapshotId": "snap-1", "sourceRegion": "eu-west-1", "encrypted": True},
                             EBS_SNAPSHOT_COPY))
@@ -100,7 +102,7 @@ def test_create_volume_permissions_fold_into_the_snapshot() -> None:
     assert (attrs["public"], attrs["shared_accounts"]) == (False, [ACCOUNT])
     # the provider sends account_id as a user id; `all` asks to share with everyone: read as public
     attrs = ebs(snapshot_raw(), permission("to-all", "all")).attributes
-    assert (attrs["public"], attrs["shared_accounts"]) == (True, [])
+    assert (attrs["shared_with_all"], attrs["public"], attrs["shared_accounts"]) == (True, True, [])
     asset = ebs(snapshot_raw(), permission("to-who", UNKNOWN))
     assert asset.attributes["public"] is None and "public" in asset.unknown
 
@@ -111,9 +113,25 @@ def test_state_view_links_permissions_by_snapshot_id() -> None:
     perm = make_raw(VOLUME_PERMISSION, "to-dr", {"snapshotId": "snap-9", "accountId": ACCOUNT},
                     source=SourceKind.STATE, id=f"snap-9-{ACCOUNT}")
     asset = ebs(snap, perm)
-    assert asset.attributes == {"volume_id": "vol-1", "public": False, "shared_accounts": [ACCOUNT],
-                                "encrypted": False}
+    assert asset.attributes == {"volume_id": "vol-1", "shared_with_all": False, "public": False,
+                                "shared_accounts": [ACCOUNT], "encrypted": False}
     assert asset.unknown == frozenset()
+
+
+def block(state: Any, region: str | None = None) -> Any:
+    return make_raw(SNAPSHOT_BLOCK, "snapshots", {"state": state, **({"region": region} if region else {})})
+
+
+def test_block_all_sharing_in_the_region_keeps_a_snapshot_shared_with_all_private() -> None:
+    attrs = ebs(snapshot_raw(), permission("to-all", "all"), block("block-all-sharing")).attributes
+    assert (attrs["shared_with_all"], attrs["public"]) == (True, False)
+    # new sharing blocked only: a snapshot already shared stays public; another region's block does not apply
+    assert ebs(snapshot_raw(), permission("to-all", "all"), block("block-new-sharing")).attributes["public"] is True
+    regional = snapshot_raw({"volumeId": "vol-1", "region": "eu-west-1"})
+    assert ebs(regional, permission("to-all", "all"), block("block-all-sharing", "us-east-1")).attributes[
+        "public"] is True
+    asset = ebs(snapshot_raw(), permission("to-all", "all"), block(UNKNOWN))
+    assert asset.attributes["shared_with_all"] is True and "public" in asset.unknown
 
 
 # ---------------------------------------------------------------- ec2.image

@@ -19,7 +19,7 @@ from typing import Any
 
 from checks.live_types import ECS_TASK_DEFINITION
 from checks.model import UNKNOWN, Asset
-from checks.normalize.base import AssetBuilder, Index, first_set, parse_json_doc, register
+from checks.normalize.base import AssetBuilder, Index, first_set, partial_json, register
 from checks.normalize.env_secrets import offending_names, variable_verdict
 from checks.normalize.live import apply_call_errors, build_live
 from checks.raw import RawResource
@@ -32,7 +32,7 @@ MALFORMED = "the container definitions are not a JSON list of objects"
 def task_definition(raw: RawResource, index: Index) -> Iterable[Asset]:
     b = AssetBuilder("ecs.task_definition", raw)
     b.set("family", first_set(raw.props.get("family"), UNKNOWN))
-    containers = parse_json_doc(raw.props.get("containerDefinitions"))
+    containers = partial_json(raw, "containerDefinitions")  # only the parts built from unknown outputs are unknown
     if containers is UNKNOWN:
         b.set("privileged_containers", UNKNOWN)
         b.set("plaintext_secret_variables", UNKNOWN)
@@ -42,10 +42,14 @@ def task_definition(raw: RawResource, index: Index) -> Iterable[Asset]:
             b.errors[path] = MALFORMED
     else:
         named = [(_container_name(c, i), c) for i, c in enumerate(containers)]
-        b.set("privileged_containers", [n for n, c in named if c.get("privileged") is True])
-        b.set("plaintext_secret_variables", offending_names(
-            (f"{n}/{v.get('name')}", variable_verdict(v.get("name"), v.get("value"))) for n, c in named
-            for v in _environment(c)))
+        privileged = [n for n, c in named if c.get("privileged") is True]
+        # a flag or an environment built from an output not known at plan time: not known (unless one is found)
+        b.set("privileged_containers", privileged or (
+            UNKNOWN if any(c.get("privileged") is UNKNOWN for _, c in named) else []))
+        verdicts = [(f"{n}/{v.get('name')}", variable_verdict(v.get("name"), v.get("value"))) for n, c in named
+                    for v in _environment(c)]
+        verdicts += [(f"{n}/*", UNKNOWN) for n, c in named if c.get("environment") is UNKNOWN]
+        b.set("plaintext_secret_variables", offending_names(verdicts))
     return [b.build()]
 
 
