@@ -8,9 +8,9 @@ import pulumi
 from components import settings as stack_settings
 from components.account import AccountBaseline
 from components.audit import Audit
-from components.detection import Detection
 from components.backup import Backup
 from components.database import Database
+from components.detection import Detection
 from components.flow_logs import FlowLogs
 from components.keys import Keys
 from components.load_balancer import LoadBalancer

@@ -121,7 +121,7 @@ def test_asset_kinds(run: InfraRun) -> None:
 
 
 def test_the_waivers_are_the_two_recorded_owners_decisions(run: InfraRun) -> None:
-    """Access logs only to SSE-S3 buckets (AWS's design), partner OAuth secrets rotated by hand (no API rotates them)."""
+    """Access logs go only to SSE-S3 buckets (AWS design); partner OAuth secrets are rotated by hand (no API can)."""
     _, report = run
     waived = [(f["control"], f["asset"]["name"]) for f in report["findings"] if f["status"] == "waived"]
     assert waived == [("ENC-01", "access-logs"), ("SEC-01", "oauth-clients")]

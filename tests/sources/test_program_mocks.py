@@ -245,3 +245,42 @@ def test_additional_secret_outputs_make_the_input_of_that_name_secret(tmp_path: 
     result = load_program(program, stack="dev")
     assert by_name(result, "repo").props["name"] == Secret("repo-CANARY-5f1d3c9a")
     assert by_name(result, "plain").props["name"] == "plain-repo"
+
+
+# ---------------------------------------------------------------- documents built from outputs not known at plan time
+
+PARTIAL_PROGRAM = '''import pulumi
+import pulumi_aws as aws
+
+repo = aws.ecr.Repository("app")
+secret = aws.secretsmanager.Secret("token", name="token")
+hidden = pulumi.Output.secret("s3cr3t-value")
+container = {"name": "app", "image": pulumi.Output.concat(repo.repository_url, ":1"), "privileged": False,
+             "environment": [{"name": "MODE", "value": "prod"}, {"name": "HOST", "value": repo.registry_id}],
+             "secrets": [{"name": "TOKEN", "valueFrom": secret.arn}]}
+aws.ecs.TaskDefinition("app", family="app", container_definitions=pulumi.Output.json_dumps([container]))
+aws.ecs.TaskDefinition("sealed", family="sealed",
+                       container_definitions=pulumi.Output.json_dumps([{"name": "x", "environment": [
+                           {"name": "PASSWORD", "value": hidden}]}]))
+'''
+
+
+def test_a_json_document_with_unknown_outputs_keeps_its_known_parts(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Output.json_dumps` over outputs not known at plan time: the prop is UNKNOWN for every normalizer, and only
+    `partial_json` sees the document, with exactly the unknown parts UNKNOWN; a document holding a secret is never
+    kept as text."""
+    from checks.normalize.base import partial_json
+
+    write(tmp_path, {"Pulumi.yaml": "name: acme\nruntime: python\n", "__main__.py": PARTIAL_PROGRAM})
+    monkeypatch.chdir(tmp_path)
+    result = load_program(tmp_path)
+    app = by_name(result, "app", "aws:ecs/taskDefinition:TaskDefinition")
+    assert app.props["containerDefinitions"] is UNKNOWN
+    assert partial_json(app, "containerDefinitions") == [{
+        "name": "app", "image": UNKNOWN, "privileged": False,
+        "environment": [{"name": "MODE", "value": "prod"}, {"name": "HOST", "value": UNKNOWN}],
+        "secrets": [{"name": "TOKEN", "valueFrom": UNKNOWN}]}]
+    sealed = by_name(result, "sealed", "aws:ecs/taskDefinition:TaskDefinition")
+    assert isinstance(sealed.props["containerDefinitions"], Secret)  # known, and secret wherever it flows
+    assert sealed.partial == {} and all("s3cr3t-value" not in t for r in result.resources for t in r.partial.values())
