@@ -10,87 +10,17 @@ restrict; nor do conditions such as aws:SecureTransport, which any caller can sa
 
 A fence closes every grant: a Deny for everyone of all actions (`*` or `<service>:*`) unless the caller matches, i.e.
 with a negated operator (StringNotEquals, StringNotLike, ArnNotEquals, ArnNotLike, NotIpAddress; not ...IfExists) on
-one of the keys above with values that are not wildcards. Other Deny statements are not analysed.
+one of the keys above with values that are not wildcards. Other Deny statements are not analysed. Which conditions
+restrict the caller is the rule every policy shares: checks/normalize/policy_conditions.py.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from checks.model import UNKNOWN
 from checks.normalize.base import as_list, tri_and, tri_any, tri_not, unwrap
-
-RESTRICTING_KEYS = frozenset(k.lower() for k in (
-    "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalArn",
-    "aws:PrincipalServiceName", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths",
-    "aws:SourceOwner", "aws:SourceVpc", "aws:SourceVpce", "aws:SourceIp", "aws:VpcSourceIp", "aws:userid",
-    "aws:username",
-))
-RESTRICTING_OPERATORS = frozenset(o.lower() for o in (
-    "StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress"))
-NEGATED_OPERATORS = frozenset(o.lower() for o in (
-    "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NotIpAddress"))
-OPEN_VALUES = frozenset(("*", "0.0.0.0/0", "::/0"))
-
-
-def _document(value: Any) -> Any:
-    """A policy given as JSON text or an object (unknown leaves kept); empty or unreadable: None."""
-    value = unwrap(value)
-    if value is UNKNOWN or value is None:
-        return value
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else None
-        except ValueError:
-            return None
-    return value if isinstance(value, dict) else None
-
-
-def _strings(value: Any) -> list[Any]:
-    value = unwrap(value)
-    return [UNKNOWN] if value is UNKNOWN else [unwrap(v) for v in as_list(value)]
-
-
-def _is_anyone(principal: Any) -> Any:
-    principal = unwrap(principal)
-    if principal is UNKNOWN:
-        return UNKNOWN
-    if isinstance(principal, str):
-        return principal == "*"
-    if isinstance(principal, dict):
-        return tri_any(UNKNOWN if p is UNKNOWN else p == "*" for p in _strings(principal.get("AWS")))
-    return False
-
-
-def _restricts(condition: Any, operators: frozenset[str] = RESTRICTING_OPERATORS) -> Any:
-    """Does the condition block restrict who may call (see the module docstring)? With NEGATED_OPERATORS: does it
-    name who is exempt from a Deny?"""
-    condition = unwrap(condition)
-    if condition is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(condition, dict):
-        return False
-    found: list[Any] = []
-    for operator, block in condition.items():
-        op = operator.lower()
-        if op.startswith("forallvalues:") or op.endswith("ifexists"):
-            continue
-        if op.removeprefix("foranyvalue:") not in operators:
-            continue
-        block = unwrap(block)
-        if block is UNKNOWN:
-            found.append(UNKNOWN)
-            continue
-        for key, values in (block.items() if isinstance(block, dict) else ()):
-            if key.lower() not in RESTRICTING_KEYS:
-                continue
-            items = _strings(values)
-            if any(v is UNKNOWN for v in items):
-                found.append(UNKNOWN)
-            else:
-                found.append(bool(items) and all(isinstance(v, str) and v not in OPEN_VALUES for v in items))
-    return tri_any(found)
+from checks.normalize.policy_conditions import document, principal_is_anyone, restricts_caller, values
 
 
 def _fence(statement: dict[str, Any]) -> Any:
@@ -99,21 +29,21 @@ def _fence(statement: dict[str, Any]) -> Any:
         return False
     effect = unwrap(statement.get("Effect"))
     everything = tri_any(UNKNOWN if a is UNKNOWN else isinstance(a, str) and (a == "*" or a.endswith(":*"))
-                         for a in _strings(statement.get("Action")))
-    return tri_and(UNKNOWN if effect is UNKNOWN else effect == "Deny", _is_anyone(statement.get("Principal")),
-                   everything, _restricts(statement.get("Condition"), NEGATED_OPERATORS))
+                         for a in values(statement.get("Action")))
+    return tri_and(UNKNOWN if effect is UNKNOWN else effect == "Deny", principal_is_anyone(statement.get("Principal")),
+                   everything, restricts_caller(statement.get("Condition"), negated=True))
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
     if "NotAction" in statement:
-        return [f"all but {', '.join(str(a) for a in _strings(statement['NotAction']) if a is not UNKNOWN)}"]
-    return [str(a) for a in _strings(statement.get("Action")) if a is not UNKNOWN and a is not None]
+        return [f"all but {', '.join(str(a) for a in values(statement['NotAction']) if a is not UNKNOWN)}"]
+    return [str(a) for a in values(statement.get("Action")) if a is not UNKNOWN and a is not None]
 
 
 def anyone_actions(policy: Any) -> Any:
     """(the actions of the statements known to grant to anyone, whether any statement grants to anyone: True,
     False or UNKNOWN); UNKNOWN when the whole policy is. No policy grants nothing."""
-    doc = _document(policy)
+    doc = document(policy)
     if doc is UNKNOWN:
         return UNKNOWN
     statements = [] if doc is None else unwrap(doc.get("Statement"))
@@ -133,8 +63,8 @@ def anyone_actions(policy: Any) -> Any:
             continue
         effect = unwrap(s.get("Effect"))
         allows = UNKNOWN if effect is UNKNOWN else effect == "Allow"
-        anyone = True if "NotPrincipal" in s else _is_anyone(s.get("Principal"))
-        grants = tri_and(allows, anyone, tri_not(_restricts(s.get("Condition"))), tri_not(fenced))
+        anyone = True if "NotPrincipal" in s else principal_is_anyone(s.get("Principal"))
+        grants = tri_and(allows, anyone, tri_not(restricts_caller(s.get("Condition"))), tri_not(fenced))
         if grants is True:
             actions += [a for a in _actions(s) if a not in actions]
         found.append(grants)

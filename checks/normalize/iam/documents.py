@@ -13,19 +13,18 @@ counted as full admin) and Deny statements that would take a grant back (the gra
 AWS-managed policies are judged by ARN: of them only `AdministratorAccess` allows `*` on `*`.
 
 Open trust (`trusts_anyone`): a role's trust policy Allows the principal `*` (or `{"AWS": "*"}`), or Allows with
-NotPrincipal, and no condition restricts the caller to an account, organization, identity or network
-(`checks.normalize.kms.policy.restricts_caller`: sts:ExternalId alone does not). A condition with unknown parts makes
-the answer unknown.
+NotPrincipal, and no condition restricts the caller to an account, organization, identity or network (the rule
+every policy shares, `checks.normalize.policy_conditions.restricts_caller`: sts:ExternalId alone does not). A
+condition with unknown parts makes the answer unknown.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from checks.model import UNKNOWN
-from checks.normalize.base import as_list, contains_unknown, tri_and, tri_any, tri_not, unwrap
-from checks.normalize.kms.policy import principal_is_anyone, restricts_caller
+from checks.normalize.base import as_list, tri_and, tri_any, tri_not, unwrap
+from checks.normalize.policy_conditions import document, principal_is_anyone, restricts_caller, values
 
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 ADMIN_ACTIONS = frozenset({"*", "*:*"})
@@ -39,24 +38,6 @@ CONTEXT_KEYS = frozenset(k.lower() for k in (
     "aws:CalledViaLast", "aws:FederatedProvider",
 ))
 CONTEXT_PREFIXES = ("aws:principaltag/",)
-
-
-def document(value: Any) -> Any:
-    """A policy given as JSON text or an object, unknown leaves kept; empty or unreadable: None."""
-    value = unwrap(value)
-    if value is UNKNOWN or value is None:
-        return value
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else None
-        except ValueError:
-            return None
-    return value if isinstance(value, dict) else None
-
-
-def _values(value: Any) -> list[Any]:
-    value = unwrap(value)
-    return [UNKNOWN] if value is UNKNOWN else [unwrap(v) for v in as_list(value)]
 
 
 def _statements(value: Any) -> Any:
@@ -89,8 +70,8 @@ def _full_admin(statement: Any) -> Any:
     if not isinstance(statement, dict) or "Action" not in statement or "Resource" not in statement:
         return False  # NotAction / NotResource: not judged
     actions = tri_any(UNKNOWN if a is UNKNOWN else (isinstance(a, str) and a in ADMIN_ACTIONS)
-                      for a in _values(statement["Action"]))
-    resources = tri_any(UNKNOWN if r is UNKNOWN else r == "*" for r in _values(statement["Resource"]))
+                      for a in values(statement["Action"]))
+    resources = tri_any(UNKNOWN if r is UNKNOWN else r == "*" for r in values(statement["Resource"]))
     return tri_and(_allows(statement), actions, resources, tri_not(_narrows(statement.get("Condition"))))
 
 
@@ -111,11 +92,11 @@ def _narrows(condition: Any) -> Any:
         if block is UNKNOWN:
             found.append(UNKNOWN)
             continue
-        for key, values in (block.items() if isinstance(block, dict) else ()):
+        for key, given in (block.items() if isinstance(block, dict) else ()):
             key = str(key).lower()
             if key in CONTEXT_KEYS or key.startswith(CONTEXT_PREFIXES):
                 continue
-            items = _values(values)
+            items = values(given)
             if any(v is UNKNOWN for v in items):
                 found.append(UNKNOWN)
             else:
@@ -149,22 +130,5 @@ def _open_trust(statement: Any) -> Any:
         return UNKNOWN
     if not isinstance(statement, dict):
         return False
-    principal = statement.get("Principal")
-    if "NotPrincipal" in statement:
-        anyone: Any = True
-    elif contains_unknown(principal):
-        # {"AWS": [<unknown>, "*"]} is anyone whatever the unknown is
-        anyone = True if principal_is_anyone(_known_part(principal)) else UNKNOWN
-    else:
-        anyone = principal_is_anyone(principal)
-    condition = statement.get("Condition")
-    restricted = restricts_caller(condition) or (UNKNOWN if contains_unknown(condition) else False)
-    return tri_and(_allows(statement), anyone, tri_not(restricted))
-
-
-def _known_part(principal: Any) -> Any:
-    principal = unwrap(principal)
-    if isinstance(principal, dict):
-        aws = unwrap(principal.get("AWS"))
-        return {"AWS": [v for v in as_list(aws) if unwrap(v) is not UNKNOWN]} if aws is not UNKNOWN else {}
-    return None
+    anyone = True if "NotPrincipal" in statement else principal_is_anyone(statement.get("Principal"))
+    return tri_and(_allows(statement), anyone, tri_not(restricts_caller(statement.get("Condition"))))
