@@ -1,15 +1,16 @@
 """IAM of one account (global): the account password policy (get_account_password_policy; NoSuchEntity
 means no custom policy is set), list_users (batch), then per user the calls IAM has no batch for:
-get_login_profile (NoSuchEntity: no console password), list_access_keys (status and CreateDate) and, for
-console users only, list_mfa_devices. (The credential report would batch these, but it must be generated
-and polled, and it reports key ages only through rotation dates.) Roles and customer-managed policies:
-`iam_roles.py`."""
+get_login_profile (NoSuchEntity: no console password), list_access_keys (status and CreateDate), for
+console users only list_mfa_devices, and for active keys only get_access_key_last_used (an inactive key is
+already disabled). ListUsers carries PasswordLastUsed. (The credential report would batch these, but it must
+be generated and polled, and it reports key ages only through rotation dates.) Roles and customer-managed
+policies: `iam_roles.py`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from checks.collectors.answers import listed, well_formed
+from checks.collectors.answers import listed, malformed_reason, well_formed
 from checks.collectors.base import CollectResult, Scope, call, collector, paginate
 from checks.collectors.iam_roles import ROLE_OPERATIONS, roles_and_policies
 from checks.live_types import IAM_PASSWORD_POLICY, IAM_POLICY, IAM_ROLE, IAM_USER, password_policy_id
@@ -17,7 +18,7 @@ from checks.model import SourceKind
 from checks.raw import RawResource
 
 OPERATIONS = ("iam:GetAccountPasswordPolicy", "iam:ListUsers", "iam:GetLoginProfile", "iam:ListAccessKeys",
-              "iam:ListMFADevices", *ROLE_OPERATIONS)
+              "iam:ListMFADevices", "iam:GetAccessKeyLastUsed", *ROLE_OPERATIONS)
 
 
 @collector("iam", OPERATIONS, types=(IAM_PASSWORD_POLICY, IAM_USER, IAM_ROLE, IAM_POLICY), global_scope=True)
@@ -61,13 +62,30 @@ def _user(scope: Scope, iam: Any, u: dict[str, Any]) -> RawResource:
             errors["ListMFADevices"] = mfa_error
     props = {
         "arn": arn, "name": name, "account": scope.account, "region": None,
-        "loginProfile": None if login is None else {"passwordResetRequired": login.get("PasswordResetRequired")},
-        "accessKeys": [{"id": k.get("AccessKeyId"), "status": k.get("Status"), "created": _iso(k.get("CreateDate"))}
-                       for k in keys],
+        "passwordLastUsed": _iso(u.get("PasswordLastUsed")),  # absent: no password was ever used
+        "loginProfile": None if login is None else {"passwordResetRequired": login.get("PasswordResetRequired"),
+                                                    "created": _iso(login.get("CreateDate"))},
+        "accessKeys": [_access_key(iam, k, errors) for k in keys],
         "mfaDevices": None if mfa is None else [d.get("SerialNumber") for d in mfa],
     }
     return RawResource(type=IAM_USER, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
                        errors=errors)
+
+
+def _access_key(iam: Any, k: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The key's metadata; an active key also gets `lastUsed` (None: never used). No `lastUsed` entry means it
+    was not read: the key is inactive, or the call failed (recorded in `errors`)."""
+    key = {"id": k.get("AccessKeyId"), "status": k.get("Status"), "created": _iso(k.get("CreateDate"))}
+    if k.get("Status") != "Active" or k.get("AccessKeyId") is None:
+        return key
+    got = call(iam, "get_access_key_last_used", AccessKeyId=k["AccessKeyId"])
+    last = (got.result or {}).get("AccessKeyLastUsed")
+    if got.error or not isinstance(last, dict):
+        errors.setdefault("GetAccessKeyLastUsed",
+                          got.error or malformed_reason("iam:GetAccessKeyLastUsed", "AccessKeyLastUsed"))
+        return key
+    key["lastUsed"] = _iso(last.get("LastUsedDate"))  # absent (ServiceName "N/A"): never used
+    return key
 
 
 def _iso(value: Any) -> Any:

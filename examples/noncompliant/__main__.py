@@ -5,13 +5,14 @@ DynamoDB, S3, KMS, AWS Backup, CloudTrail and the account settings), and most of
 that are not carry a comment `FAILS <control ids>: why`, directly above the line that declares them, which is the
 file:line clearance reports. tests/e2e/test_noncompliant.py holds the exact list of failures.
 
-Six controls need a fact this planned view cannot show:
+Seven controls need a fact this planned view cannot show:
 - IAM-02 (access keys older than 90 days): a key the program creates is new; `state.json`, the identity part of
   this stack's `pulumi stack export` ten months after deployment, shows the old key of `ci-deploy`.
 - IAM-03 (console users without MFA): users enrol MFA devices themselves, so it is unknown here and in state.
 - KEY-03 (keys pending deletion): deletion is scheduled outside the program; only a live scan sees it.
 - IAM-06, IAM-07 (the root user's MFA and access keys): no program declares the root user.
 - NET-15 (public EBS snapshots): the provider cannot share a snapshot with everyone.
+- IAM-11 (credentials unused for 45 days): when a credential was last used is known only live.
 """
 
 import json

@@ -40,6 +40,7 @@ NOT_EVALUATED: dict[str, str] = {
     "BAK-07": NO_DYNAMODB,
     "IAM-02": "no IAM user is declared: people sign in through the identity provider, workloads use roles",
     "IAM-03": "no IAM user is declared: people sign in through the identity provider, workloads use roles",
+    "IAM-11": "no IAM user is declared: people sign in through the identity provider, workloads use roles",
     "KEY-03": "keys pending deletion are visible in the live view only (not applicable to a plan)",
     "ENC-11": NO_EC2,
     "ENC-12": NO_LAUNCH_TEMPLATE,

@@ -1,6 +1,6 @@
 """examples/noncompliant: a Pulumi program in which every control of the catalog fails, checked end to end.
 
-The program's planned view fails every control but six. Those need a fact a plan cannot show:
+The program's planned view fails every control but seven. Those need a fact a plan cannot show:
 
 - IAM-02 (active access keys older than 90 days): an access key the program declares is created by this update, so
   it is 0 days old in the planned view. `examples/noncompliant/state.json` is the identity part of this stack's
@@ -13,8 +13,8 @@ The program's planned view fails every control but six. Those need a fact a plan
   deletion from state on refresh, so neither a plan nor a stack export shows one (the kms normalizer sets
   `pending_deletion` false for every declared key). Only a live scan can fail them; they are LIVE_ONLY below.
 - IAM-06 and IAM-07 (the root user's MFA and access keys): no program declares the root user; only a live scan reads
-  the account summary. NET-15 (public EBS snapshots): the provider cannot share a snapshot with everyone. LIVE_ONLY
-  too.
+  the account summary. NET-15 (public EBS snapshots): the provider cannot share a snapshot with everyone. IAM-11
+  (credentials unused for 45 days): when a password or key was last used is known only live. LIVE_ONLY too.
 
 Every failure is asserted as (control, file:line); the program says why above each line (`# FAILS <ids>: why`).
 """
@@ -46,10 +46,10 @@ STATE = f"{PROGRAM}/state.json"
 # shifts another's line numbers.
 
 # (control, file:line) of every fail finding of `clearance check --state examples/noncompliant/state.json`; a stack
-# export names files relative to the project (`project:///__main__.py#295`); the state file sits beside Pulumi.yaml,
+# export names files relative to the project (`project:///__main__.py#296`); the state file sits beside Pulumi.yaml,
 # so clearance places them in the project folder, as the program run does
 STATE_FAILS = [
-    ("IAM-02", f"{MAIN}:295"),
+    ("IAM-02", f"{MAIN}:296"),
 ]
 
 # controls that only the state file fails, and why the planned program cannot
@@ -63,6 +63,8 @@ LIVE_ONLY = {
     "KEY-03": "key deletion is scheduled outside the program and a key pending deletion drops out of state",
     "IAM-06": "the root user is not a resource a program declares: only a live scan reads its MFA",
     "IAM-07": "the root user is not a resource a program declares: only a live scan reads its access keys",
+    "IAM-11": "the last use of a credential (console password, access key) is known only live: unknown in the "
+              "planned and state views",
     "NET-15": "the provider's SnapshotCreateVolumePermission grants one account id and has no group: no program can "
               "publish an EBS snapshot; only a live scan reads createVolumePermission",
 }

@@ -50,7 +50,8 @@ def test_planned_console_user_mfa_is_unknown_and_new_keys_are_pending() -> None:
     a = asset.attributes
     assert (a["console_access"], a["password_reset_required"], a["mfa_enabled"]) == (True, True, None)
     assert "mfa_enabled" in asset.unknown
-    assert a["access_keys"] == [{"id": None, "status": "Active", "created": None, "pending_creation": True}]
+    assert a["access_keys"] == [{"id": None, "status": "Active", "created": None, "pending_creation": True,
+                                 "last_used": None, "unused_since": None}]  # last use: unknown (IAM-11)
     assert a["oldest_active_access_key_created"] is None and "oldest_active_access_key_created" not in asset.unknown
 
 
@@ -69,7 +70,9 @@ def test_state_user_keys_mfa_device_and_oldest_active_key() -> None:
     assert (a["console_access"], a["mfa_enabled"]) == (True, True)
     assert [k["id"] for k in a["access_keys"]] == ["AKIAOLD", "AKIAINACTIVE", "AKIANEW"]
     assert a["oldest_active_access_key_created"] == "2024-03-01T10:00:00Z"  # the inactive older key is ignored
-    assert not asset.unknown
+    assert asset.unknown == {"password_last_used", "password_unused_since", "access_keys[].last_used",
+                             "access_keys[].unused_since", "stalest_credential",
+                             "stalest_credential_unused_since"}  # when a credential was last used: only live
 
 
 def test_unknown_key_status_makes_the_oldest_active_key_unknown() -> None:

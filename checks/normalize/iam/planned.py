@@ -10,6 +10,10 @@ Access keys: `created` is the key's CreateDate when the source shows it. In the 
 creation date is absent is one this update creates: it will be 0 days old once deployed, so it is marked
 `pending_creation` with `created` null and can never be the oldest key. (Sources should carry the outputs
 of keys that already exist, as a preview's old state does.)
+
+Credential use (IAM-11): when a console password or an active key was last used is known only live (ListUsers,
+GetAccessKeyLastUsed), never from a plan or a state: it is UNKNOWN for every console password and every key
+that is (or may be) active, and null for an inactive key, which is already disabled.
 """
 
 from __future__ import annotations
@@ -64,6 +68,11 @@ def user(raw: RawResource, index: Index) -> Iterable[Asset]:
     keys = [_access_key(k) for k in index.referencing(raw, [ACCESS_KEY], "user")]
     b.set("access_keys", keys)
     b.set("oldest_active_access_key_created", oldest_active(keys))
+    b.set("password_last_used", UNKNOWN if console else None)  # the last sign-in is known only live
+    b.set("password_unused_since", UNKNOWN if console else None)
+    stalest = UNKNOWN if console or any(k["unused_since"] is UNKNOWN for k in keys) else None
+    b.set("stalest_credential", stalest)
+    b.set("stalest_credential_unused_since", stalest)
     return [b.build()]
 
 
@@ -81,15 +90,19 @@ def _access_key(key: RawResource) -> dict[str, Any]:
     if created is None and not pending:
         created = UNKNOWN
     key_id = first_set(blank(p.get("id")), key.id if key.source is not SourceKind.PLANNED else None)
+    status = first_set(p.get("status"), "Active")  # provider default
+    in_use = UNKNOWN if unwrap(status) in (UNKNOWN, "Active") else None  # last use: known only live
     return {
         "id": UNKNOWN if key_id is None and not pending else key_id,
-        "status": first_set(p.get("status"), "Active"),  # provider default
+        "status": status,
         "created": created,
         "pending_creation": pending,
+        "last_used": in_use,
+        "unused_since": in_use,
     }
 
 
-def _parse(ts: str) -> datetime | None:
+def parse_time(ts: str) -> datetime | None:
     try:
         when = datetime.fromisoformat(ts.replace("Z", "+00:00"))
     except ValueError:
@@ -108,7 +121,7 @@ def oldest_active(keys: list[dict[str, Any]]) -> Any:
             continue  # 0 days old when deployed: never the oldest
         if status is UNKNOWN or created is UNKNOWN:
             return UNKNOWN
-        when = _parse(created) if isinstance(created, str) else None
+        when = parse_time(created) if isinstance(created, str) else None
         if when is None:
             return UNKNOWN
         if oldest is None or when < oldest[0]:
