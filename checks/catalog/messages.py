@@ -1,4 +1,8 @@
-"""Finding messages: `{path}` placeholders filled from the asset document, secrets redacted."""
+"""Finding messages: `{path}` placeholders filled from the asset document, secrets redacted.
+
+A placeholder that is a path is redacted whole when it overlaps a secret path. A placeholder that is an expression
+(`{a && join('', ['key ', b]) || 'none'}`) is evaluated on a copy of the document in which every secret value is
+REDACTED, so a secret can never flow through an expression into the text."""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import re
 from typing import Any
 
 from checks.catalog.expressions import Expression, ExpressionError
-from checks.model import paths_overlap
+from checks.model import path_segments, paths_overlap
 
 _FIELD = re.compile(r"\{([^{}]+)\}")
+_PATH = re.compile(r"[A-Za-z0-9_]+(\[\])?(\.[A-Za-z0-9_]+(\[\])?)*")
 REDACTED = "****"
 
 
@@ -37,16 +42,48 @@ class MessageTemplate:
         if not self.fields:
             return self.text
         out = []
+        sealed: dict[str, Any] | None = None
         for piece in self._pieces:
             if isinstance(piece, str):
                 out.append(piece)
                 continue
             name, expr = piece
-            if secrets and any(paths_overlap(name, s) for s in secrets):
-                out.append(REDACTED)
-            else:
+            if not secrets:
                 out.append(_show(expr.search(doc, evaluator)))
+            elif _PATH.fullmatch(name):
+                out.append(REDACTED if any(paths_overlap(name, s) for s in secrets) else
+                           _show(expr.search(doc, evaluator)))
+            else:
+                sealed = sealed if sealed is not None else _redacted(doc, secrets)
+                out.append(_show(expr.search(sealed, evaluator)))
         return "".join(out)
+
+
+def _redacted(doc: dict[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+    """A copy of `doc` with the value at every secret path REDACTED (through lists: `rules[].peer`)."""
+    copy: Any = _copy(doc)
+    for path in secrets:
+        _seal(copy, list(path_segments(path)))
+    return dict(copy)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _seal(node: Any, segments: list[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _seal(item, segments)
+    elif isinstance(node, dict) and segments and segments[0] in node:
+        if len(segments) == 1:
+            node[segments[0]] = REDACTED
+        else:
+            _seal(node[segments[0]], segments[1:])
 
 
 def _show(value: Any) -> str:

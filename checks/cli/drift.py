@@ -69,7 +69,7 @@ def drift(
     scan = ScanRequest(profile=profile, regions=split_values(regions), endpoint_url=target.endpoint_url,
                        role_arn=role_arn, session=target.session, waivers=waivers, settings=settings,
                        sg_register=sg_register, fail_on=fail_on,
-                       timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+                       timeout=DEFAULT_TIMEOUT if timeout is None else timeout, secret_digests=target.digests)
     req = DriftRequest(scan=scan, states=tuple(state), backend=backend, stacks=split_values(stack), ignore=ignore,
                        store=store, program=program)
     with progress_bar(Console(stderr=True)) as progress:

@@ -100,6 +100,7 @@ def apply(
 ) -> None:
     """Deploy the program's planned resources into the running sandbox and write the resulting state
     (`pulumi stack export` format, real sandbox ids and ARNs)."""
+    from checks.digests import write_digests
     from checks.errors import InputError
     from checks.sandbox import read_sandbox
     from checks.sandbox.apply import apply_program
@@ -111,6 +112,7 @@ def apply(
                          hint=f"start one with 'clearance sandbox up --out {out}'")
     target = state_file or out / "sandbox-state.json"
     result = apply_program(program_dir, info.session(), info.endpoint, target, stack=stack)
+    write_digests(out, result.secret_texts)  # so a scan of the sandbox recognises them (checks/digests.py)
     console.print(f"applied {len(result.applied)} resource(s) of {program_dir} to the sandbox at {info.endpoint} "
                   f"in {result.duration_s:.1f} s", markup=False)
     for line in result.unsupported:

@@ -86,6 +86,7 @@ class LiveTarget:
     session: Any
     endpoint_url: str | None
     told: str
+    digests: Any = None  # the sandbox's SecretDigests (checks/digests.py), or None
 
 
 def live_target(profile: str | None, endpoint_url: str | None, role_arn: str | None, sandbox_dir: Path,
@@ -96,9 +97,12 @@ def live_target(profile: str | None, endpoint_url: str | None, role_arn: str | N
     named = profile or endpoint_url or role_arn or os.environ.get("AWS_ENDPOINT_URL")
     sandbox = None if named else read_sandbox(sandbox_dir, hint=UNTRUSTED_HINT)
     if sandbox is not None:
+        from checks.digests import read_digests
+
         return LiveTarget(sandbox.session(), sandbox.endpoint,
                           f"{verb} the sandbox at {sandbox.endpoint} with its fake credentials (recorded in "
-                          f"{sandbox_dir / 'sandbox.json'}; no --profile or --endpoint-url given)")
+                          f"{sandbox_dir / 'sandbox.json'}; no --profile or --endpoint-url given)",
+                          read_digests(sandbox_dir))
     where = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
     return LiveTarget(None, endpoint_url, f"{verb} {where or 'AWS (default endpoints)'} with credentials from "
                                           f"{credentials_source(profile, role_arn)}")
@@ -142,7 +146,7 @@ def scan(
                       role_arn=role_arn, max_workers=max_workers, services=chosen, session=target.session,
                       waivers=waivers,
                       settings=settings, sg_register=sg_register, fail_on=fail_on,
-                      timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+                      timeout=DEFAULT_TIMEOUT if timeout is None else timeout, secret_digests=target.digests)
     with progress_bar(Console(stderr=True)) as progress:
         report = run_scan(req, progress=progress)
     recorded = record_run(report, store, quiet=quiet)

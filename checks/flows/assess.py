@@ -78,10 +78,11 @@ def prepare(options: Options, now: dt.datetime | None = None) -> Prepared:
 
 
 def assess(prepared: Prepared, resources: Iterable[RawResource], now: dt.datetime,
-           unread: Sequence[UnreadScope] = (), scopes: Scopes | None = None) -> tuple[Normalized, Evaluation]:
+           unread: Sequence[UnreadScope] = (), scopes: Scopes | None = None,
+           secrets: frozenset[str] = frozenset()) -> tuple[Normalized, Evaluation]:
     """Normalize and evaluate; every control of an `unread` scope's kind is `error` for that scope. `scopes`: the
     live view's accounts and regions (see checks.normalize.scopes)."""
-    normalized = normalize(resources, reviewed=prepared.reviewed, scopes=scopes)
+    normalized = normalize(resources, reviewed=prepared.reviewed, scopes=scopes, secrets=secrets)
     result = evaluate(prepared.catalog.controls.values(), normalized.assets, now=now,
                       templates=prepared.catalog.templates, waivers=prepared.waivers)
     if unread:

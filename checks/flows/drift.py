@@ -23,7 +23,7 @@ from checks.drift.rules import unreviewed_rules
 from checks.errors import InputError
 from checks.flows.assess import assess, build_report, prepare
 from checks.flows.history import DEFAULT_STORE
-from checks.flows.scan import ScanRequest, read_live, scan_options
+from checks.flows.scan import ScanRequest, read_live, scan_options, secrets_read
 from checks.model import SourceKind
 from checks.normalize import normalize
 from checks.normalize.scopes import DERIVED_KINDS
@@ -63,7 +63,8 @@ def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], No
         live = read_live(req.scan, progress=progress)
         state_raw = [r for s in states for r in s.resources]
         live_raw = link_to_state(live.resources, state_raw)
-        normalized, result = assess(prepared, live_raw, now, unread=live.unread, scopes=live.scopes)
+        normalized, result = assess(prepared, live_raw, now, unread=live.unread, scopes=live.scopes,
+                                    secrets=secrets_read(req.scan, live_raw))
         notes = [*live.notes, *(w for s in states for w in s.warnings)]
         report = build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target,
                               now=now, warnings=notes, key=live.key)

@@ -26,6 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from checks.collectors import load_collectors
 from checks.collectors.base import ClientSettings, Collector, CollectResult, ListFailure, Scope, caller_account
 from checks.collectors.endpoints import IN_FLIGHT, Health, InFlight, watch
+from checks.digests import SecretDigests, strings_in
 from checks.errors import InputError
 from checks.flows.assess import Options, assess, build_report, prepare
 from checks.flows.scan_gaps import (
@@ -63,6 +64,7 @@ class ScanRequest:
     fail_on: Severity | None = None
     now: dt.datetime | None = None
     timeout: float | None = DEFAULT_TIMEOUT  # seconds for the whole scan (--timeout); None: no deadline
+    secret_digests: SecretDigests | None = None  # the sandbox's secrets (checks/digests.py), to find in what is read
 
 
 @dataclass
@@ -262,6 +264,13 @@ def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], Non
     return LiveRead(collected.resources, unread, notes, account, regions, endpoint, kinds)
 
 
+def secrets_read(req: ScanRequest, resources: Iterable[RawResource]) -> frozenset[str]:
+    """The sandbox's secrets that the live read holds (none when the target is not a sandbox that recorded them)."""
+    if req.secret_digests is None:
+        return frozenset()
+    return req.secret_digests.find(t for r in resources for t in strings_in(dict(r.props)))
+
+
 def scan_options(req: ScanRequest) -> Options:
     return Options(anchor=Path.cwd(), waivers=req.waivers, settings=req.settings, sg_register=req.sg_register,
                    fail_on=req.fail_on)
@@ -273,6 +282,7 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
     now = req.now or dt.datetime.now(dt.UTC)
     prepared = prepare(options, now)
     live = read_live(req, progress=progress)
-    normalized, result = assess(prepared, live.resources, now, unread=live.unread, scopes=live.scopes)
+    normalized, result = assess(prepared, live.resources, now, unread=live.unread, scopes=live.scopes,
+                                secrets=secrets_read(req, live.resources))
     return build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target, now=now,
                         warnings=live.notes, key=live.key)

@@ -31,12 +31,13 @@ class Normalized:
 
 def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = frozenset(),
               group_names: Mapping[str, str] | None = None, scopes: Scopes | None = None,
-              derive: bool = True) -> Normalized:
+              derive: bool = True, secrets: frozenset[str] = frozenset()) -> Normalized:
     """Assets of every supported resource; `reviewed` holds the rule fingerprints of the review register.
 
     `scopes` (live view): the accounts and regions the scan read, for the account- and region-level assets
     (`checks.normalize.scopes`); the planned and state views derive theirs from what the program declares.
     `derive=False`: only the resources themselves (drift compares resources, not views of the account).
+    `secrets`: plaintexts known to be secret besides the sources' own (a sandbox's, found in a live read).
 
     `group_names` (live view) maps a security group's id to the name its rules' fingerprints use: the name the
     planned view gives it (`checks.drift.link.group_names` makes it from a stack's state)."""
@@ -59,5 +60,5 @@ def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = fr
             unsupported[raw.type] += 1  # a collector's raw type that no normalizer reads is not silently dropped
     if derive:
         assets.extend(derive_scopes(assets, index, scopes))
-    assets = seal_assets(assets, index.resources)  # a value secret anywhere is secret in every asset
+    assets = seal_assets(assets, index.resources, secrets)  # a value secret anywhere is secret in every asset
     return Normalized(assets=assets, unsupported=dict(sorted(unsupported.items())), folded=folded)

@@ -68,7 +68,9 @@ class Sealer(SecretTexts):
                 self._mark(f"{path}[]", item, paths)
 
 
-def seal_assets(assets: list[Asset], resources: Iterable[RawResource]) -> list[Asset]:
-    """`Sealer.seal` over every asset, against the secrets of `resources`."""
-    sealer = Sealer(secret_texts(resources))
+def seal_assets(assets: list[Asset], resources: Iterable[RawResource],
+                extra: frozenset[str] = frozenset()) -> list[Asset]:
+    """`Sealer.seal` over every asset, against the secrets of `resources` and the `extra` plaintexts (a sandbox's
+    secrets found in a live read: checks/digests.py)."""
+    sealer = Sealer(secret_texts(resources) | extra)
     return [sealer.seal(a) for a in assets] if sealer.exact else assets

@@ -45,6 +45,7 @@ class ApplyResult:
     duration_s: float
     replays: int = 0
     warnings: list[str] = field(default_factory=list)
+    secret_texts: frozenset[str] = frozenset()  # the plaintexts of the secrets applied (never written out)
 
     def _with(self, status: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -85,7 +86,8 @@ def apply_program(program_dir: Path, session: Any, endpoint_url: str, out_file: 
                  program_dir=run.program_dir)
     return ApplyResult(state_file=Path(out_file), outcomes=outcomes, unsupported=unsupported,
                        duration_s=time.perf_counter() - started, replays=deployer.replays,
-                       warnings=list(run.warnings) + deployer.warnings)
+                       warnings=list(run.warnings) + deployer.warnings,
+                       secret_texts=frozenset(t for r in run.resources for t in secret_strings(r.props)))
 
 
 def _unsupported_lines(outcomes: list[Outcome]) -> list[str]:

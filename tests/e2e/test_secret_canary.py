@@ -81,8 +81,8 @@ def test_program_secret_kms_key_ids_are_redacted_in_enc_07_and_enc_09(program_ru
         "EBS volume legacy: encrypted true, KMS key **** (customer-managed: false; none means the AWS-managed "
         "aws/ebs key or no encryption)")
     assert finding(out, "ENC-09", "legacydb")["message"] == (
-        "RDS DB instance legacydb: storage encrypted true, KMS key **** (customer-managed: false; none means the "
-        "AWS-managed aws/rds key or no encryption)")
+        "RDS DB instance legacydb is encrypted with KMS key ****, which is not customer-managed; it must be encrypted "
+        "with a customer-managed KMS key")
 
 
 def test_program_secure_config_with_a_wrong_type_is_not_echoed(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "core": ("checks.engine", "checks.unread", "checks.drift", "checks.waivers", "checks.settings", "checks.register",
              "checks.coverage", "checks.report"),
     "base": ("checks.model", "checks.errors", "checks.paths", "checks.yamlfile", "checks.fsutil", "checks.raw",
-             "checks.live_types", "checks.plugins", "checks.validation", "checks"),
+             "checks.live_types", "checks.plugins", "checks.validation", "checks.digests", "checks"),
 }
 # layer -> the layers it may import (besides itself)
 ALLOWED: dict[str, set[str]] = {
