@@ -110,6 +110,10 @@ FEEDS: dict[str, tuple[str, ...]] = {
     ECS_TASK_DEFINITION: ("ecs.task_definition",),
 }
 
+# kinds derived from the other assets of an account and region (checks/normalize/scopes.py): they describe a scope, not
+# a resource, so no collector feeds them and configuration drift never compares them
+DERIVED_KINDS = ("aws.region",)
+
 # the live raw types of the resources AWS Backup can protect that clearance collects; a backup selection's
 # `covered` lists those read in the plan's account and region
 BACKUP_CANDIDATES = (DYNAMODB_TABLE, RDS_DB_INSTANCE, RDS_DB_CLUSTER, EC2_VOLUME, EC2_INSTANCE, S3_BUCKET,

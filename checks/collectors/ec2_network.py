@@ -225,11 +225,18 @@ def is_load_balancer_interface(interface: dict[str, Any]) -> bool:
             or (interface.get("InterfaceType") or "").endswith("load_balancer"))
 
 
+def is_nat_gateway_interface(interface: dict[str, Any]) -> bool:
+    """A NAT gateway's interface: AWS gives it no security group that could admit anything (type nat_gateway,
+    described "Interface for NAT Gateway nat-...")."""
+    return (interface.get("InterfaceType") == "nat_gateway"
+            or (interface.get("Description") or "").startswith("Interface for NAT Gateway "))
+
+
 def other_consumer(interface: dict[str, Any]) -> tuple[str, str] | None:
     """(kind, interface id) of a network interface in a group that is neither a load balancer's nor one of
     `interface_consumer`'s kinds (a Lambda function's, a VPC endpoint's, an EFS mount target's, one not attached):
     it shares the group, so the group is not a load balancer's alone."""
-    if is_load_balancer_interface(interface):
+    if is_load_balancer_interface(interface) or is_nat_gateway_interface(interface):
         return None
     kind = OTHER_INTERFACE_KINDS.get(interface.get("InterfaceType") or "", "ec2.network_interface")
     return kind, interface.get("NetworkInterfaceId", "")

@@ -25,7 +25,7 @@ from typing import Any
 from checks.drift.ids import aws_id, is_arn
 from checks.drift.ignore import SINGLETON_KINDS, IgnoreRules, singleton_reason
 from checks.drift.model import AssetDrift, AttributeChange, ConfigurationDrift, DriftClass, KindCoverage
-from checks.live_types import FEEDS
+from checks.live_types import DERIVED_KINDS, FEEDS
 from checks.model import UNKNOWN, Asset, Secret, path_segments
 
 _Key = tuple[str, str]
@@ -203,6 +203,8 @@ def compare(state: Sequence[Asset], live: Sequence[Asset], *, ignore: IgnoreRule
     A state asset of a kind the live view does not read (no collector feeds it, or `unread_kinds`: the kinds of the
     scan's unread scopes) is neither: it is listed in `not_read`."""
     stacks = stacks or {}
+    state = [a for a in state if a.kind not in DERIVED_KINDS]  # views of an account and region, not resources
+    live = [a for a in live if a.kind not in DERIVED_KINDS]
     readable = live_kinds() - set(unread_kinds)
     index = _index(live)
     matched: set[int] = set()

@@ -26,7 +26,6 @@ from checks.flows.history import DEFAULT_STORE
 from checks.flows.scan import ScanRequest, read_live, scan_options, secrets_read
 from checks.model import SourceKind
 from checks.normalize import normalize
-from checks.normalize.scopes import DERIVED_KINDS
 from checks.sources.backends import load_states
 from checks.store import RunRecord, catalog_version, open_store, safe_url, store_url
 
@@ -70,8 +69,7 @@ def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], No
                               now=now, warnings=notes, key=live.key)
         state_assets = normalize(state_raw, reviewed=prepared.reviewed, derive=False).assets
         stacks_of = {r.urn: s.name for s in states for r in s.resources}
-        resources = [a for a in normalized.assets if a.kind not in DERIVED_KINDS]  # views of the account, not resources
-        configuration = compare(state_assets, resources, ignore=ignore, stacks=stacks_of,
+        configuration = compare(state_assets, normalized.assets, ignore=ignore, stacks=stacks_of,
                                 unread_kinds={s.kind for s in live.unread})
         counts = Counter(i.drift.value for i in configuration.items)
         recorded = store.record(RunRecord(

@@ -28,7 +28,6 @@ from checks.normalize.base import NORMALIZERS, Index
 from checks.raw import RawResource
 
 REGION_KIND = "aws.region"
-DERIVED_KINDS = (REGION_KIND,)  # assets that describe a scope, not a resource
 SETTING_KINDS = ("ec2.ebs_encryption_default", "s3.account_public_access_block", "iam.password_policy")
 # settings a managed program leaves at AWS's default: (kind, Pulumi type, the props that mean "AWS's default")
 DEFAULTS: tuple[tuple[str, str, dict[str, Any]], ...] = (

@@ -191,22 +191,23 @@ def test_broken_control_catalog_is_reported_per_problem_with_exit_2(tmp_path: Pa
 
 
 def test_a_program_of_only_uncovered_types_is_never_a_clean_strict_run(tmp_path: Path) -> None:
-    program = tmp_path / "queues"
+    program = tmp_path / "zones"
     program.mkdir()
-    (program / "Pulumi.yaml").write_text("name: queues\nruntime: python\n")
+    (program / "Pulumi.yaml").write_text("name: zones\nruntime: python\n")
     (program / "__main__.py").write_text("import pulumi_aws as aws\n"
-                                         "aws.sqs.Queue('jobs')\naws.sqs.Queue('dead-letters')\n"
-                                         "aws.sns.Topic('alerts')\n")
+                                         "aws.route53.Zone('public', name='example.com')\n"
+                                         "aws.route53.Zone('internal', name='example.internal')\n"
+                                         "aws.ssm.Parameter('mode', type='String', value='prod')\n")
     lenient = clearance("check", str(program), "-q")
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
-    verdict = ("NOTHING CHECKED (0 assets checked; 3 resources of types no control covers (aws:sqs/queue:Queue x2, "
-               "aws:sns/topic:Topic x1)): no failing findings")
+    verdict = ("NOTHING CHECKED (0 assets checked; 3 resources of types no control covers (aws:route53/zone:Zone x2, "
+               "aws:ssm/parameter:Parameter x1)): no failing findings")
     assert lenient.stdout.strip() == verdict
     strict = clearance("check", str(program), "--strict")
     assert strict.returncode == 4, strict.stdout + strict.stderr
     assert "NOTHING CHECKED: no control covers any resource read" in strict.stdout
-    assert "3 resources of types no control covers, not checked: aws:sqs/queue:Queue x2, aws:sns/topic:Topic x1" \
-        in strict.stdout
+    assert ("3 resources of types no control covers, not checked: aws:route53/zone:Zone x2, "
+            "aws:ssm/parameter:Parameter x1") in strict.stdout
 
 
 def test_check_records_its_runs_in_a_history_store(tmp_path: Path) -> None:

@@ -68,6 +68,10 @@ def nat_gateway(props: Mapping[str, Any], ctx: ApplyContext) -> tuple[str, Outpu
         **drop_none(AllocationId=props.get("allocationId"), ConnectivityType=props.get("connectivityType")))
     nat = created["NatGateway"]
     addresses = nat.get("NatGatewayAddresses") or [{}]
+    interface = addresses[0].get("NetworkInterfaceId")
+    if interface:  # AWS describes a NAT gateway's interface so (moto leaves it blank, in the default group)
+        ctx.client("ec2").modify_network_interface_attribute(
+            NetworkInterfaceId=interface, Description={"Value": f"Interface for NAT Gateway {nat['NatGatewayId']}"})
     return nat["NatGatewayId"], {"publicIp": addresses[0].get("PublicIp"), "privateIp": addresses[0].get("PrivateIp"),
                                  "networkInterfaceId": addresses[0].get("NetworkInterfaceId")}
 
