@@ -142,6 +142,23 @@ def running_sandbox(*, region: str = DEFAULT_REGION, port: int = 0,
             server.stop()
 
 
+def root_has_mfa() -> None:
+    """The sandbox stands for an account set up as CIS asks: its root user has an MFA device (IAM-06). A person
+    enrols it by hand in a real account, and moto offers no API for it (its account summary says
+    AccountMFAEnabled 0), so the detached sandbox's IAM backends start with it set, including backends moto
+    creates again after a reset. Not done by `running_sandbox`: in-process, moto's state is shared with the tests'
+    own `mock_aws()`."""
+    from moto.iam.models import AccountSummary
+
+    original = AccountSummary.__init__
+
+    def with_root_mfa(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        setattr(self, "_account_mfa_enabled", 1)  # noqa: B010 - moto has no API for it
+
+    AccountSummary.__init__ = with_root_mfa  # type: ignore[method-assign]
+
+
 def serve(state_file: Path, *, port: int = 0, region: str = DEFAULT_REGION, log_file: Path | None = None) -> int:
     """The detached server's main loop; the process exit code."""
     import logging
@@ -151,6 +168,7 @@ def serve(state_file: Path, *, port: int = 0, region: str = DEFAULT_REGION, log_
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
+        root_has_mfa()
         server = MotoServer(port)
         bound = server.start()
     except SandboxError as err:
