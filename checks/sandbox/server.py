@@ -168,8 +168,8 @@ def serve(state_file: Path, *, port: int = 0, region: str = DEFAULT_REGION, log_
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
+        server = MotoServer(port)  # raises SandboxError without moto
         root_has_mfa()
-        server = MotoServer(port)
         bound = server.start()
     except SandboxError as err:
         print(f"error: {err}", file=sys.stderr, flush=True)

@@ -5,12 +5,13 @@ otherwise carry the secret into the text: `join('', ['key ', kms_key_id])`)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from checks.catalog.expressions import Evaluator
 from checks.catalog.messages import REDACTED, MessageTemplate
 
 NOW = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
-DOC = {"name": "db", "encryption": {"enabled": True, "kms_key_id": "alias/s3cr3t"},
+DOC: dict[str, Any] = {"name": "db", "encryption": {"enabled": True, "kms_key_id": "alias/s3cr3t"},
        "rules": [{"peer": "s3cr3t-peer", "port": 22}, {"peer": "ok", "port": 443}]}
 
 
