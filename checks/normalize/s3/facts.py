@@ -20,6 +20,7 @@ from checks.normalize.base import (
     unwrap,
 )
 from checks.normalize.patterns import covers_every_suffix, wildcard_match
+from checks.normalize.policy_conditions import principal_is_anyone, values
 
 S3_ARN_PREFIX = "arn:aws:s3:::"
 PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
@@ -66,28 +67,8 @@ def _tri_eq(value: Any, expected: str, *, fold_case: bool = False) -> Any:
     return value.lower() == expected.lower() if fold_case else value == expected
 
 
-def _anyone(principal: Any) -> Any:
-    """Is the principal everyone: `"*"` or `{"AWS": "*"}` (or a list holding "*")?"""
-    principal = unwrap(principal)
-    if principal is UNKNOWN:
-        return UNKNOWN
-    if isinstance(principal, str):
-        return principal == "*"
-    if isinstance(principal, dict):
-        return tri_any(_tri_eq(p, "*") for p in _values(principal.get("AWS")))
-    return False
-
-
-def _values(value: Any) -> Any:
-    """A string-or-list field as a list (UNKNOWN entries kept); an UNKNOWN field -> [UNKNOWN]."""
-    value = unwrap(value)
-    if value is UNKNOWN:
-        return [UNKNOWN]
-    return [unwrap(v) for v in as_list(value)]
-
-
 def _all_s3_actions(actions: Any) -> Any:
-    return tri_any(tri_or(_tri_eq(a, "*"), _tri_eq(a, "s3:*", fold_case=True)) for a in _values(actions))
+    return tri_any(tri_or(_tri_eq(a, "*"), _tri_eq(a, "s3:*", fold_case=True)) for a in values(actions))
 
 
 def _secure_transport_false(condition: Any) -> Any:
@@ -111,10 +92,10 @@ def _secure_transport_false(condition: Any) -> Any:
     key, value = next(iter(block.items()))
     if key.lower() != "aws:securetransport":
         return False
-    values = _values(value)
-    if len(values) != 1:
-        return tri_and(*(_false_literal(v) for v in values)) if values else False
-    return _false_literal(values[0])
+    found = values(value)
+    if len(found) != 1:
+        return tri_and(*(_false_literal(v) for v in found)) if found else False
+    return _false_literal(found[0])
 
 
 def _false_literal(value: Any) -> Any:
@@ -128,7 +109,7 @@ def _resource_covers(resources: Any, test: Callable[[str], bool], decisive: bool
     """Does any Resource pattern pass `test`? When not `decisive` (the bucket name is unknown),
     a pattern that fails the test may still name the bucket: the answer is then UNKNOWN."""
     out = []
-    for r in _values(resources):
+    for r in values(resources):
         if r is UNKNOWN:
             out.append(UNKNOWN)
         elif isinstance(r, str):
@@ -170,7 +151,7 @@ def denies_insecure_transport(doc: Any, bucket_name: Any) -> Any:
             continue
         if not isinstance(s, dict) or any(k in s for k in ("NotPrincipal", "NotAction", "NotResource")):
             continue
-        qualifies = tri_and(_tri_eq(s.get("Effect"), "Deny"), _anyone(s.get("Principal")),
+        qualifies = tri_and(_tri_eq(s.get("Effect"), "Deny"), principal_is_anyone(s.get("Principal")),
                             _all_s3_actions(s.get("Action")), _secure_transport_false(s.get("Condition")))
         resources = s.get("Resource")
         bucket_cov.append(tri_and(qualifies, _resource_covers(resources, bucket_test, name_known)))
@@ -193,7 +174,7 @@ def allows_public(doc: Any) -> Any:
             continue
         cond = unwrap(s.get("Condition"))
         no_condition = UNKNOWN if cond is UNKNOWN else not cond
-        out.append(tri_and(_tri_eq(s.get("Effect"), "Allow"), _anyone(s.get("Principal")), no_condition))
+        out.append(tri_and(_tri_eq(s.get("Effect"), "Allow"), principal_is_anyone(s.get("Principal")), no_condition))
     return tri_any(out)
 
 
