@@ -92,5 +92,5 @@ def read_digests(folder: Path) -> SecretDigests | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise InputError(f"cannot read {path}: {err}", where=str(path),
+        raise InputError(f"not a readable sandbox secrets file ({err})", where=str(path),
                          hint="delete it and run 'clearance sandbox apply' again") from None
