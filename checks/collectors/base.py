@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
-from checks.collectors.endpoints import Health, watch, watched
+from checks.collectors.endpoints import IN_FLIGHT, Health, watch, watched
 from checks.collectors.permissions import NO_PERMISSION_NEEDED, iam_action
 from checks.raw import RawResource
 
@@ -88,7 +88,11 @@ class Scope:
 
     def failure(self, operation: str, reason: str, *types: str, global_scope: bool = False) -> ListFailure:
         """The ListFailure of `operation` ("kms:ListKeys") in this scope, feeding the live raw `types`."""
-        return ListFailure(self.account, None if global_scope else self.region, operation, reason, types)
+        failure = ListFailure(self.account, None if global_scope else self.region, operation, reason, types)
+        run = IN_FLIGHT.get()
+        if run is not None:
+            run.failed(failure)
+        return failure
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.region)

@@ -83,11 +83,13 @@ class Health:
 
 class InFlight:
     """The calls one collector run has started and not yet finished (its per-resource threads included), so that a
-    run cut off by the deadline names the call it was waiting for, not the first it made."""
+    run cut off by the deadline names the call it was waiting for, not the first it made; and the list failures it
+    has already met, so that what it could not read keeps its own reason (a throttled list stays throttled)."""
 
     def __init__(self) -> None:
         self._calls: Counter[str] = Counter()
         self._order: list[str] = []
+        self._failures: list[Any] = []
         self._lock = threading.Lock()
 
     def started(self, operation: str) -> None:
@@ -98,6 +100,15 @@ class InFlight:
     def ended(self, operation: str) -> None:
         with self._lock:
             self._calls[operation] -= 1
+
+    def failed(self, failure: Any) -> None:
+        """A list failure (base.ListFailure) the run has already met: kept if the run is cut off later."""
+        with self._lock:
+            self._failures.append(failure)
+
+    def failures(self) -> list[Any]:
+        with self._lock:
+            return list(self._failures)
 
     def pending(self) -> str | None:
         """The earliest started call still in flight, or None."""

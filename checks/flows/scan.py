@@ -32,7 +32,7 @@ from checks.flows.assess import Options, assess, build_report, prepare
 from checks.flows.scan_gaps import (
     Task,
     crash_failure,
-    deadline_failure,
+    deadline_failures,
     read_problems,
     unreachable_regions,
     unread_scopes,
@@ -190,8 +190,9 @@ def collect(session: boto3.Session, account: str, regions: list[str], collectors
             if on_done is not None:
                 on_done(label)
     except FuturesTimeout:
-        failures += [deadline_failure(futures[f], account, health.deadline_reason, in_flight[futures[f]].pending())
-                     for f in pending]
+        for f in pending:
+            run = in_flight[futures[f]]
+            failures += deadline_failures(futures[f], account, health.deadline_reason, run.pending(), run.failures())
     finally:
         # collectors still in a call finish on their own (every later call fails at once past the deadline)
         pool.shutdown(wait=not pending, cancel_futures=True)

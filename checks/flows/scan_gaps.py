@@ -39,10 +39,15 @@ def crash_failure(task: Task, account: str, err: Exception) -> ListFailure:
     return ListFailure(account, task.region, task.collector.operations[0], reason, task.collector.types)
 
 
-def deadline_failure(task: Task, account: str, reason: str, pending: str | None = None) -> ListFailure:
-    """A collector still running when the scan's deadline passed: what it emits is unread. `pending` is the call it
-    was waiting for (else its first operation is named)."""
-    return ListFailure(account, task.region, pending or task.collector.operations[0], reason, task.collector.types)
+def deadline_failures(task: Task, account: str, reason: str, pending: str | None = None,
+                      met: Sequence[ListFailure] = ()) -> list[ListFailure]:
+    """A collector still running when the scan's deadline passed: what it emits is unread. The list failures it had
+    already `met` keep their own reasons (a throttled list stays throttled); its other types are unread for the
+    deadline, naming `pending`, the call it was waiting for (else its first operation)."""
+    explained = {t for failure in met for t in failure.types}
+    rest = tuple(t for t in task.collector.types if t not in explained)
+    late = [ListFailure(account, task.region, pending or task.collector.operations[0], reason, rest)] if rest else []
+    return [*met, *late]
 
 
 def unreachable_regions(tasks: Sequence[Task], failures: Sequence[ListFailure]) -> dict[str, str]:

@@ -3,12 +3,16 @@ notes say; a region that could not be reached; the session's profile and credent
 
 from __future__ import annotations
 
+import threading
+
+import boto3
 import pytest
 
 from checks.catalog.loader import load_catalog
-from checks.collectors.base import Collector, CollectResult, ListFailure
+from checks.collectors.base import ClientSettings, Collector, CollectResult, ListFailure, Scope
+from checks.collectors.endpoints import IN_FLIGHT, Health
 from checks.errors import InputError
-from checks.flows.scan import ScanRequest, build_session, credentials_source
+from checks.flows.scan import ScanRequest, build_session, collect, credentials_source
 from checks.flows.scan_gaps import Task, read_problems, unreachable_regions, unread_scopes
 from checks.model import Status
 from checks.unread import UnreadScope, fix_for, unread_findings
@@ -104,3 +108,29 @@ def test_an_unknown_profile_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InputError) as err:
         build_session(ScanRequest(profile="other"))
     assert str(err.value) == "--profile: AWS profile 'other' not found (list them with 'aws configure list-profiles')"
+
+
+def test_a_collector_cut_off_by_the_deadline_keeps_the_reasons_of_the_lists_it_had_already_failed() -> None:
+    """A throttled list whose retries used up the scan's time stays `throttled`; only what the collector had not
+    reached yet is unread for the deadline, naming the call it was waiting for."""
+    release = threading.Event()
+
+    def slow(scope: Scope) -> CollectResult:
+        failed = scope.failure("ec2:DescribeSecurityGroups", "Throttled ec2:DescribeSecurityGroups", "live:ec2:sg")
+        run = IN_FLIGHT.get()
+        assert run is not None
+        run.started("ec2:DescribeFlowLogs")
+        release.wait(10)
+        return CollectResult((), (failed,))
+
+    both = Collector("ec2_network", ("ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "ec2:DescribeSecurityGroups"),
+                     slow, types=("live:ec2:vpc", "live:ec2:sg"))
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1")
+    try:
+        got = collect(session, ACCOUNT, ["eu-west-1"], [both], endpoint_url="http://127.0.0.1:9", max_workers=1,
+                      settings=ClientSettings(), health=Health(timeout=0.1))
+    finally:
+        release.set()
+    assert {(f.operation, f.types, f.reason.split(" ")[0]) for f in got.failures} == {
+        ("ec2:DescribeSecurityGroups", ("live:ec2:sg",), "Throttled"),
+        ("ec2:DescribeFlowLogs", ("live:ec2:vpc",), "Timeout")}
