@@ -193,6 +193,7 @@ class Finding:
     location: Location | None = None
     detail: str | None = None
     waiver: WaiverRef | None = None
+    in_baseline: bool = False   # `check --baseline`: the finding was recorded in the baseline (it gates nothing)
 
 
 @cache

@@ -33,6 +33,9 @@ class Report:
     frameworks: Mapping[str, Framework] = field(default_factory=dict)   # for compliance coverage; empty: none
     key: str | None = None           # what the history store compares runs by (the target without what changes
                                      # between runs of the same thing, like a sandbox's port); None: the target
+    baseline: str | None = None      # `--baseline FILE`: the baseline file as shown; None: no baseline
+    baseline_gone: tuple[str, ...] = ()  # baseline entries no finding matches any more (fixed or gone)
+    sarif_category: str | None = None    # `--sarif-category`: SARIF automationDetails.id; None: from the target
 
     @property
     def history_key(self) -> str:
@@ -54,9 +57,11 @@ class Report:
         return groups
 
     def failing(self) -> list[Finding]:
-        """Fail findings at or above the threshold (all fails when no threshold), most severe first."""
+        """Fail findings at or above the threshold (all fails when no threshold), most severe first; a fail recorded
+        in the baseline (`--baseline`) is reported but does not count."""
         floor = self.fail_on.rank if self.fail_on else 0
-        hits = [f for f in self.findings if f.status is Status.FAIL and f.severity.rank >= floor]
+        hits = [f for f in self.findings
+                if f.status is Status.FAIL and f.severity.rank >= floor and not f.in_baseline]
         return sorted(hits, key=lambda f: (-f.severity.rank, f.control_id, f.asset_id))
 
     def coverage(self) -> list[FrameworkCoverage]:
