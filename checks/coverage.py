@@ -9,7 +9,9 @@ Pure functions over (frameworks, controls, findings); no I/O. A requirement's st
 - `partial`     as `pass`, but the framework marks the requirement `evidence: {level: partial}`: its controls check
                 a proxy or a part of it, so passing controls do not show it met (the reason is in `evidence_why`)
 - `fail`        some finding of its controls is fail
-- `incomplete`  no fail, but some finding is unknown or error: the requirement could not be fully evaluated
+- `incomplete`  no fail, but some finding is unknown or error, or some of its controls did not run (deselected
+                with --check, --skip-check, --severity or --framework): the requirement could not be fully
+                evaluated. A control that did not run has `no-data` as its own status.
 
 `static_coverage` (no findings; `clearance controls coverage`) says only `automated`, `partial` or `manual`.
 A waived finding counts as passing here, as it does for the exit code; the reports list the waivers.
@@ -121,11 +123,14 @@ def findings_by_control(findings: Iterable[Finding]) -> dict[str, Counter[Status
 
 
 def coverage(frameworks: Mapping[str, Framework], controls: Iterable[Control],
-             findings: Iterable[Finding]) -> list[FrameworkCoverage]:
-    """Coverage of every framework (sorted by id) from the findings of one evaluation."""
+             findings: Iterable[Finding], not_run: Iterable[Control] = ()) -> list[FrameworkCoverage]:
+    """Coverage of every framework (sorted by id) from the findings of one evaluation; `not_run`: the controls
+    the run's selection left out (the requirements they back are at best incomplete, never pass)."""
     per_control = findings_by_control(findings)
     out: list[FrameworkCoverage] = []
-    mapping = control_map(frameworks, controls)
+    skipped = list(not_run)
+    skipped_ids = {c.id for c in skipped}
+    mapping = control_map(frameworks, [*controls, *skipped])
     for fid in sorted(frameworks):
         fw = frameworks[fid]
         reqs: list[RequirementCoverage] = []
@@ -138,6 +143,8 @@ def coverage(frameworks: Mapping[str, Framework], controls: Iterable[Control],
                 total.update(counts)
                 statuses[cid] = status_of(counts)
             status = status_of(total) if ids else CoverageStatus.MANUAL
+            if status is not CoverageStatus.FAIL and skipped_ids.intersection(ids):
+                status = CoverageStatus.INCOMPLETE
             if status is CoverageStatus.PASS and req.partial:
                 status = CoverageStatus.PARTIAL
             reqs.append(RequirementCoverage(rid, req.title, req.manual, status, statuses,

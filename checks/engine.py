@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,7 @@ from checks.waivers import Waiver
 class Evaluation:
     findings: list[Finding]
     waiver_problems: list[str]
+    seconds: Mapping[str, float] = field(default_factory=dict)  # control id -> time spent evaluating it
 
 
 def fingerprint(control_id: str, asset: Asset) -> str:
@@ -58,7 +60,9 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
         by_kind[asset.kind].append(asset)
     docs: dict[int, dict[str, Any]] = {}
     findings: list[Finding] = []
+    seconds: dict[str, float] = {}
     for control in controls:
+        started = time.perf_counter()
         template = (templates or {}).get(control.id) or MessageTemplate(control.message)
         control = control.model_copy(update={  # parameters become constants, usable inside filters too
             "assert_": control.assert_.bind(control.params),
@@ -90,10 +94,11 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
                 asset_id=asset.id, asset_name=asset.name, source=asset.source, message=message,
                 fingerprint=fingerprint(control.id, asset), location=asset.location, detail=detail, waiver=waiver,
             ))
+        seconds[control.id] = time.perf_counter() - started
     problems += [f"{w.describe()} matched no failing resource: remove it if it is no longer needed"
                  for w in active if id(w) not in used]
     problems += [line for line in (w.broad() for w in waivers) if line is not None]
-    return Evaluation(findings=findings, waiver_problems=problems)
+    return Evaluation(findings=findings, waiver_problems=problems, seconds=seconds)
 
 
 def _judge(control: Control, asset: Asset, doc: dict[str, Any], evaluator: Evaluator,

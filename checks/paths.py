@@ -43,3 +43,27 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+GIT_MARKER = ".git"  # a folder (a clone) or a file (a worktree, a submodule)
+
+
+def repo_root(start: Path | None, cwd: Path | None = None) -> Path:
+    """The repository a program belongs to: the nearest folder upward from `start` (the program folder) holding
+    `.git`; else (no `start`, or no repository above it) the working folder, resolved."""
+    if start is not None:
+        folder = ((cwd or Path.cwd()) / start).resolve()
+        for candidate in (folder, *folder.parents):
+            if (candidate / GIT_MARKER).exists():
+                return candidate
+    return (cwd or Path.cwd()).resolve()
+
+
+def repo_path(path: Path, root: Path) -> str:
+    """`path` as a repository path: relative to `root` with forward slashes when inside it (as it is, or once
+    symlinks are resolved), else absolute as given. What reports name, whatever the working folder is."""
+    for candidate in (path, path.resolve()):
+        for base in (root, root.resolve()):
+            if candidate.is_absolute() and candidate.is_relative_to(base):
+                return candidate.relative_to(base).as_posix() or "."
+    return path.as_posix()

@@ -13,7 +13,7 @@ from checks.coverage import FrameworkCoverage, coverage
 from checks.errors import ExitCode
 from checks.model import Finding, Severity, SourceKind, Status
 
-REPORT_SCHEMA_VERSION = "1.2"
+REPORT_SCHEMA_VERSION = "1.3"
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,10 @@ class Report:
     baseline: str | None = None      # `--baseline FILE`: the baseline file as shown; None: no baseline
     baseline_gone: tuple[str, ...] = ()  # baseline entries no finding matches any more (fixed or gone)
     sarif_category: str | None = None    # `--sarif-category`: SARIF automationDetails.id; None: from the target
+    duration_seconds: float | None = None    # the run, from its start to this report (None: not measured)
+    control_seconds: Mapping[str, float] = field(default_factory=dict)  # control id -> its evaluation time
+    not_run: Mapping[str, Control] = field(default_factory=dict)  # controls deselected (--check, --skip-check,
+                                     # --severity, --framework): not evaluated, in no report but the coverage's
 
     @property
     def history_key(self) -> str:
@@ -66,7 +70,7 @@ class Report:
 
     def coverage(self) -> list[FrameworkCoverage]:
         """Per framework and requirement: the controls mapped to it and the status their findings give."""
-        return coverage(self.frameworks, self.controls.values(), self.findings)
+        return coverage(self.frameworks, self.controls.values(), self.findings, not_run=self.not_run.values())
 
     @property
     def incomplete(self) -> bool:
@@ -92,10 +96,11 @@ class Report:
         """The most frequent resource types no control covers, most frequent first."""
         return sorted(self.unsupported.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
-    def exit_code(self, *, strict: bool = False) -> ExitCode:
-        """1 on failures at or above the threshold; else 4 when something could not be read (always) or, with
-        `strict`, when some result is unknown or nothing was checked; else 0."""
-        if self.failing():
+    def exit_code(self, *, strict: bool = False, soft_fail: bool = False) -> ExitCode:
+        """1 on failures at or above the threshold (not with `soft_fail`); else 4 when something could not be read
+        (always: --soft-fail never makes an unread run exit 0) or, with `strict`, when some result is unknown or
+        nothing was checked; else 0."""
+        if self.failing() and not soft_fail:
             return ExitCode.FINDINGS
         if self.unread or (strict and (self.incomplete or self.nothing_checked)):
             return ExitCode.INCOMPLETE

@@ -1,10 +1,12 @@
-"""The console report (Rich): coloured on a terminal, plain text in `clearance.txt`.
+"""The console report (Rich): coloured on a terminal; `ConsoleRenderer` renders the same as plain text.
 
 Passes and not-applicable results are only counted. Findings are grouped by control; on a terminal each
-control lists at most `TERMINAL_LINES_PER_CONTROL` lines, the file lists all. Compliance coverage (when the
-report carries frameworks) is one row per framework; the per-requirement tables follow the findings in the
-file, and on a terminal when asked for (`coverage=True`). Every piece of report text
-goes into a `rich.text.Text`, never through console markup, so a `[` in a message prints as itself.
+control lists at most `TERMINAL_LINES_PER_CONTROL` lines (and says which written file lists them all, or which
+--format would), the plain text lists all. On a terminal, long lines wrap at spaces, never inside a word
+(`publicly_accessible` stays whole); elsewhere (a pipe, a CI log) a line is never wrapped at all. Compliance
+coverage (when the report carries frameworks) is one row per framework; the per-requirement tables follow the
+findings in the file, and on a terminal when asked for (`coverage=True`). Every piece of report text goes into
+a `rich.text.Text`, never through console markup, so a `[` in a message prints as itself.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from checks.baseline import summary_line
 from checks.coverage import COVERAGE_ORDER, STATIC_ORDER, CoverageStatus, FrameworkCoverage, summary_text
+from checks.errors import ExitCode
 from checks.model import Finding, Severity, Status
 from checks.report import Report
 from reports.base import (
@@ -55,13 +59,16 @@ Line = list[Segment]
 
 
 def print_report(report: Report, console: Console, limit: int | None = TERMINAL_LINES_PER_CONTROL,
-                 coverage: bool = False) -> None:
+                 coverage: bool = False, full_list: str | None = None,
+                 soft_fail: tuple[ExitCode, ExitCode] | None = None) -> None:
     """Print the report with colour; `limit` caps the lines listed per control (None lists every finding);
-    `coverage` adds the per-requirement coverage table of every framework."""
-    _print(report, console, limit, plain=False, coverage_detail=coverage)
+    `coverage` adds the per-requirement coverage table of every framework; `full_list` is the written file that
+    lists every finding (None: none was written); `soft_fail` (the exit code without --soft-fail, the one with it)."""
+    _print(report, console, limit, plain=False, coverage_detail=coverage, full_list=full_list, soft_fail=soft_fail)
 
 
-def _print(report: Report, console: Console, limit: int | None, plain: bool, coverage_detail: bool) -> None:
+def _print(report: Report, console: Console, limit: int | None, plain: bool, coverage_detail: bool,
+           full_list: str | None = None, soft_fail: tuple[ExitCode, ExitCode] | None = None) -> None:
     _emit(console, _header(report), plain)
     console.print(_summary_table(report), highlight=False)
     coverages = report.coverage() if report.frameworks else []
@@ -70,12 +77,12 @@ def _print(report: Report, console: Console, limit: int | None, plain: bool, cov
         console.print(coverage_summary_table(coverages), highlight=False)
         if not coverage_detail:
             _emit(console, [[("Per-requirement coverage: --coverage, clearance.json or clearance.md", "dim")]], plain)
-    _emit(console, _findings(report, limit), plain)
+    _emit(console, _findings(report, limit, full_list), plain)
     if coverage_detail:
         for fc in coverages:
             _emit(console, [[], [(f"{fc.id}: {fc.name}", "bold"), (f"  ({summary_text(fc)})", "dim")]], plain)
             console.print(requirement_table(fc), highlight=False)
-    _emit(console, _tail(report), plain)
+    _emit(console, _tail(report, soft_fail), plain)
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -94,7 +101,10 @@ def _emit(console: Console, lines: list[Line], plain: bool) -> None:
         console.file.write("".join("".join(safe(t) for t, _ in line) + "\n" for line in lines))
         return
     texts = (Text.assemble(*((safe(t), style) for t, style in line)) for line in lines)
-    console.print(Text("\n").join(texts), highlight=False, soft_wrap=True)
+    # a terminal wraps a long line wherever the column ends, so Rich wraps it first, at spaces (a word longer than
+    # the width is the only one ever folded); a pipe or a log gets each line whole
+    wrap = console.is_terminal
+    console.print(Text("\n").join(texts), highlight=False, soft_wrap=not wrap, overflow="fold" if wrap else None)
 
 
 def _header(report: Report) -> list[Line]:
@@ -202,7 +212,7 @@ def _controls_cell(controls: Mapping[str, CoverageStatus]) -> Text:
     return Text.assemble(*parts)
 
 
-def _findings(report: Report, limit: int | None) -> list[Line]:
+def _findings(report: Report, limit: int | None, full_list: str | None = None) -> list[Line]:
     groups = report.by_control()
     lines: list[Line] = []
     quiet: list[str] = []
@@ -215,8 +225,8 @@ def _findings(report: Report, limit: int | None) -> list[Line]:
         shown = listed if limit is None else listed[:limit]
         lines += [[], _control_heading(report, cid, findings), *(_finding_line(f) for f in shown)]
         if len(listed) > len(shown):
-            lines.append([(f"    ... and {len(listed) - len(shown)} more (every finding is in clearance.txt and "
-                           "clearance.json)", "dim")])
+            where_all = f"every finding is in {full_list}" if full_list else "--format json lists every finding"
+            lines.append([(f"    ... and {len(listed) - len(shown)} more ({where_all})", "dim")])
     if quiet:
         lines += [[], [(f"{plural(len(quiet), 'control')} with nothing to report (pass or not applicable only): "
                         + ", ".join(quiet), "green")]]
@@ -243,7 +253,7 @@ def _finding_line(f: Finding) -> Line:
             ("  ", ""), (f.asset_name or f.asset_id, "bold"), ("  ", ""), (what, "")]
 
 
-def _tail(report: Report) -> list[Line]:
+def _tail(report: Report, soft_fail: tuple[ExitCode, ExitCode] | None = None) -> list[Line]:
     lines: list[Line] = []
     if report.unsupported:
         lines += [[], [("Not checked (resource types clearance does not model yet):", "bold")]]
@@ -251,21 +261,31 @@ def _tail(report: Report) -> list[Line]:
     for title, items in (("Waiver problems:", report.waiver_problems), ("Warnings:", report.warnings)):
         if items:
             lines += [[], [(title, "bold")], *([(f"    {item}", "yellow")] for item in items)]
-    lines += [[], [(verdict(report), _verdict_style(report))]]
+    if report.baseline is not None:
+        matched = sum(1 for f in report.findings if f.in_baseline)
+        lines += [[], [(summary_line(report.baseline, matched, report.baseline_gone), "cyan")]]
+    lines += [[], [(verdict(report) + soft_fail_note(soft_fail), _verdict_style(report))]]
     note = incomplete_note(report)
     if note:
         lines.append([(note, "yellow")])
     return lines
 
 
-def verdict_line(report: Report) -> Text:
+def verdict_line(report: Report, soft_fail: tuple[ExitCode, ExitCode] | None = None) -> Text:
     """The one line of `--quiet`: `3 findings at or above high` in red, or the all-clear in green; with unknown
-    results, their count (what `--strict` exits 4 on) follows, so the line never reads cleaner than the run."""
+    results, their count (what `--strict` exits 4 on) follows, so the line never reads cleaner than the run;
+    `soft_fail`: (the exit code without --soft-fail, the one with it), said at the end."""
     text = verdict(report)
     note = incomplete_note(report)
     if note and not report.unread:
         text = f"{text} ({note})"
-    return Text(text, style=_verdict_style(report))
+    return Text(text + soft_fail_note(soft_fail), style=_verdict_style(report))
+
+
+def soft_fail_note(codes: tuple[ExitCode, ExitCode] | None) -> str:
+    """` (--soft-fail: exit 0 instead of 1)` from (the code without --soft-fail, the code with it); empty when
+    --soft-fail changed nothing."""
+    return f" (--soft-fail: exit {int(codes[1])} instead of {int(codes[0])})" if codes else ""
 
 
 def _verdict_style(report: Report) -> str:
@@ -279,7 +299,8 @@ class ConsoleRenderer:
     extension = "txt"
 
     def render(self, report: Report) -> str:
-        """Plain text with every finding listed, for `clearance.txt`."""
+        """Plain text with every finding listed (`clearance.txt` where `write_reports` is asked for the console
+        format; the CLI prints the console report instead)."""
         buffer = io.StringIO()
         console = Console(file=buffer, width=FILE_WIDTH, color_system=None, force_terminal=False,
                           markup=False, emoji=False, highlight=False, legacy_windows=False)

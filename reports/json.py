@@ -40,6 +40,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "findings": [_finding(f) for f in sorted(report.findings, key=_json_order)],
         "unsupported": [{"type": t, "count": report.unsupported[t]} for t in sorted(report.unsupported)],
         "waiver_problems": sorted(report.waiver_problems),
+        "baseline": _baseline(report),
         "warnings": list(report.warnings),
         "coverage": {fc.id: _coverage(fc) for fc in report.coverage()},
     }
@@ -60,6 +61,14 @@ def _summary(report: Report) -> dict[str, Any]:
         "by_status": {s.value: counts[s] for s in STATUS_ORDER},
         "by_severity": {sev.value: {s.value: by_sev[sev][s] for s in STATUS_ORDER} for sev in SEVERITY_ORDER},
     }
+
+
+def _baseline(report: Report) -> dict[str, Any] | None:
+    """`check --baseline FILE`: the file, how many findings it matched, and its entries that no longer occur."""
+    if report.baseline is None:
+        return None
+    return {"file": report.baseline, "matched": sum(1 for f in report.findings if f.in_baseline),
+            "gone": list(report.baseline_gone)}
 
 
 def _control(control: Control) -> dict[str, Any]:
@@ -116,6 +125,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "detail": f.detail,
         "fingerprint": f.fingerprint,
         "waiver": waiver,
+        "in_baseline": f.in_baseline,
     }
 
 

@@ -1,14 +1,25 @@
-"""JUnit XML (the de-facto Ant/Jenkins shape, see reference/ci-formats.md): one testcase per finding.
+"""JUnit XML in the Apache Ant shape (validated against windyroad's JUnit.xsd, tests/schemas/JUnit.xsd): one
+testsuite, one testcase per finding.
 
-fail -> <failure type="NON_COMPLIANT">, error -> <error>, unknown / not_applicable / waived -> <skipped>,
-pass -> an empty testcase. Built with ElementTree, so attribute and text escaping is correct; characters
-that XML 1.0 cannot carry at all (most C0 controls) are replaced first.
+fail -> <failure type="NON_COMPLIANT">, error -> <error>, unknown / waived -> <skipped>, pass -> an empty
+testcase. Not-applicable results are left out (a control that does not apply to a resource is no test of it); the
+suite's `not_applicable` property counts them. The schema allows no `file` or `line` attribute on a testcase, so a
+finding's source location is the first line of its failure or error text. `timestamp` is the report's time in UTC
+without a zone suffix (the schema's pattern). `time` (seconds, required on the suite and on every testcase): the
+suite's is the run's measured duration; a testcase's is its control's measured evaluation time shared evenly over
+the resources the control judged (one control is evaluated over all its resources at once; "0" only for results no
+control evaluated, such as unread scopes, and for reports that carry no timings). Built with ElementTree, so
+attribute and text escaping is correct; characters that XML 1.0 cannot carry at all (most C0 controls) are replaced
+first.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import xml.etree.ElementTree as ET
+from collections import Counter
+from datetime import UTC
 
 from checks.model import Finding, Status
 from checks.report import Report
@@ -16,7 +27,9 @@ from reports.base import finding_sort_key, register, waiver_text
 
 FAILURE_TYPE = "NON_COMPLIANT"
 ERROR_TYPE = "EVALUATION_ERROR"
-_SKIPPED = (Status.UNKNOWN, Status.NOT_APPLICABLE, Status.WAIVED)
+PACKAGE = "clearance"
+NO_DURATION = "0"  # required by the schema: for what no measured time covers
+_SKIPPED = (Status.UNKNOWN, Status.WAIVED)
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -25,36 +38,63 @@ def clean(text: str) -> str:
     return _INVALID_XML.sub("\ufffd", text)
 
 
-def junit_tree(report: Report) -> ET.Element:
+def hostname() -> str:
+    """This machine's name; `localhost` when it cannot be told (what the schema asks for)."""
+    return socket.gethostname().strip() or "localhost"
+
+
+def timestamp(report: Report) -> str:
+    """`2026-05-04T09:30:00`: the report's time in UTC, without a zone suffix (a naive time is taken as UTC)."""
+    stamp = report.generated_at
+    stamp = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def junit_tree(report: Report, host: str | None = None) -> ET.Element:
+    cases = sorted((f for f in report.findings if f.status is not Status.NOT_APPLICABLE), key=finding_sort_key)
     counts = report.status_counts()
-    stats = {
-        "tests": str(len(report.findings)),
+    root = ET.Element("testsuites")
+    suite = ET.SubElement(root, "testsuite", {
+        "name": f"clearance:{report.view.value}",
+        "package": PACKAGE,
+        "id": "0",
+        "tests": str(len(cases)),
         "failures": str(counts[Status.FAIL]),
         "errors": str(counts[Status.ERROR]),
         "skipped": str(sum(counts[s] for s in _SKIPPED)),
-        "time": "0",
-    }
-    root = ET.Element("testsuites", {"name": "clearance", **stats})
-    suite = ET.SubElement(root, "testsuite", {
-        "name": f"clearance:{report.view.value}",
-        **stats,
-        "timestamp": report.generated_at.isoformat(timespec="seconds"),
+        "time": seconds(report.duration_seconds),
+        "timestamp": timestamp(report),
+        "hostname": clean(host or hostname()),
     })
     props = ET.SubElement(suite, "properties")
     for name, value in (("target", report.target), ("assets", str(report.asset_count)),
                         ("tool_version", report.tool_version),
-                        ("fail_on", report.fail_on.value if report.fail_on else "")):
+                        ("fail_on", report.fail_on.value if report.fail_on else ""),
+                        ("not_applicable", str(counts[Status.NOT_APPLICABLE]))):
         ET.SubElement(props, "property", {"name": name, "value": clean(value)})
-    for f in sorted(report.findings, key=finding_sort_key):
-        _testcase(suite, report, f)
+    judged = Counter(f.control_id for f in report.findings if not f.asset_id.startswith("scope:"))
+    for f in cases:
+        _testcase(suite, report, f, _share(report, judged, f))
+    ET.SubElement(suite, "system-out")
+    ET.SubElement(suite, "system-err")
     return root
 
 
-def _testcase(suite: ET.Element, report: Report, f: Finding) -> None:
-    attrs = {"classname": clean(f.control_id), "name": clean(f.asset_name or f.asset_id), "time": "0"}
-    if f.location is not None:
-        attrs["file"] = clean(f.location.file)
-        attrs["line"] = str(f.location.line)
+def seconds(value: float | None) -> str:
+    """A measured time in seconds as the schema's decimal (microseconds kept); NO_DURATION when not measured."""
+    return NO_DURATION if value is None else f"{max(value, 0.0):.6f}"
+
+
+def _share(report: Report, judged: Counter[str], f: Finding) -> str:
+    """The testcase's time: its control's evaluation time over the resources that control judged."""
+    spent = report.control_seconds.get(f.control_id)
+    if spent is None or f.asset_id.startswith("scope:") or not judged[f.control_id]:
+        return NO_DURATION
+    return seconds(spent / judged[f.control_id])
+
+
+def _testcase(suite: ET.Element, report: Report, f: Finding, time: str) -> None:
+    attrs = {"classname": clean(f.control_id), "name": clean(f.asset_name or f.asset_id), "time": time}
     case = ET.SubElement(suite, "testcase", attrs)
     if f.status is Status.FAIL:
         node = ET.SubElement(case, "failure", {"message": clean(f.message), "type": FAILURE_TYPE})
@@ -64,14 +104,13 @@ def _testcase(suite: ET.Element, report: Report, f: Finding) -> None:
         node.text = clean(_body(report, f))
     elif f.status is Status.UNKNOWN:
         ET.SubElement(case, "skipped", {"message": clean(f"unknown: {f.detail or f.message}")})
-    elif f.status is Status.NOT_APPLICABLE:
-        ET.SubElement(case, "skipped", {"message": "not applicable"})
     elif f.status is Status.WAIVED:
         ET.SubElement(case, "skipped", {"message": clean(waiver_text(f))})
 
 
 def _body(report: Report, f: Finding) -> str:
-    lines = [
+    lines = [f"location: {f.location}"] if f.location is not None else []
+    lines += [
         f"{f.control_id} ({f.severity.value}) on {f.asset_kind} {f.asset_id}",
         f"message: {f.message}",
     ]

@@ -1,7 +1,8 @@
 """Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY` (GitHub-flavoured, no emoji).
 
 GitHub refuses a step summary over 1 MiB and a comment over 65,536 characters: `render_markdown`
-takes a byte budget and, when the full text would not fit, shortens the tables and says so.
+takes a byte budget and, when the full text would not fit, shortens the tables and says so. The renderer
+(`clearance.md`) uses the comment limit, so the same file serves both.
 
 When the report carries frameworks, a compliance-coverage table (one row per framework) follows the summary, and
 after the findings each framework has a collapsed `<details>` table: requirement | title | controls | status (a
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from checks.baseline import summary_line
 from checks.coverage import COVERAGE_ORDER, CoverageStatus, FrameworkCoverage, RequirementCoverage, summary_text
 from checks.model import Finding, Status
 from checks.report import Report
@@ -113,7 +115,15 @@ def _header(report: Report) -> list[str]:
         f"{plural(report.asset_count, 'asset')} · {stamp} · clearance {escape_cell(report.tool_version)}",
         "",
         f"Target: {escape_cell(report.target)}",
+        *_baseline(report),
     ]
+
+
+def _baseline(report: Report) -> list[str]:
+    if report.baseline is None:
+        return []
+    matched = sum(1 for f in report.findings if f.in_baseline)
+    return ["", f"Baseline: {escape_cell(summary_line(report.baseline, matched, report.baseline_gone))}"]
 
 
 def _summary_table(report: Report) -> list[str]:
@@ -283,7 +293,8 @@ class MarkdownRenderer:
     extension = "md"
 
     def render(self, report: Report) -> str:
-        return render_markdown(report)
+        # clearance.md is offered for a pull-request comment: the smaller of GitHub's two limits applies.
+        return render_markdown(report, COMMENT_LIMIT)
 
 
 register(MarkdownRenderer())

@@ -1,7 +1,11 @@
-"""SARIF 2.1.0 for GitHub code scanning (see reference/ci-formats.md).
+"""SARIF 2.1.0 for GitHub code scanning (see docs/report-format.md, "Notes on SARIF").
 
 - One run; the rules are the controls that have results, plus `clearance/incomplete` when some
-  controls could not be evaluated.
+  controls could not be evaluated. `automationDetails.id` is `<category>/<run id>`, the category from
+  `--sarif-category` or the report's target (`reports/_sarif_places.py`), so that uploads for two programs or
+  two accounts never replace each other.
+- The driver carries `version` (and `semanticVersion` when the version is a SemVer 2.0 string) and the
+  project's `informationUri` when the installed distribution declares one.
 - fail -> a result of kind `fail` whose level follows the severity; waived -> the same, with an
   `external` suppression carrying reason, approver and expiry.
 - unknown/error -> kind `review` under the `clearance/incomplete` rule. The SARIF spec (3.27.10)
@@ -9,7 +13,9 @@
   `security-severity` to every result of that rule: filing "could not read" under a high control
   would raise a high security alert. The dedicated rule has no security severity and a default
   level of `note`, which GitHub shows since the result itself sets no level.
-- pass / not_applicable are omitted.
+- pass / not_applicable are omitted; so is a result with no file of the repository to point at (GitHub rejects
+  the whole upload otherwise), counted in a notification.
+- With `--baseline`, every result has a `baselineState`: `unchanged` when the baseline records it, else `new`.
 """
 
 from __future__ import annotations
@@ -20,19 +26,24 @@ import re
 from datetime import UTC
 from importlib import metadata
 from typing import Any
-from urllib.parse import quote
 
 from checks.catalog.controls import Control
 from checks.model import Finding, Severity, Status
 from checks.report import Report
+from reports._sarif_places import artifact_uri, automation_id, result_location
 from reports.base import finding_sort_key, plural, register
+
+__all__ = ["SarifRenderer", "artifact_uri", "line_hash", "sarif_document"]
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 TOOL_NAME = "clearance"
-DEFAULT_ARTIFACT = "Pulumi.yaml"
 INCOMPLETE_RULE_ID = "clearance/incomplete"
 FINGERPRINT_KEY = "clearance/v1"
+# SemVer 2.0 (semver.org's regular expression): GitHub reads `semanticVersion` as one.
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+                    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+                    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
 
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
@@ -48,26 +59,51 @@ _INCOMPLETE = (Status.UNKNOWN, Status.ERROR)
 
 
 def sarif_document(report: Report) -> dict[str, Any]:
-    reported = [f for f in report.findings if f.status in _FAILED or f.status in _INCOMPLETE]
+    placed: list[tuple[Finding, dict[str, Any]]] = []
+    unplaced = 0
+    for f in report.findings:
+        if f.status in _FAILED or f.status in _INCOMPLETE:
+            location = result_location(report, f)
+            if location is None:
+                unplaced += 1
+            else:
+                placed.append((f, location))
     # Failures before incomplete results, most severe first: what is kept if the GitHub cap is hit.
-    reported.sort(key=lambda f: (f.status in _INCOMPLETE, finding_sort_key(f)))
-    kept, dropped = reported[:MAX_RESULTS], len(reported) - min(len(reported), MAX_RESULTS)
-    rules = _rules(report, kept)
+    placed.sort(key=lambda pair: (pair[0].status in _INCOMPLETE, finding_sort_key(pair[0])))
+    kept, dropped = placed[:MAX_RESULTS], len(placed) - min(len(placed), MAX_RESULTS)
+    rules = _rules(report, [f for f, _ in kept])
     index = {rule["id"]: i for i, rule in enumerate(rules)}
-    driver: dict[str, Any] = {"name": TOOL_NAME, "semanticVersion": report.tool_version}
-    uri = information_uri()
-    if uri:
-        driver["informationUri"] = uri
-    driver["rules"] = rules
     run: dict[str, Any] = {
-        "tool": {"driver": driver},
-        "automationDetails": {"id": f"{TOOL_NAME}/{report.view.value}/"},
-        "invocations": [_invocation(report, dropped)],
+        "tool": {"driver": {**driver(report), "rules": rules}},
+        "automationDetails": {"id": automation_id(report)},
+        "invocations": [_invocation(report, dropped, unplaced)],
         "columnKind": "utf16CodeUnits",
-        "results": [_result(report, f, index) for f in kept],
-        "properties": {"target": report.target, "assets": report.asset_count},
+        "results": [_result(report, f, location, index) for f, location in kept],
+        "properties": _run_properties(report),
     }
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def driver(report: Report) -> dict[str, Any]:
+    """Name, version (`semanticVersion` too when it is SemVer) and, when the distribution declares one, the
+    project's URL."""
+    out: dict[str, Any] = {"name": TOOL_NAME, "version": report.tool_version}
+    if SEMVER.match(report.tool_version):
+        out["semanticVersion"] = report.tool_version
+    uri = information_uri()
+    if uri:
+        out["informationUri"] = uri
+    return out
+
+
+def _run_properties(report: Report) -> dict[str, Any]:
+    props: dict[str, Any] = {"target": report.target, "assets": report.asset_count}
+    if report.baseline is not None:
+        # Entries the baseline records that no finding matches any more. Not `absent` results: GitHub does not
+        # read `baselineState` and would open an alert for each.
+        props["baseline"] = report.baseline
+        props["baseline_gone"] = list(report.baseline_gone)
+    return props
 
 
 def information_uri() -> str | None:
@@ -173,7 +209,7 @@ def _clip(text: str, limit: int = MAX_TEXT) -> str:
 # --- results ------------------------------------------------------------------------------------
 
 
-def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]:
+def _result(report: Report, f: Finding, location: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
     incomplete = f.status in _INCOMPLETE
     rule_id = INCOMPLETE_RULE_ID if incomplete else f.control_id
     result: dict[str, Any] = {"ruleId": rule_id, "ruleIndex": index[rule_id]}
@@ -186,8 +222,10 @@ def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]
         result["level"] = LEVEL[f.severity]
         text = f.message or f"{f.control_id} failed on {f.asset_name or f.asset_id}"
     result["message"] = {"text": text}
-    result["locations"] = [_location(report, f)]
+    result["locations"] = [location]
     result["partialFingerprints"] = {"primaryLocationLineHash": line_hash(f), FINGERPRINT_KEY: f.fingerprint}
+    if report.baseline is not None:
+        result["baselineState"] = "unchanged" if f.in_baseline else "new"
     # The spec wants `suppressions` on every result of a run or on none.
     result["suppressions"] = [_suppression(f)] if f.status is Status.WAIVED else []
     result["properties"] = {
@@ -209,29 +247,6 @@ def line_hash(f: Finding) -> str:
     return f"{digest}:1"
 
 
-def _location(report: Report, f: Finding) -> dict[str, Any]:
-    if f.location is not None:
-        path, line = f.location.file, max(1, f.location.line)
-    else:
-        path, line = report.artifact or DEFAULT_ARTIFACT, 1
-    # Without the file's text the line length is unknown; column 1 to 1 marks the start of the line
-    # and is valid for any line (the same choice as Trivy's SARIF output).
-    region = {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 1}
-    return {
-        "physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}, "region": region},
-        "logicalLocations": [{"name": f.asset_name or f.asset_id, "fullyQualifiedName": f.asset_id,
-                              "kind": "resource", "properties": {"asset_kind": f.asset_kind}}],
-    }
-
-
-def artifact_uri(path: str) -> str:
-    """A relative path as a URI reference: forward slashes, no leading `./`, unsafe characters escaped."""
-    p = path.replace("\\", "/")
-    while p.startswith("./"):
-        p = p[2:]
-    return quote(p, safe="/:@!$&'()*+,;=-._~")
-
-
 def _suppression(f: Finding) -> dict[str, Any]:
     w = f.waiver
     if w is None:
@@ -244,12 +259,16 @@ def _suppression(f: Finding) -> dict[str, Any]:
     }
 
 
-def _invocation(report: Report, dropped: int) -> dict[str, Any]:
+def _invocation(report: Report, dropped: int, unplaced: int) -> dict[str, Any]:
     notes: list[tuple[str, str]] = [("warning", w) for w in report.warnings]
     notes += [("warning", p) for p in report.waiver_problems]
     if report.unsupported:
         listed = ", ".join(f"{t} x{n}" for t, n in sorted(report.unsupported.items()))
         notes.append(("note", f"not checked (no controls for these resource types): {listed}"))
+    if unplaced:
+        notes.append(("warning", f"{plural(unplaced, 'result')} left out: no file of the repository declares the "
+                                 "resource (GitHub code scanning rejects a result without one); clearance.json "
+                                 "lists them"))
     if dropped:
         notes.append(("warning", f"{plural(dropped, 'result')} left out: GitHub accepts {MAX_RESULTS} per run"))
     return {

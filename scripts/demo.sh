@@ -32,14 +32,14 @@ noncompliant=$?
 
 SANDBOX=clearance-out/sandbox
 REGION=eu-west-1   # infra/Pulumi.dev.yaml: aws:region
-LIVE=(--sandbox-dir "$SANDBOX" --regions "$REGION" --settings infra/clearance.toml
-      --sg-register infra/security-group-reviews.yaml)
+# the README's own steps: the sandbox's region without its default VPC (as in a production account), infra/ applied;
+# a scan of the sandbox then takes infra/'s settings, waivers and review register (the program applied to it)
+LIVE=(--sandbox-dir "$SANDBOX" --regions "$REGION")
 trap '"$BIN/clearance" sandbox down --out "$SANDBOX" >/dev/null 2>&1' EXIT
 
 echo
 echo "== the sandbox: a local AWS endpoint on 127.0.0.1 =="
-"$BIN/clearance" sandbox up --out "$SANDBOX" --region "$REGION" || exit 2
-"$BIN/python" scripts/demo_out_of_band.py prepare "$SANDBOX" "$REGION" || exit 2
+"$BIN/clearance" sandbox up --out "$SANDBOX" --region "$REGION" --no-default-vpc || exit 2
 echo
 echo "== clearance sandbox apply infra/ (deploy its planned resources with boto3, write the state) =="
 "$BIN/clearance" sandbox apply infra --out "$SANDBOX"
@@ -51,8 +51,7 @@ echo "   (results marked error are reads the sandbox cannot emulate: moto has no
 echo "    testing plans and no GetEbsDefaultKmsKeyId; a real account answers them. Because of them the scan is"
 echo "    INCOMPLETE and exits 4, never 0)"
 
-DRIFT=(drift --state "$SANDBOX/sandbox-state.json" --program infra --sandbox-dir "$SANDBOX" --regions "$REGION"
-       --settings infra/clearance.toml --sg-register infra/security-group-reviews.yaml
+DRIFT=(drift --state "$SANDBOX/sandbox-state.json" --sandbox-dir "$SANDBOX" --regions "$REGION"
        --store clearance-out/demo/history.db)
 rm -f clearance-out/demo/history.db
 echo

@@ -1,6 +1,5 @@
 """Act on the sandbox as someone with console access would (used by `make demo`).
 
-    python scripts/demo_out_of_band.py prepare OUT REGION   # delete the region's default VPC, as for production
     python scripts/demo_out_of_band.py change OUT REGION    # open SSH to the internet, stop a key's rotation,
                                                             # remove a bucket's default encryption, delete a
                                                             # managed bucket, create an unmanaged one
@@ -17,30 +16,12 @@ from typing import Any
 from checks.sandbox import read_sandbox
 
 
-def prepare(session: Any) -> None:
-    """Delete the default VPC AWS creates in every region (CIS and AWS advise it for production accounts)."""
-    ec2 = session.client("ec2")
-    for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]:
-        vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-        for subnet in ec2.describe_subnets(Filters=vpc_filter)["Subnets"]:
-            ec2.delete_subnet(SubnetId=subnet["SubnetId"])
-        for igw in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id",
-                                                             "Values": [vpc["VpcId"]]}])["InternetGateways"]:
-            ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc["VpcId"])
-            ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
-        ec2.delete_vpc(VpcId=vpc["VpcId"])
-        print(f"deleted the default VPC {vpc['VpcId']} of {session.region_name}")
-
-
 def main(action: str, out_dir: str, region: str) -> int:
     info = read_sandbox(Path(out_dir))
     if info is None:
         print(f"no sandbox is running in {out_dir}: run 'clearance sandbox up --out {out_dir}' first", file=sys.stderr)
         return 2
     session = info.session(region)
-    if action == "prepare":
-        prepare(session)
-        return 0
     ec2, kms, s3 = session.client("ec2"), session.client("kms"), session.client("s3")
     groups = [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"]
     app = next((g for g in groups if "app" in g["GroupName"]), groups[0])
@@ -78,7 +59,7 @@ def empty_and_delete(s3: Any, bucket: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("prepare", "change"):
+    if len(sys.argv) != 4 or sys.argv[1] != "change":
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3]))

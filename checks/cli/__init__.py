@@ -4,6 +4,10 @@ Commands live one module each beside this one and never import it. A `ClearanceE
 command is printed here, one line per problem on stderr, and exits with its code (2): never a traceback. A usage
 error (an unknown option, a missing value, a bad choice) is one line too:
 `clearance check: error: no such option: --frmat (try --help)`, exit 2.
+
+Root options: `--version`, `--color auto|always|never` (beside NO_COLOR and FORCE_COLOR: checks/cli/common.py) and
+Typer's `--install-completion` / `--show-completion` (bash, zsh, fish, PowerShell). `python -m checks` is the same
+command (checks/__main__.py).
 """
 
 from __future__ import annotations
@@ -16,20 +20,22 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer vendors click privately
-from typer.core import TyperGroup
 
 from checks import tool_version, tune_gc
+from checks.cli.baseline import baseline_app
 from checks.cli.check import check
+from checks.cli.common import COLOR_KEY, ColorMode, FlagHelpCommand, FlagHelpGroup, make_console
 from checks.cli.controls import controls_app
 from checks.cli.drift import drift
+from checks.cli.precommit import pre_commit
 from checks.cli.sandbox import sandbox_app
 from checks.cli.scan import iam_policy, scan
 from checks.cli.sg import sg_app
 from checks.errors import ClearanceError, ExitCode
 
 
-def report_error(err: ClearanceError) -> None:
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+def report_error(err: ClearanceError, color: ColorMode | None = None) -> None:
+    console = make_console(stderr=True, mode=color)
     for line in err.render().splitlines():  # one line per problem
         console.print(f"[bold red]error:[/] {escape(line)}", markup=True)
 
@@ -47,7 +53,7 @@ def report_usage_error(err: UsageError, command: str = "clearance") -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(usage_line(err, command), markup=False)
 
 
-class ClearanceGroup(TyperGroup):
+class ClearanceGroup(FlagHelpGroup):
     """The root command: every subcommand runs inside its `invoke`, so this is the one place user errors end
     (`make_context` hands the root command's own usage errors, such as `clearance --bogus`, to the same place)."""
 
@@ -55,7 +61,7 @@ class ClearanceGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except ClearanceError as err:
-            report_error(err)
+            report_error(err, ctx.meta.get(COLOR_KEY))
             raise typer.Exit(err.exit_code) from None
         except NoArgsIsHelpError:
             raise  # `clearance controls` alone prints the group's help, as Typer does
@@ -80,31 +86,42 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(cls=ClearanceGroup, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(cls=ClearanceGroup, add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Compliance-as-code checks for AWS estates defined with Pulumi.")
 
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, metavar="",
                                           help="Print the version and exit.")] = False,
+    color: Annotated[ColorMode, typer.Option(
+        "--color", case_sensitive=False, metavar="auto|always|never",
+        help="Colour in the console output: auto (on a terminal, unless NO_COLOR is set to anything; FORCE_COLOR "
+             "forces it), always or never (both win over NO_COLOR and FORCE_COLOR). Give it before the command: "
+             "clearance --color never check ...")] = ColorMode.AUTO,
 ) -> None:
     """Compliance-as-code checks for AWS estates defined with Pulumi."""
+    ctx.meta[COLOR_KEY] = color
 
 
-app.command("check")(check)
-app.command("scan")(scan)
-app.command("iam-policy")(iam_policy)
-app.command("drift")(drift)
+app.command("check", cls=FlagHelpCommand)(check)
+app.command("scan", cls=FlagHelpCommand)(scan)
+app.command("iam-policy", cls=FlagHelpCommand)(iam_policy)
+app.command("drift", cls=FlagHelpCommand)(drift)
+app.command("pre-commit", cls=FlagHelpCommand)(pre_commit)
 app.add_typer(controls_app, name="controls")
 app.add_typer(sg_app, name="sg")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(baseline_app, name="baseline")
 
 
-def main() -> None:
+def main(prog_name: str | None = None) -> None:
+    """The console script `clearance`; `python -m checks` passes its name, so usage and completion say
+    `clearance` too."""
     tune_gc()
     try:
-        app()
+        app(prog_name=prog_name)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)

@@ -6,21 +6,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from checks.cli.common import (
+    CheckOption,
     FailOnOption,
     FormatOption,
+    FrameworkOption,
     OutOption,
     QuietOption,
     RegisterOption,
     SettingsOption,
+    SeverityOption,
+    SkipCheckOption,
+    SoftFailOption,
     StoreOption,
     StrictOption,
     WaiversOption,
     emit,
+    make_console,
     parse_formats,
     record_run,
+    selection_of,
 )
 from checks.errors import InputError
 
@@ -38,11 +44,19 @@ def parse_config(pairs: list[str]) -> dict[str, str]:
 def check(
     program_dir: Annotated[Path | None,
                            typer.Argument(help="Folder of a Pulumi Python program (holds Pulumi.yaml).")] = None,
-    preview: Annotated[Path | None, typer.Option(help="A `pulumi preview --json` file.")] = None,
-    state: Annotated[Path | None, typer.Option(help="A `pulumi stack export` file (version 3).")] = None,
-    stack: Annotated[str | None, typer.Option(help="Stack whose Pulumi.<stack>.yaml config to use.")] = None,
-    config: Annotated[list[str], typer.Option("--config", "-c", help="Stack config override key=value.")] = [],  # noqa: B006
-    python: Annotated[str | None, typer.Option(help="Python interpreter of the program's own environment.")] = None,
+    preview: Annotated[Path | None, typer.Option(metavar="FILE", help="A `pulumi preview --json` file.")] = None,
+    state: Annotated[Path | None, typer.Option(metavar="FILE",
+                                               help="A `pulumi stack export` file (version 3).")] = None,
+    program_dir_of_file: Annotated[Path | None, typer.Option(
+        "--program-dir", metavar="DIR",
+        help="The Pulumi program a --state/--preview file belongs to: settings, waivers and the review register are "
+             "looked up from it, source files named from it (default: found from the file's project name).")] = None,
+    stack: Annotated[str | None, typer.Option(metavar="NAME",
+                                              help="Stack whose Pulumi.<stack>.yaml config to use.")] = None,
+    config: Annotated[list[str], typer.Option("--config", "-c", metavar="KEY=VALUE",
+                                              help="Stack config override (repeatable).")] = [],  # noqa: B006
+    python: Annotated[str | None, typer.Option(metavar="PATH",
+                                               help="Python interpreter of the program's own environment.")] = None,
     program_timeout: Annotated[float, typer.Option("--program-timeout", metavar="SECONDS", min=0.001,
                                                    help="Stop the Pulumi program after this many seconds.")] = 300.0,
     format: FormatOption = ["console"],  # noqa: A002, B006
@@ -54,7 +68,18 @@ def check(
     strict: StrictOption = False,
     quiet: QuietOption = False,
     store: StoreOption = None,
-    coverage: Annotated[bool, typer.Option("--coverage",
+    check: CheckOption = [],  # noqa: B006
+    skip_check: SkipCheckOption = [],  # noqa: B006
+    severity: SeverityOption = [],  # noqa: B006
+    framework: FrameworkOption = [],  # noqa: B006
+    soft_fail: SoftFailOption = False,
+    baseline: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="A baseline from 'clearance baseline create': its failing findings are reported but do "
+                             "not fail the run; its entries that no longer occur are listed.")] = None,
+    sarif_category: Annotated[str | None, typer.Option(
+        "--sarif-category", metavar="TEXT", help="The SARIF run's code-scanning category (automationDetails.id); "
+                                                 "default: clearance/<view>/<target>.")] = None,
+    coverage: Annotated[bool, typer.Option("--coverage", metavar="",
                                            help="Also print the compliance coverage of every requirement.")] = False,
 ) -> None:
     """Check a Pulumi program (planned), a preview file or a state file against the controls."""
@@ -63,9 +88,11 @@ def check(
     formats = parse_formats(format)  # before the (slow) program run
     req = CheckRequest(program_dir=program_dir, preview=preview, state=state, stack=stack,
                        config=parse_config(config), python=python, waivers=waivers, settings=settings,
-                       fail_on=fail_on, sg_register=sg_register, program_timeout=program_timeout)
+                       fail_on=fail_on, sg_register=sg_register, program_timeout=program_timeout,
+                       project_dir=program_dir_of_file, baseline=baseline, sarif_category=sarif_category,
+                       selection=selection_of(check, skip_check, severity, framework))
     report = run_check(req)
-    console = Console(highlight=False, soft_wrap=False)
+    console = make_console()
     recorded = record_run(report, store, quiet=quiet)
     emit(report, formats, out, console, quiet=quiet, strict=strict,
-         coverage=coverage, after=recorded)
+         coverage=coverage, after=recorded, soft_fail=soft_fail)

@@ -1,37 +1,189 @@
-"""What several commands share: their common options, the format list, and how a report is printed and written."""
+"""What several commands share: their common options, the format list, the console (`--color`), and how a report is
+printed and written.
+
+Option help goes through Rich markup (Typer's help), so text in square brackets is escaped (`[tool.clearance]`);
+options carry readable metavars (FILE, DIR, FORMAT, ID...) and flags none.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer._click.globals import get_current_context  # typer vendors click privately
+from typer.core import TyperCommand, TyperGroup
 
 from checks.errors import ExitCode, InputError
 from checks.model import Severity
+from checks.selection import Selection
 from reports import format_names
 
 if TYPE_CHECKING:
     from checks.report import Report
 
 FORMATS_HELP = f"Report formats: {', '.join(format_names())} (repeat or comma-separate)."
+SEVERITIES = ", ".join(s.value for s in Severity)
 
-FormatOption = Annotated[list[str], typer.Option("--format", "-f", help=FORMATS_HELP)]
-OutOption = Annotated[Path, typer.Option(help="Folder for report files.")]
-FailOnOption = Annotated[Severity | None, typer.Option(case_sensitive=False,
-                                                       help="Exit 1 on failures at or above this severity.")]
-WaiversOption = Annotated[Path | None, typer.Option(help="Waivers YAML file.")]
-SettingsOption = Annotated[Path | None, typer.Option(help="clearance.toml or pyproject.toml with [tool.clearance].")]
-RegisterOption = Annotated[Path | None, typer.Option(help="Security-group review register (FW-01).")]
+def _complete(values: Sequence[str], incomplete: str) -> list[str]:
+    """Shell completion: the values that start with what was typed (after the last comma)."""
+    head, _, last = incomplete.rpartition(",")
+    prefix = f"{head}," if head else ""
+    return [prefix + v for v in values if v.lower().startswith(last.lower())]
+
+
+def complete_format(incomplete: str) -> list[str]:
+    return _complete(format_names(), incomplete)
+
+
+def complete_severity(incomplete: str) -> list[str]:
+    return _complete([s.value for s in Severity], incomplete)
+
+
+def complete_control(incomplete: str) -> list[str]:
+    from checks.catalog.loader import load_catalog
+
+    try:
+        return _complete(sorted(load_catalog().controls), incomplete)
+    except InputError:  # a broken catalog completes nothing; the command itself will say what is wrong
+        return []
+
+
+def complete_framework(incomplete: str) -> list[str]:
+    from checks.catalog.loader import load_catalog
+
+    try:
+        return _complete(sorted(load_catalog().frameworks), incomplete)
+    except InputError:
+        return []
+
+
+FormatOption = Annotated[list[str], typer.Option("--format", "-f", metavar="FORMAT", help=FORMATS_HELP,
+                                                 autocompletion=complete_format)]
+OutOption = Annotated[Path, typer.Option(metavar="DIR", help="Folder for report files.")]
+FailOnOption = Annotated[Severity | None, typer.Option(case_sensitive=False, metavar="SEVERITY",
+                                                       help=f"Exit 1 on failures at or above this severity "
+                                                            f"({SEVERITIES}).")]
+WaiversOption = Annotated[Path | None, typer.Option(metavar="FILE", help="Waivers YAML file.")]
+SettingsOption = Annotated[Path | None, typer.Option(
+    metavar="FILE", help=escape("clearance.toml or pyproject.toml with [tool.clearance] (default: found from the "
+                                "program folder, else the working folder, upwards)."))]
+RegisterOption = Annotated[Path | None, typer.Option(metavar="FILE", help="Security-group review register (FW-01).")]
 StrictOption = Annotated[bool, typer.Option(
+    metavar="",
     help="Exit 4 also when some results are unknown or nothing was checked (results that could not be read "
          "exit 4 always).")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print only the verdict line.")]
 StoreOption = Annotated[str | None, typer.Option(
+    metavar="URL",
     help="Record the run in a history store (a SQLAlchemy URL or a SQLite file): each finding is then new, "
          "recurring, resolved or regressed against the previous run of the same target.")]
+SoftFailOption = Annotated[bool, typer.Option(
+    "--soft-fail", metavar="",
+    help="Write and print the reports as usual, but failing findings and drift do not fail the run: exit 0 (still "
+         "4 when data could not be read, 2 on bad input).")]
+CheckOption = Annotated[list[str], typer.Option(
+    "--check", metavar="ID", autocompletion=complete_control,
+    help="Only these controls: ids or globs such as NET-* (case-insensitive; repeat or comma-separate).")]
+SkipCheckOption = Annotated[list[str], typer.Option(
+    "--skip-check", metavar="ID", autocompletion=complete_control,
+    help="Leave out these controls: ids or globs; wins over --check.")]
+SeverityOption = Annotated[list[str], typer.Option(
+    "--severity", metavar="SEVERITY", autocompletion=complete_severity,
+    help=f"Only controls of these severities, a list, not a floor ({SEVERITIES}; repeat or comma-separate; "
+         "--fail-on sets the exit threshold).")]
+FrameworkOption = Annotated[list[str], typer.Option(
+    "--framework", metavar="ID", autocompletion=complete_framework,
+    help="Only controls mapped to these frameworks (ids as in 'clearance controls list --framework'); the coverage "
+         "shows only them.")]
+
+
+def readable_metavars(params: Sequence[Any]) -> None:
+    """Give every option without a metavar its name (`--reviewer REVIEWER`), and flags none: Typer would show Python
+    types (`<str>`, `<path>`, `<list[str]>`, `<bool>`). Arguments keep theirs (usage errors name them as typed)."""
+    for param in params:
+        if getattr(param, "metavar", None) is not None or getattr(param, "param_type_name", "") != "option":
+            continue
+        param.metavar = "" if getattr(param, "is_flag", False) else (param.name or "value").upper()
+
+
+class FlagHelpCommand(TyperCommand):
+    """A command whose --help shows readable metavars: no `<bool>` for a flag, names instead of Python types."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        readable_metavars(self.params)
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class FlagHelpGroup(TyperGroup):
+    """A command group whose --help shows no `<bool>` type."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+def selection_of(check: Sequence[str], skip_check: Sequence[str], severity: Sequence[str],
+                 framework: Sequence[str]) -> Selection:
+    """The controls to run, from --check, --skip-check, --severity and --framework (validated against the catalog
+    when the run prepares it)."""
+    return Selection.of(check=check, skip_check=skip_check, severity=severity, framework=framework)
+
+
+class ColorMode(StrEnum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+PIPE_WIDTH = 120                # the width of tables when the output is not a terminal and COLUMNS is not set
+COLOR_KEY = "clearance.color"   # where the root command leaves --color, in the shared click context meta
+
+
+def color_settings(mode: ColorMode, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Rich Console arguments for a colour mode. `auto`: NO_COLOR (any non-empty value) means never, else
+    FORCE_COLOR means always, else colour only on a terminal; `always` and `never` win over both variables."""
+    if mode is ColorMode.AUTO:
+        if environ.get("NO_COLOR"):
+            mode = ColorMode.NEVER
+        elif environ.get("FORCE_COLOR"):
+            mode = ColorMode.ALWAYS
+    if mode is ColorMode.NEVER:
+        return {"color_system": None, "no_color": True}
+    if mode is ColorMode.ALWAYS:
+        truecolor = environ.get("COLORTERM", "").lower() in ("truecolor", "24bit")
+        system = "truecolor" if truecolor else "256" if "256" in environ.get("TERM", "") else "standard"
+        return {"color_system": system, "no_color": False}
+    return {"color_system": "auto", "no_color": False}
+
+
+def color_mode() -> ColorMode:
+    """The --color of this invocation (auto outside a command, as in tests that call functions directly)."""
+    ctx = get_current_context(silent=True)
+    value = ctx.meta.get(COLOR_KEY) if ctx is not None else None
+    return value if isinstance(value, ColorMode) else ColorMode.AUTO
+
+
+def make_console(*, stderr: bool = False, mode: ColorMode | None = None, **kwargs: Any) -> Console:
+    """A Rich console in the chosen colour mode (`mode`, else this invocation's --color). Soft wrap by default: a
+    message is never cut at Rich's default 80 columns when the output is not a terminal."""
+    chosen = mode if isinstance(mode, ColorMode) else color_mode()
+    options: dict[str, Any] = {"highlight": False, "soft_wrap": True, **color_settings(chosen, os.environ)}
+    options.update(kwargs)
+    console = Console(stderr=stderr, **options)
+    if not console.is_terminal and "width" not in kwargs and not os.environ.get("COLUMNS"):
+        console.width = PIPE_WIDTH  # a log or a file: tables as wide as the plain-text report, not Rich's 80
+    return console
 
 
 def split_values(values: list[str]) -> tuple[str, ...]:
@@ -49,9 +201,14 @@ def parse_formats(values: list[str]) -> list[str]:
     return formats
 
 
+FULL_LIST_FORMATS = ("json", "sarif", "junit")  # the files that list every finding (markdown is cut to fit GitHub)
+
+
 def emit(report: Report, formats: list[str], out: Path, console: Console, *, quiet: bool, strict: bool,
-         coverage: bool = False, after: Sequence[str] = ()) -> None:
-    """Write the report files, print the console report (or the verdict line) and exit with the verdict's code."""
+         coverage: bool = False, after: Sequence[str] = (), soft_fail: bool = False) -> None:
+    """Write the report files, print the console report (or the verdict line) and exit with the verdict's code
+    (with `soft_fail`, failing findings do not make it 1, and the console says which code the run would have had;
+    a run that could not read something still exits 4)."""
     from reports.base import write_reports
     from reports.console import print_report, verdict_line
 
@@ -61,15 +218,19 @@ def emit(report: Report, formats: list[str], out: Path, console: Console, *, qui
     except OSError as err:
         raise InputError(f"cannot write the reports: {err.strerror or err}", where=str(out),
                          hint="choose another --out folder") from None
+    code = report.exit_code(strict=strict, soft_fail=soft_fail)
+    hard = report.exit_code(strict=strict)
+    soft = (hard, code) if hard is not code else None
     if quiet:
-        console.print(verdict_line(report), soft_wrap=True)  # one line, whatever the width: scripts read it
+        console.print(verdict_line(report, soft_fail=soft), soft_wrap=True)  # one line whatever the width
     else:
-        print_report(report, console, coverage=coverage)
+        paths = dict(zip(files, written, strict=True))
+        full = next((paths[f] for f in FULL_LIST_FORMATS if f in paths), None)
+        print_report(report, console, coverage=coverage, full_list=str(full) if full else None, soft_fail=soft)
     for path in written:
-        console.print(f"wrote {path}", soft_wrap=True, highlight=False)
+        console.print(f"wrote {path}", soft_wrap=True, highlight=False, markup=False)
     for line in after:
         console.print(line, soft_wrap=True, highlight=False, markup=False)
-    code = report.exit_code(strict=strict)
     if code is not ExitCode.OK:
         raise typer.Exit(code)
 

@@ -9,16 +9,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from checks.cli.common import FlagHelpCommand, FlagHelpGroup, make_console
 from checks.errors import InputError
 
 if TYPE_CHECKING:
     from checks.catalog.loader import Catalog
 
-controls_app = typer.Typer(no_args_is_help=True, help="Inspect the control catalog.")
+controls_app = typer.Typer(cls=FlagHelpGroup, no_args_is_help=True, help="Inspect the control catalog.")
 
 
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    return make_console(soft_wrap=False)
 
 
 def _catalog(framework: str | None = None) -> Catalog:
@@ -32,10 +33,11 @@ def _catalog(framework: str | None = None) -> Catalog:
     return catalog
 
 
-@controls_app.command("list")
+@controls_app.command("list", cls=FlagHelpCommand)
 def controls_list(
-    framework: Annotated[str | None, typer.Option(help="Only controls mapped to this framework id.")] = None,
-    kind: Annotated[str | None, typer.Option(help="Only controls of this asset kind.")] = None,
+    framework: Annotated[str | None, typer.Option(metavar="ID",
+                                                  help="Only controls mapped to this framework id.")] = None,
+    kind: Annotated[str | None, typer.Option(metavar="KIND", help="Only controls of this asset kind.")] = None,
 ) -> None:
     """List the controls of the catalog."""
     catalog = _catalog(framework)
@@ -50,9 +52,10 @@ def controls_list(
     _out().print(table)
 
 
-@controls_app.command("coverage")
+@controls_app.command("coverage", cls=FlagHelpCommand)
 def controls_coverage(
-    framework: Annotated[str | None, typer.Option(help="Only this framework id (e.g. soc2, statement).")] = None,
+    framework: Annotated[str | None, typer.Option(metavar="ID",
+                                                  help="Only this framework id (e.g. soc2, statement).")] = None,
 ) -> None:
     """Which requirements of each framework the controls back, and which are manual (nothing is checked)."""
     from checks.coverage import static_coverage, summary_text
@@ -69,7 +72,7 @@ def controls_coverage(
         console.print(requirement_table(fc))
 
 
-@controls_app.command("show")
+@controls_app.command("show", cls=FlagHelpCommand)
 def controls_show(control_id: Annotated[str, typer.Argument(help="Control id, e.g. KEY-01.")]) -> None:
     """Show one control: what it checks, how to fix it, where it maps."""
     catalog = _catalog()
@@ -100,7 +103,7 @@ def controls_show(control_id: Annotated[str, typer.Argument(help="Control id, e.
         console.print(line, markup=False)
 
 
-@controls_app.command("lint")
+@controls_app.command("lint", cls=FlagHelpCommand)
 def controls_lint() -> None:
     """Validate every control and framework file; print each problem on one line."""
     catalog = _catalog()

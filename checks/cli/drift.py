@@ -7,9 +7,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 
-from checks.cli.common import FailOnOption, QuietOption, RegisterOption, SettingsOption, WaiversOption, split_values
+from checks.cli.common import (
+    CheckOption,
+    FailOnOption,
+    FrameworkOption,
+    QuietOption,
+    RegisterOption,
+    SettingsOption,
+    SeverityOption,
+    SkipCheckOption,
+    SoftFailOption,
+    WaiversOption,
+    make_console,
+    selection_of,
+    split_values,
+)
 from checks.cli.scan import (
     EndpointOption,
     ProfileOption,
@@ -21,6 +35,7 @@ from checks.cli.scan import (
     progress_bar,
 )
 from checks.errors import ExitCode, InputError
+from checks.paths import display_path
 
 if TYPE_CHECKING:
     from checks.drift.model import DriftReport
@@ -29,65 +44,86 @@ DRIFT_FORMATS_HELP = "Drift report formats: html, json, markdown, csv (repeat or
 
 
 def drift(
-    state: Annotated[list[Path], typer.Option("--state", help="A `pulumi stack export` file (repeatable).")] = [],  # noqa: B006
+    state: Annotated[list[Path], typer.Option("--state", metavar="FILE",
+                                              help="A `pulumi stack export` file (repeatable).")] = [],  # noqa: B006
     backend: Annotated[str | None, typer.Option(
-        help="A Pulumi backend read directly: file://DIR, s3://BUCKET[/prefix], or https://api.pulumi.com "
-             "(PULUMI_ACCESS_TOKEN).")] = None,
-    stack: Annotated[list[str], typer.Option("--stack", help="project/stack (org/project/stack for Pulumi Cloud) "
-                                                            "of the backend; repeatable; default every stack.")] = [],  # noqa: B006
-    ignore: Annotated[Path | None, typer.Option(help="YAML rules for live resources that are never drift.")] = None,
-    store: Annotated[str | None, typer.Option(help="History store: a SQLAlchemy URL or a SQLite file "
-                                                   "(default clearance-out/history.db).")] = None,
-    program: Annotated[str | None, typer.Option(help="The Pulumi program folder, named in the command that reviews "
-                                                     "new security-group rules.")] = None,
+        metavar="URL",
+        help=escape("A Pulumi backend read directly: file://DIR, s3://BUCKET[/prefix], or https://api.pulumi.com "
+                    "(PULUMI_ACCESS_TOKEN)."))] = None,
+    stack: Annotated[list[str], typer.Option("--stack", metavar="PROJECT/STACK",
+                                             help="project/stack (org/project/stack for Pulumi Cloud) of the "
+                                                  "backend; repeatable; default every stack.")] = [],  # noqa: B006
+    ignore: Annotated[Path | None, typer.Option(metavar="FILE",
+                                                help="YAML rules for live resources that are never drift.")] = None,
+    store: Annotated[str | None, typer.Option(metavar="URL", help="History store: a SQLAlchemy URL or a SQLite "
+                                                                  "file (default clearance-out/history.db).")] = None,
+    program: Annotated[str | None, typer.Option(metavar="DIR", help="The Pulumi program folder, named in the command "
+                                                                    "that reviews new security-group rules.")] = None,
     profile: ProfileOption = None,
     regions: RegionsOption = [],  # noqa: B006
     endpoint_url: EndpointOption = None,
     role_arn: RoleOption = None,
     timeout: TimeoutOption = None,
-    format: Annotated[list[str], typer.Option("--format", "-f", help=DRIFT_FORMATS_HELP)] = ["html,json,markdown,csv"],  # noqa: A002, B006
-    out: Annotated[Path, typer.Option(help="Folder for the drift report files.")] = Path("clearance-out/drift"),
+    format: Annotated[list[str], typer.Option("--format", "-f", metavar="FORMAT",
+                                              help=DRIFT_FORMATS_HELP)] = ["html,json,markdown,csv"],  # noqa: A002, B006
+    out: Annotated[Path, typer.Option(metavar="DIR",
+                                      help="Folder for the drift report files.")] = Path("clearance-out/drift"),
     sandbox_dir: SandboxDirOption = Path("clearance-out"),
     fail_on: FailOnOption = None,
     waivers: WaiversOption = None,
     settings: SettingsOption = None,
     sg_register: RegisterOption = None,
     quiet: QuietOption = False,
+    check: CheckOption = [],  # noqa: B006
+    skip_check: SkipCheckOption = [],  # noqa: B006
+    severity: SeverityOption = [],  # noqa: B006
+    framework: FrameworkOption = [],  # noqa: B006
+    soft_fail: SoftFailOption = False,
 ) -> None:
     """Compare the live account with Pulumi's state and with the stored runs; exit 3 when drift is found."""
     from checks.flows.drift import DriftRequest, run_drift
     from checks.flows.scan import DEFAULT_TIMEOUT, ScanRequest
     from reports.drift import DRIFT_FORMATS, write_drift_reports
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console()
+    selection = selection_of(check, skip_check, severity, framework)
     formats = [f.lower() for f in split_values(format)]
     unknown = [f for f in formats if f not in DRIFT_FORMATS]
     if unknown:
         raise InputError(f"unknown drift format '{unknown[0]}' (known: {', '.join(DRIFT_FORMATS)})", where="--format")
     target = live_target(profile, endpoint_url, role_arn, sandbox_dir, "reading")
-    told = Console(stderr=True, highlight=False, soft_wrap=True) if quiet else console
-    scan = ScanRequest(profile=profile, regions=split_values(regions), endpoint_url=target.endpoint_url,
+    told = make_console(stderr=True) if quiet else console
+    program_dir, said = target.program_dir(Path(program) if program else None)
+    scan = ScanRequest(program_dir=program_dir, profile=profile, regions=split_values(regions),
+                       endpoint_url=target.endpoint_url,
                        role_arn=role_arn, session=target.session, waivers=waivers, settings=settings,
                        sg_register=sg_register, fail_on=fail_on,
-                       timeout=DEFAULT_TIMEOUT if timeout is None else timeout, secret_digests=target.digests)
+                       timeout=DEFAULT_TIMEOUT if timeout is None else timeout, secret_digests=target.digests,
+                       selection=selection)
     req = DriftRequest(scan=scan, states=tuple(state), backend=backend, stacks=split_values(stack), ignore=ignore,
-                       store=store, program=program)
-    with progress_bar(Console(stderr=True)) as progress:
-        result = run_drift(req, progress=progress, before_live=lambda: told.print(target.told, markup=False))
+                       store=store, program=program or (display_path(program_dir) if program_dir else None))
+    with progress_bar(make_console(stderr=True, soft_wrap=False)) as progress:
+        result = run_drift(req, progress=progress, before_live=lambda: told.print("\n".join(
+            line for line in (target.told, said) if line), markup=False))
     try:
         written = write_drift_reports(result, formats, out)
     except OSError as err:
         raise InputError(f"cannot write the drift reports: {err.strerror or err}", where=str(out),
                          hint="choose another --out folder") from None
-    for line in summary(result):
+    drifted = result.drift_found(fail_on or result.report.fail_on)
+    unread = ExitCode.INCOMPLETE if result.report.unread else ExitCode.OK
+    hard = ExitCode.DRIFT if drifted else unread
+    code = unread if soft_fail else hard  # --soft-fail: drift does not fail the run; unread data still exits 4
+    lines = summary(result)
+    if code is not hard:
+        lines[-1] += f" (--soft-fail: exit {int(code)} instead of {int(hard)})"
+    for line in lines:
         if not quiet or line.startswith(("drift", "no drift")):
             console.print(line, markup=False)
     for path in written:
         console.print(f"wrote {path}", markup=False)
-    if result.drift_found(fail_on or result.report.fail_on):
-        raise typer.Exit(ExitCode.DRIFT)
-    if result.report.unread:
-        raise typer.Exit(ExitCode.INCOMPLETE)
+    if code is not ExitCode.OK:
+        raise typer.Exit(code)
 
 
 def summary(result: DriftReport) -> list[str]:

@@ -10,19 +10,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from checks.cli.common import FlagHelpCommand, FlagHelpGroup
 from checks.errors import ExitCode
 
 if TYPE_CHECKING:
     from checks.sandbox import SandboxInfo
 
-sandbox_app = typer.Typer(no_args_is_help=True,
+sandbox_app = typer.Typer(cls=FlagHelpGroup, no_args_is_help=True,
                           help="The local sandbox: a moto server on 127.0.0.1 standing in for an AWS account.")
 
 OutOption = Annotated[Path, typer.Option(help="Folder holding the sandbox state file (sandbox.json) and log.")]
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    from checks.cli.common import make_console
+
+    return make_console()
 
 
 def _uptime(delta: dt.timedelta) -> str:
@@ -39,12 +42,16 @@ def _describe(info: SandboxInfo) -> list[str]:
             f"log: {info.log_file or '-'}"]
 
 
-@sandbox_app.command("up")
+@sandbox_app.command("up", cls=FlagHelpCommand)
 def up(
     out: OutOption = Path("clearance-out"),
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: a free one).")] = 0,
     region: Annotated[str, typer.Option(help="Region clients should use.")] = "us-east-1",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer.")] = 15.0,
+    default_vpc: Annotated[bool, typer.Option(
+        "--default-vpc/--no-default-vpc", metavar="",
+        help="Keep the default VPC AWS creates in every region (as in a new account), or delete it in --region "
+             "(as in a production account: CIS and AWS advise it).")] = True,
 ) -> None:
     """Start the sandbox server in the background (or reuse the one already running) and print how to use it."""
     from checks.sandbox import start_sandbox
@@ -53,6 +60,12 @@ def up(
     console = _console()
     console.print(f"sandbox {'already running' if info.reused else 'started'} at {info.endpoint} "
                   f"(pid {info.pid}, state {out / 'sandbox.json'})", markup=False)
+    if not default_vpc:
+        from checks.sandbox.landing import remove_default_vpc
+
+        removed = remove_default_vpc(info.session(region))
+        console.print(f"deleted the default VPC of {region} ({', '.join(removed)})" if removed
+                      else f"{region} has no default VPC", markup=False)
     console.print("point AWS SDKs and the AWS CLI at it with:", markup=False)
     for key, value in info.env().items():
         console.print(f"  export {key}={shlex.quote(value)}", markup=False)
@@ -60,7 +73,7 @@ def up(
                                                              if out != Path("clearance-out") else ""), markup=False)
 
 
-@sandbox_app.command("status")
+@sandbox_app.command("status", cls=FlagHelpCommand)
 def status(out: OutOption = Path("clearance-out")) -> None:
     """Whether the sandbox runs: exit 0 when it answers, 3 when it does not."""
     from checks.sandbox.state import is_alive, load_state, state_path
@@ -77,7 +90,7 @@ def status(out: OutOption = Path("clearance-out")) -> None:
         console.print(f"  {line}", markup=False)
 
 
-@sandbox_app.command("down")
+@sandbox_app.command("down", cls=FlagHelpCommand)
 def down(out: OutOption = Path("clearance-out")) -> None:
     """Stop the sandbox server (SIGTERM, then SIGKILL) and remove its state file; fine when none runs."""
     from checks.sandbox import stop_sandbox
@@ -90,7 +103,7 @@ def down(out: OutOption = Path("clearance-out")) -> None:
                          markup=False)
 
 
-@sandbox_app.command("apply")
+@sandbox_app.command("apply", cls=FlagHelpCommand)
 def apply(
     program_dir: Annotated[Path, typer.Argument(help="Folder of the Pulumi program (holds Pulumi.yaml).")],
     out: OutOption = Path("clearance-out"),
@@ -102,7 +115,7 @@ def apply(
     (`pulumi stack export` format, real sandbox ids and ARNs)."""
     from checks.digests import write_digests
     from checks.errors import InputError
-    from checks.sandbox import read_sandbox
+    from checks.sandbox import read_sandbox, record_program
     from checks.sandbox.apply import apply_program
 
     console = _console()
@@ -113,6 +126,7 @@ def apply(
     target = state_file or out / "sandbox-state.json"
     result = apply_program(program_dir, info.session(), info.endpoint, target, stack=stack)
     write_digests(out, result.secret_texts)  # so a scan of the sandbox recognises them (checks/digests.py)
+    record_program(out, info, program_dir, result.state_file)  # a scan of the sandbox then uses both
     console.print(f"applied {len(result.applied)} resource(s) of {program_dir} to the sandbox at {info.endpoint} "
                   f"in {result.duration_s:.1f} s", markup=False)
     for line in result.unsupported:

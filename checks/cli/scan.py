@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,18 +15,25 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from checks.cli.common import (
+    CheckOption,
     FailOnOption,
     FormatOption,
+    FrameworkOption,
     OutOption,
     QuietOption,
     RegisterOption,
     SettingsOption,
+    SeverityOption,
+    SkipCheckOption,
+    SoftFailOption,
     StoreOption,
     StrictOption,
     WaiversOption,
     emit,
+    make_console,
     parse_formats,
     record_run,
+    selection_of,
     split_values,
 )
 from checks.errors import InputError
@@ -66,16 +73,23 @@ def credentials_source(profile: str | None, role_arn: str | None) -> str:
     return f"role {role_arn} assumed with {base}" if role_arn else base
 
 
-ProfileOption = Annotated[str | None, typer.Option(help="AWS profile.")]
+ProfileOption = Annotated[str | None, typer.Option(metavar="NAME", help="AWS profile.")]
+ProgramDirOption = Annotated[Path | None, typer.Option(
+    "--program-dir", metavar="DIR",
+    help="The Pulumi program that deployed the account: its settings, waivers and review register apply (default: "
+         "the program applied to the sandbox, else the working folder's).")]
 RegionsOption = Annotated[list[str], typer.Option(
-    "--regions", help="Regions (comma-separated or repeated); 'all' = every enabled region; default: the session's.")]
-EndpointOption = Annotated[str | None, typer.Option(help="AWS endpoint (the sandbox, LocalStack...).")]
-RoleOption = Annotated[str | None, typer.Option(help="Role to assume for the live read.")]
+    "--regions", metavar="REGION",
+    help="Regions (comma-separated or repeated); 'all' = every enabled region (needs ec2:DescribeRegions); "
+         "default: the session's.")]
+EndpointOption = Annotated[str | None, typer.Option(metavar="URL", help="AWS endpoint (the sandbox, LocalStack...).")]
+RoleOption = Annotated[str | None, typer.Option(metavar="ARN", help="Role to assume for the live read.")]
 TimeoutOption = Annotated[float | None, typer.Option(
-    min=0.1, help="Seconds the whole live read may take (default 300); what is not read by then is an error.",
+    min=0.1, metavar="SECONDS",
+    help="Seconds the whole live read may take (default 300); what is not read by then is an error.",
     show_default=False)]
-SandboxDirOption = Annotated[Path, typer.Option(help="Where `clearance sandbox up --out` put the running sandbox; "
-                                                     "used when no account is named.")]
+SandboxDirOption = Annotated[Path, typer.Option(
+    metavar="DIR", help="Where `clearance sandbox up --out` put the running sandbox; used when no account is named.")]
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,37 @@ class LiveTarget:
     endpoint_url: str | None
     told: str
     digests: Any = None  # the sandbox's SecretDigests (checks/digests.py), or None
+    program: Path | None = None  # the program last applied to the sandbox (`sandbox apply`), if it still exists
+    applied_state: Path | None = None  # the stack export that apply wrote, if it still exists
+
+    def states(self, given: Sequence[Path]) -> tuple[tuple[Path, ...], str | None]:
+        """The stack exports that link live findings to their declarations: `given` (--state), else the one the
+        sandbox's apply wrote; and the line that says so when it was not given."""
+        if given or self.applied_state is None:
+            return tuple(given), None
+        from checks.paths import display_path
+
+        return (self.applied_state,), (f"findings point at the lines that declared their resources (the state "
+                                       f"{display_path(self.applied_state)} that apply wrote; --state gives another)")
+
+    def program_dir(self, given: Path | None) -> tuple[Path | None, str | None]:
+        """The program folder whose settings, waivers and review register apply: `given` (--program-dir), else the
+        program applied to the sandbox; and the line that says so when it was not given."""
+        if given is not None:
+            if not (given / "Pulumi.yaml").is_file():
+                raise InputError("no Pulumi.yaml in this folder", where=str(given),
+                                 hint="--program-dir names the Pulumi program that deployed the account")
+            return given, None
+        if self.program is None:
+            return None, None
+        from checks.paths import display_path
+
+        return self.program, (f"settings, waivers and review register of {display_path(self.program)} (the program "
+                              "applied to the sandbox; --program-dir chooses another)")
+
+
+def _existing(path: str | None) -> Path | None:
+    return Path(path) if path and Path(path).is_file() else None
 
 
 def live_target(profile: str | None, endpoint_url: str | None, role_arn: str | None, sandbox_dir: Path,
@@ -99,10 +144,13 @@ def live_target(profile: str | None, endpoint_url: str | None, role_arn: str | N
     if sandbox is not None:
         from checks.digests import read_digests
 
+        applied = Path(sandbox.program) if sandbox.program else None
         return LiveTarget(sandbox.session(), sandbox.endpoint,
                           f"{verb} the sandbox at {sandbox.endpoint} with its fake credentials (recorded in "
                           f"{sandbox_dir / 'sandbox.json'}; no --profile or --endpoint-url given)",
-                          read_digests(sandbox_dir))
+                          read_digests(sandbox_dir),
+                          applied if applied is not None and (applied / "Pulumi.yaml").is_file() else None,
+                          _existing(sandbox.applied_state))
     where = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
     return LiveTarget(None, endpoint_url, f"{verb} {where or 'AWS (default endpoints)'} with credentials from "
                                           f"{credentials_source(profile, role_arn)}")
@@ -113,12 +161,18 @@ def scan(
     regions: RegionsOption = [],  # noqa: B006
     endpoint_url: EndpointOption = None,
     role_arn: RoleOption = None,
-    max_workers: Annotated[int, typer.Option(min=1, max=64, help="Parallel API workers.")] = 8,
+    max_workers: Annotated[int, typer.Option(min=1, max=64, metavar="N", help="Parallel API workers.")] = 8,
     timeout: TimeoutOption = None,
-    services: Annotated[list[str], typer.Option("--services", help="Only these collectors (comma-separated).")] = [],  # noqa: B006
+    services: Annotated[list[str], typer.Option("--services", metavar="SERVICE",
+                                                help="Only these collectors (comma-separated).")] = [],  # noqa: B006
     format: FormatOption = ["console"],  # noqa: A002, B006
     out: OutOption = Path("clearance-out"),
     sandbox_dir: SandboxDirOption = Path("clearance-out"),
+    program_dir: ProgramDirOption = None,
+    state: Annotated[list[Path], typer.Option(
+        "--state", metavar="FILE",
+        help="A `pulumi stack export` of what deployed the account (repeatable): live findings point at the file "
+             "and line that declared their resources (default: the state the sandbox's apply wrote).")] = [],  # noqa: B006
     fail_on: FailOnOption = None,
     waivers: WaiversOption = None,
     settings: SettingsOption = None,
@@ -126,13 +180,25 @@ def scan(
     strict: StrictOption = False,
     quiet: QuietOption = False,
     store: StoreOption = None,
+    baseline: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="A baseline (clearance baseline create): its failing findings are reported but do not "
+                             "fail the run.")] = None,
+    check: CheckOption = [],  # noqa: B006
+    skip_check: SkipCheckOption = [],  # noqa: B006
+    severity: SeverityOption = [],  # noqa: B006
+    framework: FrameworkOption = [],  # noqa: B006
+    soft_fail: SoftFailOption = False,
+    sarif_category: Annotated[str | None, typer.Option(
+        "--sarif-category", metavar="TEXT", help="The SARIF run's code-scanning category (automationDetails.id); "
+                                                 "default: clearance/<view>/<target>.")] = None,
 ) -> None:
     """Scan a live AWS account (read-only), or the running sandbox when no account is named."""
     from checks.collectors import load_collectors
     from checks.flows.scan import DEFAULT_TIMEOUT, ScanRequest, run_scan
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console()
     formats = parse_formats(format)
+    selection = selection_of(check, skip_check, severity, framework)
     chosen = split_values(services)
     known = load_collectors()
     bad = [s for s in chosen if s not in known]
@@ -140,21 +206,29 @@ def scan(
         raise InputError(f"unknown service '{bad[0]}' (known: {', '.join(sorted(known))})", where="--services")
     target = live_target(profile, endpoint_url, role_arn, sandbox_dir, "scanning")
     # always said, on stderr under -q: where the scan goes and with whose credentials is never a surprise
-    told = Console(stderr=True, highlight=False, soft_wrap=True) if quiet else console
+    told = make_console(stderr=True) if quiet else console
     told.print(target.told, markup=False)
-    req = ScanRequest(profile=profile, regions=split_values(regions), endpoint_url=target.endpoint_url,
+    program, said = target.program_dir(program_dir)
+    states, linked = target.states(state)
+    for line in (said, linked):
+        if line:
+            told.print(line, markup=False)
+    req = ScanRequest(program_dir=program, states=states, profile=profile, regions=split_values(regions),
+                      endpoint_url=target.endpoint_url,
                       role_arn=role_arn, max_workers=max_workers, services=chosen, session=target.session,
                       waivers=waivers,
                       settings=settings, sg_register=sg_register, fail_on=fail_on,
-                      timeout=DEFAULT_TIMEOUT if timeout is None else timeout, secret_digests=target.digests)
-    with progress_bar(Console(stderr=True)) as progress:
+                      timeout=DEFAULT_TIMEOUT if timeout is None else timeout, secret_digests=target.digests,
+                      selection=selection, baseline=baseline, sarif_category=sarif_category)
+    with progress_bar(make_console(stderr=True, soft_wrap=False)) as progress:
         report = run_scan(req, progress=progress)
     recorded = record_run(report, store, quiet=quiet)
-    emit(report, formats, out, console, quiet=quiet, strict=strict, after=recorded)
+    emit(report, formats, out, console, quiet=quiet, strict=strict, after=recorded, soft_fail=soft_fail)
 
 
 def iam_policy(
-    services: Annotated[list[str], typer.Option("--services", help="Only these collectors.")] = [],  # noqa: B006
+    services: Annotated[list[str], typer.Option("--services", metavar="SERVICE",
+                                                help="Only these collectors.")] = [],  # noqa: B006
 ) -> None:
     """Print the least-privilege read-only IAM policy that `clearance scan` needs, derived from the collectors."""
     from checks.collectors import load_collectors

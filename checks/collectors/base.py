@@ -26,7 +26,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
 from checks.collectors.endpoints import IN_FLIGHT, Health, watch, watched
-from checks.collectors.permissions import NO_PERMISSION_NEEDED, iam_action
+from checks.collectors.permissions import NO_PERMISSION_NEEDED, SCAN_ACTIONS, iam_action
 from checks.raw import RawResource
 
 T = TypeVar("T")
@@ -166,8 +166,9 @@ def collector(name: str, operations: Iterable[str], *, types: Iterable[str] = ()
 
 
 def iam_policy(collectors: Iterable[Collector]) -> dict[str, Any]:
-    """The least-privilege read-only policy document that lets `collectors` read everything they read."""
-    actions = sorted({a for c in collectors for a in c.iam_actions})
+    """The least-privilege read-only policy document that lets `collectors` read everything they read, and the scan
+    list the enabled regions (`--regions all`)."""
+    actions = sorted({a for c in collectors for a in c.iam_actions} | {iam_action(a) for a in SCAN_ACTIONS})
     return {"Version": "2012-10-17",
             "Statement": [{"Sid": "ClearanceReadOnly", "Effect": "Allow", "Action": actions, "Resource": "*"}]}
 

@@ -12,6 +12,9 @@ IAM_ACTION_OVERRIDES = {
     "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
 }
 NO_PERMISSION_NEEDED = frozenset({"sts:GetCallerIdentity"})
+# what the scan itself calls besides the collectors (checks/flows/scan.py): `--regions all` lists the enabled regions
+# (resolve_regions); sts:GetCallerIdentity, which names the account, needs no permission
+SCAN_ACTIONS = ("ec2:DescribeRegions",)
 
 
 # client service name -> IAM service prefix, where they differ

@@ -191,6 +191,25 @@ def _index(live: Iterable[Asset]) -> dict[_Key, int]:
     return found
 
 
+def matches(state: Sequence[Asset], live: Sequence[Asset], kinds: Collection[str] | None = None) -> dict[int, int]:
+    """Which live asset each state asset is (index -> index), in state order: by kind and ARN, else kind and AWS id,
+    the account-level singletons by kind, account and region; each live asset once. `kinds`: only those kinds
+    (None: every kind)."""
+    index = _index(live)
+    taken: set[int] = set()
+    pairs: dict[int, int] = {}
+    for i, asset in enumerate(state):
+        if kinds is not None and asset.kind not in kinds:
+            continue
+        found = next((index[k] for k in _keys(asset) if k in index and index[k] not in taken), None)
+        if found is None and asset.kind in SINGLETON_KINDS:
+            found = _singleton(asset, live, taken)
+        if found is not None:
+            taken.add(found)
+            pairs[i] = found
+    return pairs
+
+
 def live_kinds() -> frozenset[str]:
     """The asset kinds some live collector feeds."""
     return frozenset(kind for kinds in FEEDS.values() for kind in kinds)
@@ -206,23 +225,20 @@ def compare(state: Sequence[Asset], live: Sequence[Asset], *, ignore: IgnoreRule
     state = [a for a in state if a.kind not in DERIVED_KINDS]  # views of an account and region, not resources
     live = [a for a in live if a.kind not in DERIVED_KINDS]
     readable = live_kinds() - set(unread_kinds)
-    index = _index(live)
-    matched: set[int] = set()
+    pairs = matches(state, live, readable)
+    matched = set(pairs.values())
     items: list[AssetDrift] = []
     not_read: list[str] = []
-    for asset in state:
+    for i, asset in enumerate(state):
         if asset.kind not in readable:
             not_read.append(f"{asset.kind} {asset.name} ({asset.id})")
             continue
-        found = next((index[k] for k in _keys(asset) if k in index and index[k] not in matched), None)
-        if found is None and asset.kind in SINGLETON_KINDS:
-            found = _singleton(asset, live, matched)
+        found = pairs.get(i)
         if found is None:
             items.append(AssetDrift(kind=asset.kind, id=asset.id, name=asset.name, drift=DriftClass.MISSING,
                                     account=asset.account, region=asset.region, stack=stacks.get(asset.urn or ""),
                                     urn=asset.urn, location=asset.location))
             continue
-        matched.add(found)
         items.append(_matched(asset, live[found], stacks))
     rules = ignore.with_live(live)
     state_kinds = {a.kind for a in state}

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checks.baseline import load_baseline
 from checks.errors import InputError
-from checks.flows.assess import Options, assess, build_report, prepare, project_settings, register_path
+from checks.flows.assess import Options, assess, build_report, prepare, project_settings, register_path, with_baseline
 from checks.model import Asset, Severity, SourceKind
 from checks.normalize import normalize
-from checks.paths import display_path
+from checks.paths import display_path, repo_path, repo_root
 from checks.raw import RawResource
 from checks.register import Review, load_register
 from checks.report import Report
+from checks.selection import Selection
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class CheckRequest:
     now: dt.datetime | None = None
     sg_register: Path | None = None
     program_timeout: float = 300.0  # seconds a Pulumi program may run (`--program-timeout`)
+    baseline: Path | None = None    # `--baseline FILE`: accepted failures (checks/baseline.py)
+    project_dir: Path | None = None  # --program-dir: the Pulumi program a --state/--preview file belongs to
+    selection: Selection = Selection()  # --check, --skip-check, --severity, --framework (checks/selection.py)
+    sarif_category: str | None = None   # `--sarif-category`: the SARIF run's category; None: from the target
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class Loaded:
     target: str
     artifact: str | None
     warnings: list[str]
+    program_dir: Path | None = None  # the program folder: settings, waivers and the register are looked up from it
 
 
 def load_source(req: CheckRequest) -> Loaded:
@@ -49,18 +57,11 @@ def load_source(req: CheckRequest) -> Loaded:
     if len(given) != 1:
         raise InputError("give exactly one of PROGRAM_DIR, --preview FILE or --state FILE",
                          hint="for example: clearance check infra/")
-    if req.preview is not None:
-        from checks.sources.preview import load_preview
-
-        src = load_preview(req.preview)
-        return Loaded(src.resources, SourceKind.PLANNED, f"preview {display_path(req.preview)}",
-                      display_path(req.preview), list(src.warnings))
-    if req.state is not None:
-        from checks.sources.state import load_state
-
-        st = load_state(req.state)
-        return Loaded(st.resources, SourceKind.STATE, f"state {display_path(req.state)}",
-                      display_path(req.state), list(st.warnings))
+    if req.project_dir is not None and req.program_dir is not None:
+        raise InputError("not with PROGRAM_DIR: it names the program a --state or --preview file belongs to",
+                         where="--program-dir", hint="leave it out")
+    if req.preview is not None or req.state is not None:
+        return _load_file(req)
     from checks.sources.program import load_program
 
     assert req.program_dir is not None
@@ -71,41 +72,83 @@ def load_source(req: CheckRequest) -> Loaded:
                        timeout=req.program_timeout)
     shown = display_path(req.program_dir)
     return Loaded(run.resources, SourceKind.PLANNED, f"program {shown} (stack {run.stack})",
-                  display_path(req.program_dir / "Pulumi.yaml"), list(run.warnings))
+                  repo_path(run.program_dir / "Pulumi.yaml", repo_root(run.program_dir)), list(run.warnings),
+                  run.program_dir)
 
 
-def options(req: CheckRequest) -> Options:
-    return Options(anchor=req.program_dir or Path.cwd(), waivers=req.waivers, settings=req.settings,
-                   sg_register=req.sg_register, fail_on=req.fail_on)
+def _load_file(req: CheckRequest) -> Loaded:
+    """A preview or state file, with the program it belongs to (--program-dir, else found from its project name)."""
+    from checks.sources.positions import has_project_file
+
+    if req.project_dir is not None and not has_project_file(req.project_dir):
+        raise InputError("no Pulumi.yaml in this folder", where=display_path(req.project_dir),
+                         hint="--program-dir names the folder of the Pulumi program the --state or --preview file "
+                              "was made from")
+    if req.preview is not None:
+        from checks.sources.preview import load_preview
+
+        file, view, noun = req.preview, SourceKind.PLANNED, "preview"
+        src = load_preview(file, program_dir=req.project_dir)
+    else:
+        from checks.sources.state import load_state
+
+        assert req.state is not None
+        file, view, noun = req.state, SourceKind.STATE, "state"
+        src = load_state(file, program_dir=req.project_dir)
+    warnings = list(src.warnings)
+    if src.program_dir is None and src.project:
+        warnings.append(f"the Pulumi program of {display_path(file)} (project '{src.project}') was not found beside "
+                        "it or in the working folder: settings, waivers and the review register are looked up from "
+                        "the working folder and source files are named as the file names them; give its folder "
+                        "with --program-dir DIR")
+    return Loaded(src.resources, view, f"{noun} {display_path(file)}", repo_path(file, repo_root(src.program_dir)),
+                  warnings, src.program_dir)
+
+
+def options(req: CheckRequest, program_dir: Path | None = None) -> Options:
+    """`program_dir`: the program a --state/--preview file belongs to (`Loaded.program_dir`)."""
+    return Options(anchor=req.program_dir or program_dir or Path.cwd(), waivers=req.waivers, settings=req.settings,
+                   sg_register=req.sg_register, fail_on=req.fail_on, selection=req.selection,
+                   sarif_category=req.sarif_category)
 
 
 def run_check(req: CheckRequest) -> Report:
     from checks.sources.child_process import stop_children_on_signals
 
-    opts = options(req)
+    started = time.perf_counter()
     now = req.now or dt.datetime.now(dt.UTC)
-    # the source (a Pulumi program runs for seconds in a child process) loads while the catalog does; SIGTERM or
-    # SIGINT meanwhile ends the program's child process and removes its temp folder
-    with stop_children_on_signals(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="clearance-source") as pool:
-        pending = pool.submit(load_source, req)
+    baseline = load_baseline(req.baseline) if req.baseline is not None else None  # a bad file fails first
+    if req.program_dir is None:  # a file: read first (fast), since the program it belongs to anchors the settings
+        loaded = load_source(req)
+        opts = options(req, loaded.program_dir)
         prepared = prepare(opts, now)
-        loaded = pending.result()
+    else:
+        opts = options(req)
+        # the source (a Pulumi program runs for seconds in a child process) loads while the catalog does; SIGTERM or
+        # SIGINT meanwhile ends the program's child process and removes its temp folder
+        with stop_children_on_signals(), ThreadPoolExecutor(max_workers=1,
+                                                            thread_name_prefix="clearance-source") as pool:
+            pending = pool.submit(load_source, req)
+            prepared = prepare(opts, now)
+            loaded = pending.result()
     normalized, result = assess(prepared, loaded.resources, now)
     warnings = list(loaded.warnings)
     if not prepared.register.exists() and any(a.kind == "ec2.security_group" for a in normalized.assets):
         warnings.append(f"no security-group review register at {display_path(prepared.register)}: every rule counts "
                         "as unreviewed (FW-01); record reviews with 'clearance sg review'")
-    return build_report(prepared, opts, normalized, result, view=loaded.view, target=loaded.target, now=now,
-                        warnings=warnings, artifact=loaded.artifact)
+    report = build_report(prepared, opts, normalized, result, view=loaded.view, target=loaded.target, now=now,
+                          warnings=warnings, artifact=loaded.artifact, started=started)
+    return with_baseline(report, baseline)
 
 
 def unreviewed_rules(req: CheckRequest) -> tuple[Path, list[Review], list[tuple[Asset, dict[str, Any]]]]:
     """The register, its reviews, and the security-group rules of the source whose known fingerprint is not in it
     (in declaration order): what `clearance sg review` lists and records."""
-    opts = options(req)
+    loaded = load_source(req)
+    opts = options(req, loaded.program_dir)
     register = register_path(opts, project_settings(opts))  # no catalog or waivers: only the register matters here
     reviews = load_register(register)
-    assets = normalize(load_source(req).resources, reviewed=frozenset(r.fingerprint for r in reviews)).assets
+    assets = normalize(loaded.resources, reviewed=frozenset(r.fingerprint for r in reviews)).assets
     pending = []
     for asset in assets:
         if asset.kind != "ec2.security_group":

@@ -9,6 +9,7 @@ the store are opened first.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,15 +18,14 @@ from pathlib import Path
 from checks import tool_version
 from checks.drift.config import compare
 from checks.drift.ignore import IgnoreRules
-from checks.drift.link import link_to_state
 from checks.drift.model import DriftReport
 from checks.drift.rules import unreviewed_rules
 from checks.errors import InputError
-from checks.flows.assess import assess, build_report, prepare
+from checks.flows.assess import build_report, prepare
 from checks.flows.history import DEFAULT_STORE
+from checks.flows.linked import assess_linked
 from checks.flows.scan import ScanRequest, read_live, scan_options, secrets_read
 from checks.model import SourceKind
-from checks.normalize import normalize
 from checks.sources.backends import load_states
 from checks.store import RunRecord, catalog_version, open_store, safe_url, store_url
 
@@ -38,7 +38,8 @@ class DriftRequest:
     stacks: tuple[str, ...] = ()            # --stack project/stack (repeatable); empty: every stack found
     ignore: Path | None = None              # --ignore FILE: the user's rules for what is never unmanaged drift
     store: str | None = None                # --store URL or path; default clearance-out/history.db
-    program: str | None = None              # --program DIR: named in the review command of unreviewed rules
+    program: str | None = None              # --program DIR: named in the review command of unreviewed rules, and
+    #                                         the program folder of its project's stacks (their source locations)
     default_store: Path = field(default=DEFAULT_STORE)
 
 
@@ -50,24 +51,25 @@ def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], No
         raise InputError("drift compares the live account with what Pulumi deployed: give the state",
                          where="--state / --backend",
                          hint="--state FILE (a `pulumi stack export`, repeatable) or --backend file://DIR | s3://BUCKET")
+    started = time.perf_counter()
     options = scan_options(req.scan)
     now = req.scan.now or dt.datetime.now(dt.UTC)
     prepared = prepare(options, now)
     ignore = IgnoreRules.load(req.ignore)
-    states = load_states(list(req.states), req.backend, list(req.stacks))
+    states = load_states(list(req.states), req.backend, list(req.stacks),
+                         program=Path(req.program) if req.program else None)
     url = store_url(req.store, req.default_store)
     with open_store(url) as store:   # a corrupt, foreign or newer store stops the run before the live read
         if before_live is not None:
             before_live()
         live = read_live(req.scan, progress=progress)
         state_raw = [r for s in states for r in s.resources]
-        live_raw = link_to_state(live.resources, state_raw)
-        normalized, result = assess(prepared, live_raw, now, unread=live.unread, scopes=live.scopes,
-                                    secrets=secrets_read(req.scan, live_raw))
+        normalized, result, state_assets = assess_linked(
+            prepared, live.resources, now, state=state_raw, unread=live.unread, scopes=live.scopes,
+            secrets_of=lambda raw: secrets_read(req.scan, raw))
         notes = [*live.notes, *(w for s in states for w in s.warnings)]
         report = build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target,
-                              now=now, warnings=notes, key=live.key)
-        state_assets = normalize(state_raw, reviewed=prepared.reviewed, derive=False).assets
+                              now=now, warnings=notes, key=live.key, started=started)
         stacks_of = {r.urn: s.name for s in states for r in s.resources}
         configuration = compare(state_assets, normalized.assets, ignore=ignore, stacks=stacks_of,
                                 unread_kinds={s.kind for s in live.unread})

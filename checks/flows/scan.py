@@ -23,12 +23,14 @@ import boto3
 import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
+from checks.baseline import load_baseline
 from checks.collectors import load_collectors
 from checks.collectors.base import ClientSettings, Collector, CollectResult, ListFailure, Scope, caller_account
 from checks.collectors.endpoints import IN_FLIGHT, Health, InFlight, watch
 from checks.digests import SecretDigests, strings_in
 from checks.errors import InputError
-from checks.flows.assess import Options, assess, build_report, prepare
+from checks.flows.assess import Options, build_report, prepare, with_baseline
+from checks.flows.linked import assess_linked
 from checks.flows.scan_gaps import (
     Task,
     crash_failure,
@@ -42,6 +44,7 @@ from checks.model import Severity, SourceKind
 from checks.normalize import Scopes
 from checks.raw import RawResource
 from checks.report import Report
+from checks.selection import Selection
 from checks.unread import UnreadScope
 
 DEFAULT_REGION = "us-east-1"
@@ -65,6 +68,11 @@ class ScanRequest:
     now: dt.datetime | None = None
     timeout: float | None = DEFAULT_TIMEOUT  # seconds for the whole scan (--timeout); None: no deadline
     secret_digests: SecretDigests | None = None  # the sandbox's secrets (checks/digests.py), to find in what is read
+    selection: Selection = Selection()     # --check, --skip-check, --severity, --framework (checks/selection.py)
+    program_dir: Path | None = None  # the program that deployed the account: settings and register looked up there
+    baseline: Path | None = None     # `--baseline FILE`: accepted failures (checks/baseline.py)
+    sarif_category: str | None = None  # `--sarif-category`: the SARIF run's category; None: from the target
+    states: tuple[Path, ...] = ()    # `--state FILE`: what Pulumi deployed, so findings point at declaring lines
 
 
 @dataclass
@@ -273,17 +281,28 @@ def secrets_read(req: ScanRequest, resources: Iterable[RawResource]) -> frozense
 
 
 def scan_options(req: ScanRequest) -> Options:
-    return Options(anchor=Path.cwd(), waivers=req.waivers, settings=req.settings, sg_register=req.sg_register,
-                   fail_on=req.fail_on)
+    return Options(anchor=req.program_dir or Path.cwd(), waivers=req.waivers, settings=req.settings,
+                   sg_register=req.sg_register, fail_on=req.fail_on, selection=req.selection,
+                   sarif_category=req.sarif_category)
 
 
 def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None) -> Report:
     """Scan, normalize and evaluate; `progress(total)` returns a callback called once per finished task."""
+    started = time.perf_counter()
     options = scan_options(req)
     now = req.now or dt.datetime.now(dt.UTC)
     prepared = prepare(options, now)
+    baseline = load_baseline(req.baseline) if req.baseline is not None else None  # before the (slow) live read
+    states = []
+    if req.states:  # a bad state file fails before the live read too
+        from checks.sources.backends import load_states
+
+        states = load_states(list(req.states), None, [], program=req.program_dir)
     live = read_live(req, progress=progress)
-    normalized, result = assess(prepared, live.resources, now, unread=live.unread, scopes=live.scopes,
-                                secrets=secrets_read(req, live.resources))
-    return build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target, now=now,
-                        warnings=live.notes, key=live.key)
+    normalized, result, _ = assess_linked(prepared, live.resources, now, state=[r for s in states for r in s.resources],
+                                          unread=live.unread, scopes=live.scopes,
+                                          secrets_of=lambda raw: secrets_read(req, raw))
+    notes = [*live.notes, *(w for s in states for w in s.warnings)]
+    report = build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target, now=now,
+                          warnings=notes, key=live.key, started=started)
+    return with_baseline(report, baseline)

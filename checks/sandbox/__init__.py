@@ -36,11 +36,12 @@ from checks.sandbox.state import (
     remove_state,
     reset,
     state_path,
+    write_state,
 )
 from checks.sandbox.trust import TRUST_HINT, UntrustedSandbox, load_checked, trust_problem
 
-__all__ = ["SandboxError", "SandboxInfo", "UntrustedSandbox", "read_sandbox", "reset_sandbox", "running_sandbox",
-           "start_sandbox", "stop_sandbox"]
+__all__ = ["SandboxError", "SandboxInfo", "UntrustedSandbox", "read_sandbox", "record_program", "reset_sandbox",
+           "running_sandbox", "start_sandbox", "stop_sandbox"]
 
 START_TIMEOUT = 15.0  # seconds for a detached server to import moto, bind and answer
 STOP_TIMEOUT = 5.0  # seconds between SIGTERM and SIGKILL
@@ -214,3 +215,20 @@ def stop_sandbox(out_dir: Path, *, timeout: float = STOP_TIMEOUT) -> SandboxInfo
         ran = _stop_pid(info.pid, timeout)
         remove_state(state)
         return info if ran else None
+
+
+def record_program(out_dir: Path, info: SandboxInfo, program_dir: Path, export: Path | None = None) -> SandboxInfo:
+    """Record in the sandbox's state file that `program_dir` was applied to it, and the stack export (`export`) that
+    apply wrote: a scan or drift of the sandbox then takes that program's settings, waivers and review register, as
+    `clearance check` of the program does, and a scan points its findings at the lines that declared them. The file
+    keeps its owner and mode, so it stays as trusted as before (see trust_problem); a sandbox that is no longer the
+    one recorded there is left alone."""
+    with _locked(Path(out_dir)):
+        state = state_path(out_dir)
+        current = load_state(state)
+        if current is None or current.pid != info.pid:
+            return info
+        updated = dataclasses.replace(current, program=str(Path(program_dir).resolve()),
+                                      applied_state=str(Path(export).resolve()) if export is not None else None)
+        write_state(state, updated)
+        return updated

@@ -28,6 +28,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from checks.model import UNKNOWN, Secret, SecretTexts, secret_strings
+from checks.paths import repo_root
 from checks.raw import RawResource
 from checks.sandbox.appliers import appliers, unsupported
 from checks.sandbox.context import ApplyContext, ApplyFailed, Outcome, Sandbox, Unsupported
@@ -270,5 +271,6 @@ def _replay(program_dir: Path, stack: str, known: Mapping[str, Any], python: str
     if not isinstance(result, dict) or result.get("error") or not isinstance(result.get("resources"), list):
         return {}
     files: dict[str, str] = {}
-    converted = [prog._convert(rec, files) for rec in result["resources"] if rec.get("type") != prog.STACK_TYPE]
+    root = repo_root(project.program_dir)
+    converted = [prog._convert(rec, files, root) for rec in result["resources"] if rec.get("type") != prog.STACK_TYPE]
     return {r.urn: r for r in converted}

@@ -21,6 +21,7 @@ from typing import Any
 
 from checks.fsutil import atomic_write
 from checks.model import UNKNOWN, Secret, SecretTexts, secret_strings
+from checks.paths import repo_root
 from checks.raw import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, RawResource
 from checks.sandbox.context import Outcome
 
@@ -104,11 +105,12 @@ def build_export(outcomes: Iterable[Outcome], *, project: str, stack: str, regio
 
 
 def _project_file(file: str, program_dir: Path | None) -> str:
-    """A source file as Pulumi names it: relative to the project folder (`project:///components/x.py`)."""
+    """A source file as Pulumi names it: relative to the project folder (`project:///components/x.py`). `file` is
+    relative to the program's repository root (`checks.paths.repo_root`), or absolute."""
     if program_dir is None:
         return file
     try:
-        return Path(file).resolve().relative_to(program_dir.resolve()).as_posix()
+        return (repo_root(program_dir) / file).resolve().relative_to(program_dir.resolve()).as_posix()
     except ValueError:
         return file
 

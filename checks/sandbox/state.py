@@ -52,6 +52,8 @@ class SandboxInfo:
     region: str
     started_at: dt.datetime
     log_file: str | None = None
+    program: str | None = None  # the Pulumi program folder last applied (`sandbox apply`), absolute
+    applied_state: str | None = None  # the stack export that apply wrote, absolute
     reused: bool = field(default=False, compare=False)  # start_sandbox found it already running (not persisted)
 
     def uptime(self, now: dt.datetime | None = None) -> dt.timedelta:
@@ -88,7 +90,9 @@ class SandboxInfo:
             return cls(endpoint=str(data["endpoint"]), port=int(data["port"]), pid=int(data["pid"]),
                        account_id=str(data["account_id"]), region=str(data["region"]),
                        started_at=started if started.tzinfo else started.replace(tzinfo=dt.UTC),
-                       log_file=str(data["log_file"]) if data.get("log_file") else None)
+                       log_file=str(data["log_file"]) if data.get("log_file") else None,
+                       program=str(data["program"]) if data.get("program") else None,
+                       applied_state=str(data["applied_state"]) if data.get("applied_state") else None)
         except KeyError as err:
             raise ValueError(f"missing field {err.args[0]!r}") from None
         except (TypeError, ValueError) as err:

@@ -45,12 +45,16 @@ class StateSet:
 
 def load_states(files: Sequence[Path], backend: str | None, stacks: Sequence[str], *,
                 session: boto3.Session | None = None, endpoint_url: str | None = None,
-                env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[StateSet]:
+                env: Mapping[str, str] | None = None, cwd: Path | None = None,
+                program: Path | None = None) -> list[StateSet]:
     """Every stack given: the files, then the backend's stacks (`stacks`, or every stack a DIY backend holds).
-    Without files or backend, PULUMI_BACKEND_URL names the backend. A stack given twice is an error."""
+    Without files or backend, PULUMI_BACKEND_URL names the backend. A stack given twice is an error. `program`
+    (drift's --program) is the program folder of the stacks of its project; the others' are looked for
+    (`checks.sources.positions.find_program`)."""
     env = os.environ if env is None else env
     cwd = cwd or Path.cwd()
-    sets = [_from_file(Path(f), cwd) for f in files]
+    near = (program,) if program is not None else ()
+    sets = [_from_file(Path(f), cwd, near) for f in files]
     if backend is None and not files:
         backend = env.get("PULUMI_BACKEND_URL") or None
         if backend is None:
@@ -60,7 +64,8 @@ def load_states(files: Sequence[Path], backend: str | None, stacks: Sequence[str
         raise InputError("--stack selects stacks of a backend: give --backend URL too, or leave --stack out",
                          where="--stack")
     if backend is not None:
-        sets.extend(_from_backend(backend, stacks, session=session, endpoint_url=endpoint_url, env=env, cwd=cwd))
+        sets.extend(_from_backend(backend, stacks, session=session, endpoint_url=endpoint_url, env=env, cwd=cwd,
+                                  near=near))
     seen: dict[str, str] = {}
     for s in sets:
         if s.name in seen:
@@ -70,8 +75,8 @@ def load_states(files: Sequence[Path], backend: str | None, stacks: Sequence[str
     return sets
 
 
-def _from_file(path: Path, cwd: Path) -> StateSet:
-    return _state_set(load_state(path, cwd=cwd), str(path), path.stem)
+def _from_file(path: Path, cwd: Path, near: tuple[Path, ...]) -> StateSet:
+    return _state_set(load_state(path, cwd=cwd, candidates=near), str(path), path.stem)
 
 
 def _state_set(source: FileSource, origin: str, fallback: str, warnings: Sequence[str] = ()) -> StateSet:
@@ -80,10 +85,10 @@ def _state_set(source: FileSource, origin: str, fallback: str, warnings: Sequenc
 
 
 def _from_backend(backend: str, stacks: Sequence[str], *, session: boto3.Session | None, endpoint_url: str | None,
-                  env: Mapping[str, str], cwd: Path) -> list[StateSet]:
+                  env: Mapping[str, str], cwd: Path, near: tuple[Path, ...]) -> list[StateSet]:
     scheme = backend.split("://", 1)[0].lower() if "://" in backend else ""
     if scheme in ("https", "http"):
-        return [_from_export(e.body, e.url, e.name, cwd) for e in read_cloud(backend, stacks, env)]
+        return [_from_export(e.body, e.url, e.name, cwd, near) for e in read_cloud(backend, stacks, env)]
     warnings: list[str] = []
     store: Store
     if scheme == "file":
@@ -94,7 +99,7 @@ def _from_backend(backend: str, stacks: Sequence[str], *, session: boto3.Session
         raise InputError(f"this backend is not supported: use {SCHEMES}, or export the stack with "
                          f"'pulumi stack export --file FILE' and give it with --state", where=safe(backend))
     chosen = select(store.checkpoints(), stacks, store.url)
-    return [_from_checkpoint(store, c, cwd, warnings if i == 0 else []) for i, c in enumerate(chosen)]
+    return [_from_checkpoint(store, c, cwd, warnings if i == 0 else [], near) for i, c in enumerate(chosen)]
 
 
 def select(found: Sequence[Checkpoint], stacks: Sequence[str], url: str) -> list[Checkpoint]:
@@ -126,14 +131,15 @@ def _names(found: Sequence[Checkpoint], limit: int = 20) -> str:
     return ", ".join(names[:limit]) + more
 
 
-def _from_checkpoint(store: Store, checkpoint: Checkpoint, cwd: Path, warnings: list[str]) -> StateSet:
+def _from_checkpoint(store: Store, checkpoint: Checkpoint, cwd: Path, warnings: list[str],
+                     near: tuple[Path, ...]) -> StateSet:
     raw = store.read(checkpoint)
     if checkpoint.gzipped:
         raw = gunzip(raw, checkpoint.url)
     data = parse_json(raw, checkpoint.url)
     url = checkpoint.url
     if "deployment" in data and "checkpoint" not in data:
-        return _from_export_data(data, url, checkpoint.stack, cwd, warnings)
+        return _from_export_data(data, url, checkpoint.stack, cwd, warnings, near)
     check_version(data, url, "checkpoint")
     body = data.get("checkpoint")
     if not isinstance(body, dict):
@@ -144,19 +150,20 @@ def _from_checkpoint(store: Store, checkpoint: Checkpoint, cwd: Path, warnings: 
     if not isinstance(latest, dict):
         raise InputError(f"checkpoint.latest is not an object: the checkpoint is damaged; {RESTORE}", where=url)
     source = read_deployment(latest, url, errors=NamedDeployment(url, f"the checkpoint is damaged; {RESTORE}"),
-                             cwd=cwd)
+                             cwd=cwd, candidates=near)
     return _state_set(source, url, checkpoint.stack, warnings)
 
 
-def _from_export(body: bytes, url: str, name: str, cwd: Path) -> StateSet:
-    return _from_export_data(parse_json(body, url), url, name, cwd, [])
+def _from_export(body: bytes, url: str, name: str, cwd: Path, near: tuple[Path, ...]) -> StateSet:
+    return _from_export_data(parse_json(body, url), url, name, cwd, [], near)
 
 
-def _from_export_data(data: dict[str, Any], url: str, name: str, cwd: Path, warnings: list[str]) -> StateSet:
+def _from_export_data(data: dict[str, Any], url: str, name: str, cwd: Path, warnings: list[str],
+                      near: tuple[Path, ...]) -> StateSet:
     check_version(data, url, "stack export")
     if "deployment" not in data:
         raise InputError("not a stack export (no 'deployment' at the top level): check the backend URL", where=url)
-    return _state_set(read_deployment(data["deployment"], url, cwd=cwd), url, name, warnings)
+    return _state_set(read_deployment(data["deployment"], url, cwd=cwd, candidates=near), url, name, warnings)
 
 
 def check_version(data: Mapping[str, Any], where: str, noun: str) -> None:

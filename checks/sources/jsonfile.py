@@ -60,6 +60,7 @@ class FileSource:
     warnings: list[str] = field(default_factory=list)
     ops: Mapping[str, str] = field(default_factory=dict)
     pending_replacement: frozenset[str] = frozenset()
+    program_dir: Path | None = None  # the Pulumi program the file belongs to, when known (absolute)
 
 
 @dataclass(frozen=True, slots=True)

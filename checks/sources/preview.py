@@ -15,6 +15,7 @@ from checks.errors import InputError
 from checks.model import UNKNOWN, Secret, SourceKind
 from checks.raw import RawResource, normalize_urn
 from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
+from checks.sources.positions import Places, program_of
 from checks.sources.state import (
     PROVIDER_PREFIX,
     Urn,
@@ -23,7 +24,6 @@ from checks.sources.state import (
     is_skipped_type,
     known_id,
     parse_urn,
-    project_folder,
     provider_urn,
     stack_identity,
     with_region,
@@ -48,8 +48,9 @@ class _Step:
     old: Mapping[str, Any] | None
 
 
-def load_preview(path: Path, *, cwd: Path | None = None) -> FileSource:
-    """Read a `pulumi preview --json` file into raw resources of the planned view."""
+def load_preview(path: Path, *, cwd: Path | None = None, program_dir: Path | None = None) -> FileSource:
+    """Read a `pulumi preview --json` file into raw resources of the planned view. `program_dir` is the Pulumi
+    program the file belongs to (--program-dir); without it the program is looked for (`positions.find_program`)."""
     file = load_json_file(path, FileKind.PREVIEW)
     steps_value = file.data.get("steps", [])  # `pulumi preview --json` leaves out an empty list
     if not isinstance(steps_value, list):
@@ -66,8 +67,9 @@ def load_preview(path: Path, *, cwd: Path | None = None) -> FileSource:
         elif op not in DROPPED_OPS and op not in KEPT_OPS:
             warnings.append(f"steps[{i}] has an unknown op '{op}': {value['urn']} skipped")
     regions = _provider_regions(steps, file)
-    cwd = cwd or Path.cwd()
-    folder = project_folder(path, cwd)
+    folder = program_of(all_urns[0].project if all_urns else None, given=program_dir, near=path, cwd=cwd,
+                        warnings=warnings)
+    places = Places.of(folder, cwd)
     blinded = 0
     resources: dict[str, RawResource] = {}
     ops: dict[str, str] = {}
@@ -84,14 +86,14 @@ def load_preview(path: Path, *, cwd: Path | None = None) -> FileSource:
             id_ = known_id(step.old.get("id"))
         resources[step.urn_text] = build_raw(
             step.new, file, f"{step.at}.newState", urn=step.urn, urn_text=step.urn_text, type_=step.type_,
-            props=props, source=SourceKind.PLANNED, id_=id_, cwd=cwd, project=folder)
+            props=props, source=SourceKind.PLANNED, id_=id_, places=places)
         ops[step.urn_text] = "replace" if "replace" in (ops.get(step.urn_text), step.op) else step.op
     if blinded:
         warnings.append(f"the preview hides {blinded} secret value(s) as '[secret]': checks that read them "
                         f"are unknown")
     project, stack = stack_identity(all_urns, warnings)
     return FileSource(path=path, source=SourceKind.PLANNED, resources=list(resources.values()), project=project,
-                      stack=stack, warnings=warnings, ops=ops)
+                      stack=stack, warnings=warnings, ops=ops, program_dir=folder)
 
 
 def _step_head(value: Any, file: JsonFile, i: int) -> tuple[str, Urn]:

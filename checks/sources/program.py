@@ -23,7 +23,7 @@ from typing import Any
 
 from checks.errors import InputError, ProgramError
 from checks.model import UNKNOWN, Location, Secret, SourceKind
-from checks.paths import display_path
+from checks.paths import repo_path, repo_root
 from checks.raw import RawResource, convert_value, normalize_urn
 from checks.sources.child_process import ChildTimeout, run_child, stop_children_on_signals
 from checks.sources.marks import unmark
@@ -89,7 +89,8 @@ def load_program(program_dir: Path, *, stack: str | None = None, config: Mapping
         raise program_error(err, list(dict.fromkeys(result.get("invokes", []))), python=ctx.python,
                             project=project.name, main_file=project.main_file, settings=settings)
     files: dict[str, str] = {}
-    resources = [_convert(rec, files) for rec in result["resources"] if rec["type"] != STACK_TYPE]
+    root = repo_root(project.program_dir)
+    resources = [_convert(rec, files, root) for rec in result["resources"] if rec["type"] != STACK_TYPE]
     resources = _with_regions(resources, None if settings.region_defaulted else settings.values["aws:region"])
     resources.sort(key=_order)
     warnings.extend(settings.warnings)
@@ -152,14 +153,15 @@ def _is_stack(urn: str) -> bool:
     return len(parts) > 2 and parts[2] == STACK_TYPE
 
 
-def _convert(rec: Mapping[str, Any], files: dict[str, str]) -> RawResource:
-    """One captured registration -> RawResource: wire values converted, mock URNs normalized."""
+def _convert(rec: Mapping[str, Any], files: dict[str, str], root: Path) -> RawResource:
+    """One captured registration -> RawResource: wire values converted, mock URNs normalized, the declaring file
+    relative to the repository root `root`."""
     parent = rec.get("parent") or ""
     location = None
     file, line = rec.get("file") or "", int(rec.get("line") or 0)
     if file and line > 0:
         if file not in files:
-            files[file] = display_path(Path(file))
+            files[file] = repo_path(Path(file), root)
         location = Location(files[file], line)
     pdeps = rec.get("propertyDependencies") or {}
     converted = convert_value(rec.get("inputs") or {})

@@ -6,7 +6,7 @@ Props are the resource's outputs merged over its inputs (outputs win). Secrets e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,7 +15,7 @@ from checks.errors import InputError
 from checks.model import UNKNOWN, SourceKind
 from checks.raw import UNKNOWN_SENTINEL, RawResource, convert_value, normalize_urn
 from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
-from checks.sources.positions import project_folder, source_location
+from checks.sources.positions import Places, program_of, source_location
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
@@ -96,8 +96,7 @@ def with_region(props: dict[str, Any], region: Any) -> dict[str, Any]:
 
 
 def build_raw(res: Mapping[str, Any], file: ErrorSource, at: str, *, urn: Urn, urn_text: str, type_: str,
-              props: Mapping[str, Any], source: SourceKind, id_: str | None, cwd: Path,
-              project: str = "") -> RawResource:
+              props: Mapping[str, Any], source: SourceKind, id_: str | None, places: Places) -> RawResource:
     """A RawResource from a ResourceV3 object (`res`), with props and id already worked out."""
     custom = res.get("custom")
     return RawResource(
@@ -106,7 +105,7 @@ def build_raw(res: Mapping[str, Any], file: ErrorSource, at: str, *, urn: Urn, u
         parent=_parent(res.get("parent"), file, f"{at}.parent"),
         dependencies=_urns(res.get("dependencies"), file, f"{at}.dependencies"),
         property_dependencies=_property_dependencies(res.get("propertyDependencies"), file, at),
-        location=source_location(res.get("sourcePosition"), cwd, project),
+        location=source_location(res.get("sourcePosition"), places),
         provider=provider_urn(res.get("provider")),
         input_keys=_input_keys(res) if source is SourceKind.STATE else None,
     )
@@ -170,20 +169,23 @@ class _Entry:
     type_: str
 
 
-def load_state(path: Path, *, cwd: Path | None = None) -> FileSource:
-    """Read a `pulumi stack export` file into raw resources of the state view."""
+def load_state(path: Path, *, cwd: Path | None = None, program_dir: Path | None = None,
+               candidates: Sequence[Path] = ()) -> FileSource:
+    """Read a `pulumi stack export` file into raw resources of the state view. `program_dir` is the Pulumi program
+    the file belongs to (--program-dir); without it the program is looked for (`positions.find_program`)."""
     file = load_json_file(path, FileKind.STATE)
     _check_version(file)
-    cwd = cwd or Path.cwd()
     return read_deployment(file.data["deployment"], str(path), errors=file, path=path, cwd=cwd,
-                           folder=project_folder(path, cwd))
+                           program_dir=program_dir, near=path, candidates=candidates)
 
 
 def read_deployment(deployment: Any, name: str, *, errors: ErrorSource | None = None, path: Path | None = None,
-                    cwd: Path | None = None, folder: str = "") -> FileSource:
+                    cwd: Path | None = None, program_dir: Path | None = None, near: Path | None = None,
+                    candidates: Sequence[Path] = ()) -> FileSource:
     """An already-loaded deployment (the `deployment` of a stack export, the `latest` of a backend's checkpoint) into
-    raw resources of the state view. `name` (a file or URL) is what errors name; `path` defaults to it; `folder` is
-    the project folder `project:///` source positions are relative to."""
+    raw resources of the state view. `name` (a file or URL) is what errors name; `path` defaults to it. `program_dir`
+    is the program folder `project:///` source positions are relative to; when None, the program is looked for in
+    `candidates`, beside the file `near` and its parents, and in the working folder (`positions.program_of`)."""
     file = errors or NamedDeployment(name)
     if not isinstance(deployment, dict):
         raise file.error("'deployment' is not an object")
@@ -201,7 +203,9 @@ def read_deployment(deployment: Any, name: str, *, errors: ErrorSource | None = 
                if e.type_.startswith(PROVIDER_PREFIX) and e.res.get("delete") is not True}
     resources: dict[str, RawResource] = {}
     pending: set[str] = set()
-    cwd = cwd or Path.cwd()
+    folder = program_of(next((e.urn.project for e in entries), None), given=program_dir, near=near, cwd=cwd,
+                        warnings=warnings, candidates=candidates)
+    places = Places.of(folder, cwd)
     for e in entries:
         if is_skipped_type(e.type_):
             continue
@@ -215,15 +219,16 @@ def read_deployment(deployment: Any, name: str, *, errors: ErrorSource | None = 
             continue
         props = with_region(_props(e, file), regions.get(provider_urn(e.res.get("provider")) or ""))
         resources[e.urn_text] = build_raw(e.res, file, e.at, urn=e.urn, urn_text=e.urn_text, type_=e.type_,
-                                          props=props, source=SourceKind.STATE, id_=known_id(e.res.get("id")), cwd=cwd,
-                                          project=folder)
+                                          props=props, source=SourceKind.STATE, id_=known_id(e.res.get("id")),
+                                          places=places)
         if e.res.get("pendingReplacement") is True:
             pending.add(e.urn_text)
             warnings.append(f"{e.urn_text} is pending replacement: it was deleted before its replacement was created")
     warnings.extend(_pending_operations(deployment.get("pending_operations"), file))
     project, stack = stack_identity((e.urn for e in entries), warnings)
     return FileSource(path=path or Path(name), source=SourceKind.STATE, resources=list(resources.values()),
-                      project=project, stack=stack, warnings=warnings, pending_replacement=frozenset(pending))
+                      project=project, stack=stack, warnings=warnings, pending_replacement=frozenset(pending),
+                      program_dir=folder)
 
 
 def _check_version(file: JsonFile) -> None:

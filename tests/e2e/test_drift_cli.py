@@ -22,6 +22,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from checks.sandbox import read_sandbox
+from checks.sandbox.landing import remove_default_vpc
 from reports.drift.json import drift_schema_path
 from tests.e2e.sandboxes import running_sandbox
 from tests.store.conftest import PgServer, pg_server  # noqa: F401  (the session's PostgreSQL server, or its skip)
@@ -79,11 +80,10 @@ class Story:
 
     def drift(self, name: str, *extra: str, store: str | None = None) -> DriftRun:
         out = self.root / name
+        # from the repository root, as in the README: --program infra gives infra/'s settings, waivers and register
         proc = clearance("drift", "--state", str(self.sandbox / "sandbox-state.json"), "--program", "infra",
                          "--sandbox-dir", str(self.sandbox), "--regions", REGION,
-                         "--settings", str(REPO / "infra" / "clearance.toml"),
-                         "--sg-register", str(REPO / "infra" / "security-group-reviews.yaml"),
-                         "--store", store or str(self.root / "history.db"), "--out", str(out), *extra, cwd=self.root)
+                         "--store", store or str(self.root / "history.db"), "--out", str(out), *extra, cwd=REPO)
         assert "Traceback" not in proc.stderr, proc.stderr
         return DriftRun(proc, out)
 
@@ -113,7 +113,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         info = read_sandbox(folder)
         assert info is not None
         session = info.session(REGION)
-        demo_script().prepare(session)
+        remove_default_vpc(session)
         applied = clearance("sandbox", "apply", str(REPO / "infra"), "--out", str(folder), cwd=root)
         assert applied.returncode == 0, applied.stdout + applied.stderr
         yield Story(root=root, sandbox=folder, session=session)

@@ -159,6 +159,11 @@ def test_verdict_never_reads_clean_over_data_that_was_not_read(
     assert report.exit_code() is ExitCode.INCOMPLETE  # without --strict
     assert report.exit_code(strict=True) is ExitCode.INCOMPLETE
     assert make_report().exit_code() is ExitCode.FINDINGS  # failures give 1
+    # --soft-fail: failing findings no longer fail the run, but a run that could not read something never exits 0
+    assert make_report().exit_code(soft_fail=True) is ExitCode.INCOMPLETE
+    assert report.exit_code(soft_fail=True) is ExitCode.INCOMPLETE
+    read = make_report(findings=tuple(f for f in make_report().findings if f.status is not Status.ERROR))
+    assert (read.exit_code(), read.exit_code(soft_fail=True)) == (ExitCode.FINDINGS, ExitCode.OK)
 
 
 def test_verdict_says_nothing_was_checked(make_report: Callable[..., Report]) -> None:

@@ -247,3 +247,48 @@ def test_a_partly_evidenced_requirement_is_not_shown_as_met(make_report: Callabl
     assert "partial evidence: roles are checked, not who holds them" in " ".join(lines[i:i + 3])
     cc61 = next(line for line in lines if line.split()[:1] == ["CC6.1"] and "fail" in line.split()[1:2])
     assert "fail" in cc61.split()[1]     # a failure stays a failure, partial evidence or not
+
+
+# --- wrapping, where the full list is, --soft-fail ---------------------------------------------------------------
+
+
+def test_a_terminal_wraps_long_lines_at_spaces_never_inside_a_word(
+    make_report: Callable[..., Report], make_finding: Callable[..., Finding]
+) -> None:
+    message = ("DB instance orders-main-database-primary is publicly_accessible=true and storage_encrypted=false; "
+               "set publicly_accessible=False and storage_encrypted=True on aws.rds.Instance")
+    f = make_finding("S3-01", Status.FAIL, "arn:aws:rds:eu-west-1:123456789012:db:orders-main-database-primary",
+                     "orders-main-database-primary", message)
+    console, buffer = terminal(width=120)
+    print_report(make_report(findings=(f,)), console)
+    lines = ANSI.sub("", buffer.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 120
+    i = next(i for i, line in enumerate(lines) if line.lstrip().startswith("FAIL "))
+    end = next(j for j in range(i, len(lines)) if not lines[j].strip())
+    assert end - i >= 2, lines[i:end]  # the finding did need wrapping
+    assert message in " ".join(" ".join(lines[i:end]).split())  # joined at the breaks (spaces), no word was cut
+    assert all(not line.endswith(("publicly", "publicly_", "storage_")) for line in lines)
+
+
+def test_the_cut_list_says_where_every_finding_is(
+    make_report: Callable[..., Report], make_many: Callable[..., tuple[Finding, ...]]
+) -> None:
+    report = make_report(findings=make_many(60, "S3-01"))
+    console, buffer = terminal()
+    print_report(report, console)
+    assert "    ... and 10 more (--format json lists every finding)" in ANSI.sub("", buffer.getvalue())
+    console, buffer = terminal()
+    print_report(report, console, full_list="out/clearance.json")
+    assert "    ... and 10 more (every finding is in out/clearance.json)" in ANSI.sub("", buffer.getvalue())
+    assert "clearance.txt" not in ANSI.sub("", buffer.getvalue())
+
+
+def test_soft_fail_is_said_in_the_verdict(report: Report) -> None:
+    from checks.errors import ExitCode
+
+    console, buffer = terminal()
+    print_report(report, console, soft_fail=(ExitCode.FINDINGS, ExitCode.OK))
+    assert ANSI.sub("", buffer.getvalue()).rstrip().splitlines()[-2] == f"{VERDICT} (--soft-fail: exit 0 instead of 1)"
+    assert verdict_line(report, soft_fail=(ExitCode.FINDINGS, ExitCode.INCOMPLETE)).plain == (
+        f"{VERDICT} (--soft-fail: exit 4 instead of 1)")
+    assert verdict_line(report).plain == VERDICT

@@ -124,8 +124,8 @@ def test_non_ascii_text_survives(make_report: Callable[..., Report], make_findin
 # --- compliance coverage (schema 1.1; partial evidence 1.2) -----------------------------------------------------------
 
 
-def test_schema_version_is_1_2() -> None:
-    assert REPORT_SCHEMA_VERSION == "1.2"
+def test_schema_version_is_1_3() -> None:  # 1.3: the baseline fields (tests/unit/test_baseline.py)
+    assert REPORT_SCHEMA_VERSION == "1.3"
 
 
 def test_coverage_is_empty_without_frameworks(report: Report, validator: Draft202012Validator) -> None:

@@ -107,14 +107,27 @@ def test_large_reports_are_cut_to_fit(make_report: Callable[..., Report], make_m
     report = make_report(findings=make_many(20_000))
     full = render_markdown(report, max_bytes=10 * 1024 * 1024)
     assert "bucket-19999" in full and "shortened" not in full
-    summary = MarkdownRenderer().render(report)
-    assert len(summary.encode()) <= 1024 * 1024
+    summary = render_markdown(report)  # the step-summary budget (1 MiB)
+    assert 65_536 < len(summary.encode()) <= 1024 * 1024
     comment = render_markdown(report, max_bytes=COMMENT_LIMIT)
     assert len(comment.encode()) <= COMMENT_LIMIT
     assert "### Failing findings (20000)" in comment
     assert re.search(r"_\.\.\. and \d+ more \(shortened to fit GitHub's size limit\)_", comment)
     assert "the full list is in clearance.json" in comment
     assert comment.rstrip().endswith("clearance.sarif._")
+
+
+def test_the_written_file_fits_a_pull_request_comment(make_report: Callable[..., Report],
+                                                      make_many: Callable[..., tuple]) -> None:
+    """clearance.md is offered for pull-request comments: GitHub refuses a comment body over 65,536 characters."""
+    assert COMMENT_LIMIT == 65_536
+    text = MarkdownRenderer().render(make_report(findings=make_many(5_000)))
+    assert len(text) <= 65_536 and len(text.encode()) <= 65_536
+    assert "### Failing findings (5000)" in text
+    assert text.rstrip().endswith("_Tables are cut at 200 rows to fit GitHub's size limit; the full list is in "
+                                  "clearance.json and clearance.sarif._")
+    small = make_report()
+    assert MarkdownRenderer().render(small) == render_markdown(small)  # a report that fits is not cut
 
 
 def test_hard_cut_when_nothing_else_fits(report: Report) -> None:

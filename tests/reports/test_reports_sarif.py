@@ -51,8 +51,8 @@ def test_valid_against_the_oasis_schema(report: Report, validator: Draft4Validat
 def test_github_required_fields(report: Report) -> None:
     run = run_of(report)
     driver = run["tool"]["driver"]
-    assert driver["name"] == "clearance" and driver["semanticVersion"] == "0.1.0"
-    assert run["automationDetails"]["id"] == "clearance/planned/"
+    assert driver["name"] == "clearance" and driver["version"] == driver["semanticVersion"] == "0.1.0"
+    assert run["automationDetails"]["id"] == "clearance/planned/program-infra-stack-dev/2026-05-04T09:30:00Z"
     for rule in driver["rules"]:
         assert rule["id"]
         assert 0 < len(rule["shortDescription"]["text"]) <= 1024
@@ -133,9 +133,19 @@ def test_locations_fall_back_to_the_artifact(make_report: Callable[..., Report])
     run = run_of(make_report())
     assert uri_and_line(run, "NET-01") == ("infra/__main__.py", 40)
     assert uri_and_line(run, "S3-01") == ("infra/Pulumi.yaml", 1)
-    assert uri_and_line(run_of(make_report(artifact=None)), "S3-01") == ("Pulumi.yaml", 1)
     logical = next(r for r in run["results"] if r["ruleId"] == "S3-01")["locations"][0]["logicalLocations"][0]
     assert logical["fullyQualifiedName"] == "arn:aws:s3:::shop-logs" and logical["name"] == "shop-logs"
+    assert logical["kind"] == "resource"
+
+
+def test_without_a_file_a_result_is_left_out_and_counted(make_report: Callable[..., Report]) -> None:
+    """No made-up `Pulumi.yaml`: without the declaring file or an artifact, GitHub would reject the upload."""
+    run = run_of(make_report(artifact=None))
+    assert {r["properties"]["asset_name"] for r in run["results"]
+            if r["properties"]["control_id"] in ("S3-01", "KEY-01")} == {"app-key"}
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert ("2 results left out: no file of the repository declares the resource (GitHub code scanning rejects a "
+            "result without one); clearance.json lists them") in notes
 
 
 def test_artifact_uris_are_relative_with_forward_slashes() -> None:

@@ -17,11 +17,13 @@ from checks.sources.program import ProgramRun, load_program
 from checks.sources.stack_config import choose_stack, read_project, read_stack_config
 
 PROGRAMS = Path(__file__).parent.parent / "fixtures" / "programs"
+IN_REPO = "tests/fixtures/programs"  # locations are relative to the repository root, whatever the working folder
 SENTINEL_URN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def run(name: str | Path, **kwargs: Any) -> ProgramRun:
-    """Run a fixture program from the programs folder, so that reported paths are `<name>/...`."""
+    """Run a fixture program from the programs folder, so that paths in errors are `<name>/...` (source locations
+    are `tests/fixtures/programs/<name>/...`: relative to the repository root)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(PROGRAMS)
         return load_program(Path(name), **kwargs)
@@ -80,7 +82,7 @@ def test_basic_run_identity(basic: ProgramRun) -> None:
 
 def test_basic_locations_point_at_the_constructor_calls(basic: ProgramRun) -> None:
     lines = {r.name: r.location for r in basic.resources}
-    main = "basic/__main__.py"
+    main = f"{IN_REPO}/basic/__main__.py"
     assert lines == {"data": Location(main, 12), "logs": Location(main, 14), "logs-sse": Location(main, 16),
                      "web": Location(main, 30), "db": Location(main, 39)}
 
@@ -146,7 +148,7 @@ def test_component_resource_is_kept_at_its_call_site(component: ProgramRun) -> N
     comp = by_name(component, "archive", "clearance:fixtures:SecureBucket")
     assert comp.urn == urn("component", "clearance:fixtures:SecureBucket", "archive")
     assert (comp.custom, comp.parent, dict(comp.props)) == (False, None, {})
-    assert comp.location == Location("component/__main__.py", 7)
+    assert comp.location == Location(f"{IN_REPO}/component/__main__.py", 7)
 
 
 def test_component_children_are_located_in_the_component_file(component: ProgramRun) -> None:
@@ -155,11 +157,11 @@ def test_component_children_are_located_in_the_component_file(component: Program
     children = [r for r in component.resources if r.parent == parent]
     assert [(r.urn, r.location) for r in children] == [
         (urn("component", inner + "aws:s3/bucketV2:BucketV2", "archive"),
-         Location("component/components/secure_bucket.py", 11)),
+         Location(f"{IN_REPO}/component/components/secure_bucket.py", 11)),
         (urn("component", inner + "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "archive-pab"),
-         Location("component/components/secure_bucket.py", 12)),
+         Location(f"{IN_REPO}/component/components/secure_bucket.py", 12)),
         (urn("component", inner + "aws:s3/bucketVersioningV2:BucketVersioningV2", "archive-versioning"),
-         Location("component/components/secure_bucket.py", 22)),
+         Location(f"{IN_REPO}/component/components/secure_bucket.py", 22)),
     ]
     pab = children[1]
     assert pab.property_dependencies["bucket"] == (children[0].urn,)
@@ -170,7 +172,7 @@ def test_component_children_are_located_in_the_component_file(component: Program
 
 def test_explicit_provider_is_a_resource_located_in_the_program(component: ProgramRun) -> None:
     provider = by_name(component, "west", "pulumi:providers:aws")
-    assert provider.location == Location("component/__main__.py", 9)  # not the SDK's provider.py
+    assert provider.location == Location(f"{IN_REPO}/component/__main__.py", 9)  # not the SDK's provider.py
     assert provider.props["region"] == "us-west-2"
     replica = by_name(component, "replica")
     assert replica.provider == f"{urn('component', 'pulumi:providers:aws', 'west')}::{SENTINEL_URN}"

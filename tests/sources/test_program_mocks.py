@@ -146,7 +146,7 @@ def test_a_resource_passed_as_an_input_resolves_like_its_id() -> None:
 def test_a_remote_component_runs_to_the_end() -> None:
     result = run("remote_component", timeout=60)
     alb = by_name(result, "web", "awsx:lb:ApplicationLoadBalancer")
-    assert (alb.custom, alb.location) == (False, Location("remote_component/__main__.py", 44))
+    assert (alb.custom, alb.location) == (False, Location("tests/fixtures/programs/remote_component/__main__.py", 44))
     listener = by_name(result, "web-https")
     assert listener.props["defaultActions"] == [{"type": "forward", "targetGroupArn": UNKNOWN}]
     assert by_name(result, "app").props["vpcId"] is UNKNOWN

@@ -19,7 +19,7 @@ PACKAGES = ("checks", "reports")
 
 # layer -> module-name prefixes; the first matching entry wins (longest prefixes first where they nest)
 LAYERS: dict[str, tuple[str, ...]] = {
-    "cli": ("checks.cli",),
+    "cli": ("checks.cli", "checks.__main__"),
     "flows": ("checks.flows",),
     "sandbox": ("checks.sandbox",),
     "sources": ("checks.sources",),
