@@ -3,7 +3,6 @@ infra` writes) against the sandbox's live scan is in sync, but for what moto doe
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from checks.flows.scan import ScanRequest, read_live  # noqa: E402
 from checks.sandbox import SandboxInfo, running_sandbox  # noqa: E402
 from checks.sandbox.apply import apply_program  # noqa: E402
 from checks.sandbox.state import reset  # noqa: E402
+from tests.aws_env import fake_aws_env
 
 pytestmark = pytest.mark.slow
 
@@ -32,11 +32,7 @@ REGION = "eu-west-1"
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxInfo]:
     with pytest.MonkeyPatch.context() as mp:
-        for key in list(os.environ):
-            if key.startswith("AWS_ENDPOINT_URL") or key in ("AWS_PROFILE", "MOTO_ACCOUNT_ID"):
-                mp.delenv(key)
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        fake_aws_env(mp)
         mp.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # role policy attachments of infra/ need them
         with running_sandbox(region=REGION) as info:
             reset(info.endpoint, timeout=60)

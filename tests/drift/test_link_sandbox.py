@@ -4,7 +4,6 @@ live groups, linked to their state, carry the planned fingerprints (and the stat
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ pytest.importorskip("moto", reason="the sandbox needs the extra clearance[sandbo
 from checks.flows.scan import ScanRequest, read_live  # noqa: E402
 from checks.sandbox import SandboxInfo, running_sandbox  # noqa: E402
 from checks.sandbox.apply import apply_program  # noqa: E402
+from tests.aws_env import fake_aws_env
 
 pytestmark = pytest.mark.slow
 
@@ -47,11 +47,7 @@ class Views:
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxInfo]:
     with pytest.MonkeyPatch.context() as mp:
-        for key in list(os.environ):
-            if key.startswith("AWS_ENDPOINT_URL") or key in ("AWS_PROFILE", "MOTO_ACCOUNT_ID"):
-                mp.delenv(key)
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        fake_aws_env(mp)
         with running_sandbox(region=REGION) as info:
             yield info
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.aws_env import fake_aws_env
+
 CLEARANCE = str(Path(sys.executable).parent / "clearance")
 REPO = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"  # infra/Pulumi.dev.yaml: aws:region
@@ -87,11 +89,7 @@ def infra_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     out = tmp_path_factory.mktemp("infra-state") / "dev.json"
     with pytest.MonkeyPatch.context() as mp:
-        for key in list(os.environ):
-            if key.startswith("AWS_ENDPOINT_URL") or key in ("AWS_PROFILE", "MOTO_ACCOUNT_ID"):
-                mp.delenv(key)
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        fake_aws_env(mp)
         mp.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # role policy attachments of infra/ need them
         with running_sandbox(region=REGION) as info:
             apply_program(REPO / "infra", info.session(), info.endpoint, out)

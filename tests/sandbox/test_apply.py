@@ -29,6 +29,7 @@ from checks.sandbox.context import Sandbox
 from checks.sandbox.references import Picker
 from checks.sandbox.state import reset
 from checks.sources.state import load_state
+from tests.aws_env import fake_aws_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEARANCE = str(Path(sys.executable).parent / "clearance")
@@ -48,11 +49,7 @@ APPLY_BUDGET_S = 120.0  # measured ~35 s for infra/ (two program runs ~8 s, moto
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Any]:
     with pytest.MonkeyPatch.context() as mp:
-        for key in list(os.environ):
-            if key.startswith("AWS_ENDPOINT_URL") or key in ("AWS_PROFILE", "MOTO_ACCOUNT_ID"):
-                mp.delenv(key)
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        fake_aws_env(mp)
         mp.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # read when moto creates the IAM backend
         with running_sandbox(region=REGION) as info:
             reset(info.endpoint, timeout=60)  # an IAM backend made earlier in this process lacks the managed policies

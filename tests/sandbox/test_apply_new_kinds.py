@@ -5,7 +5,6 @@ and TLS-05 as the planned check of the program (and as the check of the state th
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from checks.report import Report
 from checks.sandbox import running_sandbox
 from checks.sandbox.apply import ApplyResult, Outcome, _Deployer, apply_program
 from checks.sandbox.context import Sandbox
+from tests.aws_env import fake_aws_env
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -73,11 +73,7 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Any]:
     with pytest.MonkeyPatch.context() as mp:
-        for key in list(os.environ):
-            if key.startswith("AWS_ENDPOINT_URL") or key in ("AWS_PROFILE", "MOTO_ACCOUNT_ID"):
-                mp.delenv(key)
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        fake_aws_env(mp)
         with running_sandbox(region=REGION) as info:
             yield info
 

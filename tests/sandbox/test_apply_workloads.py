@@ -7,7 +7,6 @@ check of the program and the check of the state the apply wrote."""
 from __future__ import annotations
 
 import io
-import os
 import textwrap
 import zipfile
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from checks.sandbox.apply import ApplyResult, Outcome, _Deployer, apply_program
 from checks.sandbox.context import Sandbox
 from checks.sandbox.references import Picker, Waiting
 from checks.sandbox.state import reset
+from tests.aws_env import fake_aws_env
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -95,11 +95,7 @@ ARN_OUTPUT = {"aws:rds/snapshot:Snapshot": "dbSnapshotArn", "aws:rds/clusterSnap
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Any]:
     with pytest.MonkeyPatch.context() as mp:
-        for key in list(os.environ):
-            if key.startswith("AWS_ENDPOINT_URL") or key in ("AWS_PROFILE", "MOTO_ACCOUNT_ID"):
-                mp.delenv(key)
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        fake_aws_env(mp)
         with running_sandbox(region=REGION) as info:
             reset(info.endpoint, timeout=60)  # moto's state is global to the process: no other module's resources
             info.session(REGION).client("rds").create_db_cluster(
