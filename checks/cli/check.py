@@ -47,6 +47,10 @@ def check(
     preview: Annotated[Path | None, typer.Option(metavar="FILE", help="A `pulumi preview --json` file.")] = None,
     state: Annotated[Path | None, typer.Option(metavar="FILE",
                                                help="A `pulumi stack export` file (version 3).")] = None,
+    terraform_plan: Annotated[Path | None, typer.Option(
+        "--terraform-plan", metavar="FILE",
+        help="A Terraform plan as JSON ('terraform show -json tfplan'): its AWS resources are checked like a Pulumi "
+             "program's.")] = None,
     program_dir_of_file: Annotated[Path | None, typer.Option(
         "--program-dir", metavar="DIR",
         help="The Pulumi program a --state/--preview file belongs to: settings, waivers and the review register are "
@@ -81,6 +85,13 @@ def check(
                                                  "default: clearance/<view>/<target>.")] = None,
     coverage: Annotated[bool, typer.Option("--coverage", metavar="",
                                            help="Also print the compliance coverage of every requirement.")] = False,
+    with_checkov: Annotated[bool, typer.Option(
+        "--with-checkov", metavar="", help="Also run checkov (terraform_plan framework, no network) on the resources, "
+                                           "converted to a Terraform plan, and report its results beside clearance's "
+                                           "(docs/checkov.md).")] = False,
+    checkov: Annotated[Path | None, typer.Option(
+        "--checkov", metavar="PATH", help="The checkov executable for --with-checkov (default: $CLEARANCE_CHECKOV, "
+                                          "else .venv-checkov/ made by 'make install', else checkov on PATH).")] = None,
 ) -> None:
     """Check a Pulumi program (planned), a preview file or a state file against the controls."""
     from checks.flows.check import CheckRequest, run_check
@@ -90,7 +101,8 @@ def check(
                        config=parse_config(config), python=python, waivers=waivers, settings=settings,
                        fail_on=fail_on, sg_register=sg_register, program_timeout=program_timeout,
                        project_dir=program_dir_of_file, baseline=baseline, sarif_category=sarif_category,
-                       selection=selection_of(check, skip_check, severity, framework))
+                       selection=selection_of(check, skip_check, severity, framework),
+                       with_checkov=with_checkov, checkov=checkov, terraform_plan=terraform_plan)
     report = run_check(req)
     console = make_console()
     recorded = record_run(report, store, quiet=quiet)

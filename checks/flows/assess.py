@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,19 @@ class Options:
     fail_on: Severity | None = None
     selection: Selection = Selection()
     sarif_category: str | None = None  # `--sarif-category`: the SARIF run's category (reports/_sarif_places.py)
+    # `check --with-checkov`: the other ids a waiver may name (checkov's CKV_*); kept in Prepared.other_waivers
+    other_ids: Callable[[str], bool] | None = None
+
+
+class _KnownIds(set[str]):
+    """The catalog's control ids, and any id `other` accepts (a waiver may name a checkov check)."""
+
+    def __init__(self, ids: Iterable[str], other: Callable[[str], bool]) -> None:
+        super().__init__(ids)
+        self.other = other
+
+    def __contains__(self, item: object) -> bool:
+        return super().__contains__(item) or (isinstance(item, str) and self.other(item))
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class Prepared:
     reviews: Sequence[Review]
     not_run: Mapping[str, Control] = field(default_factory=dict)   # controls the selection left out, by id
     selection: Selection = Selection()
+    other_waivers: tuple[Waiver, ...] = ()   # waivers of Options.other_ids (checkov's checks), applied by their flow
 
     @property
     def reviewed(self) -> frozenset[str]:
@@ -88,12 +102,14 @@ def prepare(options: Options, now: dt.datetime | None = None) -> Prepared:
     catalog = Catalog(controls=controls, frameworks=frameworks, templates=loaded.templates)
     waivers_path = options.waivers or settings.waivers
     today = (now or dt.datetime.now(dt.UTC)).date()
-    waivers = (load_waivers(waivers_path, set(every), today=today, max_days=settings.max_waiver_days)
+    known = set(every) if options.other_ids is None else _KnownIds(every, options.other_ids)
+    waivers = (load_waivers(waivers_path, known, today=today, max_days=settings.max_waiver_days)
                if waivers_path else [])
     register = register_path(options, settings)
     return Prepared(catalog=catalog, settings=settings, waivers=[w for w in waivers if w.control in controls],
                     register=register, reviews=load_register(register),
-                    not_run={cid: c for cid, c in every.items() if cid not in controls}, selection=selection)
+                    not_run={cid: c for cid, c in every.items() if cid not in controls}, selection=selection,
+                    other_waivers=tuple(w for w in waivers if w.control not in every))
 
 
 def selection_note(prepared: Prepared) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,9 @@ class CheckRequest:
     project_dir: Path | None = None  # --program-dir: the Pulumi program a --state/--preview file belongs to
     selection: Selection = Selection()  # --check, --skip-check, --severity, --framework (checks/selection.py)
     sarif_category: str | None = None   # `--sarif-category`: the SARIF run's category; None: from the target
+    terraform_plan: Path | None = None  # `--terraform-plan FILE`: `terraform show -json` output (checks/terraform)
+    with_checkov: bool = False          # `--with-checkov`: also run checkov on the resources (checks/checkov/)
+    checkov: Path | None = None         # `--checkov PATH`: its executable (default: checks.checkov.runner.find_checkov)
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,15 @@ class Loaded:
 
 
 def load_source(req: CheckRequest) -> Loaded:
-    given = [p for p in (req.program_dir, req.preview, req.state) if p is not None]
+    given = [p for p in (req.program_dir, req.preview, req.state, req.terraform_plan) if p is not None]
     if len(given) != 1:
-        raise InputError("give exactly one of PROGRAM_DIR, --preview FILE or --state FILE",
+        raise InputError("give exactly one of PROGRAM_DIR, --preview FILE, --state FILE or --terraform-plan FILE",
                          hint="for example: clearance check infra/")
+    if req.terraform_plan is not None:
+        if req.project_dir is not None:
+            raise InputError("not with --terraform-plan: it names the Pulumi program of a --state or --preview file",
+                             where="--program-dir", hint="leave it out")
+        return _load_terraform(req.terraform_plan)
     if req.project_dir is not None and req.program_dir is not None:
         raise InputError("not with PROGRAM_DIR: it names the program a --state or --preview file belongs to",
                          where="--program-dir", hint="leave it out")
@@ -74,6 +82,16 @@ def load_source(req: CheckRequest) -> Loaded:
     return Loaded(run.resources, SourceKind.PLANNED, f"program {shown} (stack {run.stack})",
                   repo_path(run.program_dir / "Pulumi.yaml", repo_root(run.program_dir)), list(run.warnings),
                   run.program_dir)
+
+
+def _load_terraform(path: Path) -> Loaded:
+    """A Terraform plan: its AWS resources, normalized like a Pulumi program's (the planned view)."""
+    from checks.terraform.from_plan import load_terraform_plan
+
+    shown = repo_path(path, repo_root(path.parent))
+    src = load_terraform_plan(path, shown=shown)
+    return Loaded(src.resources, SourceKind.PLANNED, f"terraform plan {display_path(path)}", shown,
+                  list(src.warnings))
 
 
 def _load_file(req: CheckRequest) -> Loaded:
@@ -109,7 +127,13 @@ def options(req: CheckRequest, program_dir: Path | None = None) -> Options:
     """`program_dir`: the program a --state/--preview file belongs to (`Loaded.program_dir`)."""
     return Options(anchor=req.program_dir or program_dir or Path.cwd(), waivers=req.waivers, settings=req.settings,
                    sg_register=req.sg_register, fail_on=req.fail_on, selection=req.selection,
-                   sarif_category=req.sarif_category)
+                   sarif_category=req.sarif_category, other_ids=_checkov_ids() if req.with_checkov else None)
+
+
+def _checkov_ids() -> Callable[[str], bool]:
+    from checks.checkov.merge import is_checkov_id
+
+    return is_checkov_id
 
 
 def run_check(req: CheckRequest) -> Report:
@@ -118,6 +142,7 @@ def run_check(req: CheckRequest) -> Report:
     started = time.perf_counter()
     now = req.now or dt.datetime.now(dt.UTC)
     baseline = load_baseline(req.baseline) if req.baseline is not None else None  # a bad file fails first
+    checkov = _find_checkov(req)  # a missing checkov fails before the (slow) program runs
     if req.program_dir is None:  # a file: read first (fast), since the program it belongs to anchors the settings
         loaded = load_source(req)
         opts = options(req, loaded.program_dir)
@@ -138,7 +163,22 @@ def run_check(req: CheckRequest) -> Report:
                         "as unreviewed (FW-01); record reviews with 'clearance sg review'")
     report = build_report(prepared, opts, normalized, result, view=loaded.view, target=loaded.target, now=now,
                           warnings=warnings, artifact=loaded.artifact, started=started)
+    if checkov is not None:
+        from checks.checkov.scan import with_checkov
+
+        report = with_checkov(report, loaded.resources, normalized.assets, executable=checkov,
+                              waivers=prepared.other_waivers, now=now)
     return with_baseline(report, baseline)
+
+
+def _find_checkov(req: CheckRequest) -> Path | None:
+    if not req.with_checkov:
+        if req.checkov is not None:
+            raise InputError("only with --with-checkov", where="--checkov", hint="add --with-checkov")
+        return None
+    from checks.checkov.runner import find_checkov
+
+    return find_checkov(req.checkov)
 
 
 def unreviewed_rules(req: CheckRequest) -> tuple[Path, list[Review], list[tuple[Asset, dict[str, Any]]]]:

@@ -52,6 +52,11 @@ RUN: dict[str, Runs] = {
     ".venv/bin/clearance check examples/noncompliant --baseline clearance-out/noncompliant-baseline.yaml": Runs(
         0, ("findings are in the baseline clearance-out/noncompliant-baseline.yaml (reported, not failing)",
             "no failing findings")),
+    ".venv/bin/clearance check infra/ --with-checkov -f json": Runs(
+        1, ("checkov 3.3.30 scanned 110 of the 110 converted Terraform resources", "failing findings",
+            "wrote clearance-out/clearance.json")),
+    ".venv/bin/clearance check --terraform-plan tests/fixtures/terraform/kms_no_rotation.json": Runs(
+        1, ("KEY-01 [", "aws_kms_key.logs", "1 failing finding")),
     ".venv/bin/clearance iam-policy": Runs(0, ('"ec2:DescribeRegions"', '"kms:ListKeys"')),
     ".venv/bin/clearance sandbox up --region eu-west-1 --no-default-vpc": Runs(
         0, ("sandbox started at http://127.0.0.1:", "deleted the default VPC of eu-west-1")),
@@ -92,6 +97,11 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/clearance check path/to/program --python path/to/program/venv/bin/python": PLACEHOLDER,
     ".venv/bin/clearance check --preview preview.json": PLACEHOLDER,
     ".venv/bin/clearance check --state state.json --program-dir path/to/program": PLACEHOLDER,
+    "make compare-checkov": "tests/checkov/test_compare.py and tests/e2e/test_with_checkov.py run the comparison",
+    "python -m venv .venv-policy && .venv-policy/bin/pip install -r policies/pulumi/requirements.txt":
+        "installs from PyPI; tests/crossguard runs the pack's validations with the same pulumi-policy",
+    "cd infra && CLEARANCE_PROGRAM=$PWD pulumi preview --policy-pack ../policies/pulumi":
+        "needs the Pulumi CLI and a stack; tests/crossguard runs the pack on infra/ and examples/noncompliant",
     ".venv/bin/clearance scan --profile prod --regions eu-west-1,us-east-1 --format sarif,json --fail-on high": ACCOUNT,
     ".venv/bin/clearance scan --regions all --role-arn arn:aws:iam::123456789012:role/clearance-audit": ACCOUNT,
     ".venv/bin/clearance scan --profile prod --program-dir infra --state prod.json -f sarif": ACCOUNT,
@@ -133,10 +143,11 @@ def test_every_readme_command_is_run_or_says_why_not() -> None:
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh clone's programs and a `.venv` pointing at this checkout's; the sandbox stopped at the end."""
     root = tmp_path_factory.mktemp("readme")
-    for folder in ("infra", "examples"):
+    for folder in ("infra", "examples", "tests/fixtures/terraform"):
         shutil.copytree(REPO / folder, root / folder,
                         ignore=shutil.ignore_patterns("__pycache__", "clearance-out", "*.pyc"))
     (root / ".venv").symlink_to(REPO / ".venv", target_is_directory=True)
+    (root / ".venv-checkov").symlink_to(REPO / ".venv-checkov", target_is_directory=True)  # make install made both
     (root / ".git").mkdir()  # the repository root that report paths are relative to
     yield root
     subprocess.run([str(REPO / ".venv" / "bin" / "clearance"), "sandbox", "down"], cwd=root, capture_output=True,

@@ -28,8 +28,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "catalog": ("checks.catalog",),
     "reports": ("reports",),
     "store": ("checks.store",),
+    "terraform": ("checks.terraform",),
     "core": ("checks.engine", "checks.unread", "checks.drift", "checks.waivers", "checks.settings", "checks.register",
-             "checks.coverage", "checks.report"),
+             "checks.coverage", "checks.report", "checks.checkov"),
     "base": ("checks.model", "checks.errors", "checks.paths", "checks.yamlfile", "checks.fsutil", "checks.raw",
              "checks.live_types", "checks.plugins", "checks.validation", "checks.digests", "checks"),
 }
@@ -37,15 +38,18 @@ LAYERS: dict[str, tuple[str, ...]] = {
 ALLOWED: dict[str, set[str]] = {
     "base": set(),
     "catalog": {"base"},
-    "core": {"base", "catalog"},
+    "core": {"base", "catalog", "terraform"},  # checks.checkov writes plans with checks.terraform
     "sources": {"base"},
     "collectors": {"base"},
     "normalize": {"base"},
     "reports": {"base", "catalog", "core"},
     "sandbox": {"base", "sources"},
     "store": {"base", "catalog", "core"},
-    "flows": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox", "store"},
-    "cli": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox", "store", "flows"},
+    "terraform": {"base"},
+    "flows": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox", "store",
+              "terraform"},
+    "cli": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox", "store", "flows",
+            "terraform"},
 }
 
 

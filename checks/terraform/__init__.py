@@ -1,0 +1,1 @@
+"""Terraform: the Pulumi <-> Terraform type table, Terraform plan JSON from raw resources and back."""
