@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,6 +41,7 @@ class _Entry(_Rules):
     terraform: Annotated[str, Field(pattern=r"^aws_[a-z0-9_]+$")]
     pulumi: Annotated[list[Token], Field(min_length=1)]
     variants: dict[Token, _Rules] = {}
+    defaults: dict[TfName, bool | int | str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class TypeMapping:
     terraform: str
     tokens: tuple[str, ...]           # the first is what a Terraform resource becomes (the pulumi-aws v7 token)
     rules: Mapping[str, PropRules]    # token -> its property rules
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # provider defaults a Pulumi input leaves out
 
     @property
     def token(self) -> str:
@@ -86,7 +88,9 @@ class Table:
         mapping = self.tokens.get(token)
         if mapping is None:
             return None
-        return mapping.terraform, _to_tf(props, "", mapping.rules[token])
+        attrs = _to_tf(props, "", mapping.rules[token])
+        # what the provider would fill in: a plan made by `terraform plan` carries these, checkov reads them
+        return mapping.terraform, {**{k: v for k, v in mapping.defaults.items() if k not in attrs}, **attrs}
 
     def to_pulumi(self, tf_type: str, values: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """(Pulumi token, camelCase props) of a Terraform resource's values; None when the type is not mapped."""
@@ -191,7 +195,7 @@ def load_table(path: Path | None = None) -> Table:
         rules = {entry.pulumi[0]: _rules(entry)}
         for token in entry.pulumi[1:]:
             rules[token] = _rules(entry.variants.get(token, _Rules()))
-        types.append(TypeMapping(entry.terraform, tuple(entry.pulumi), rules))
+        types.append(TypeMapping(entry.terraform, tuple(entry.pulumi), rules, dict(entry.defaults)))
     return Table.of(tuple(types))
 
 

@@ -97,9 +97,13 @@ def venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
 
 
 def test_the_wheel_holds_every_policies_file(wheel: Path) -> None:
+    """Every catalog file, and the Terraform and checkov tables; not the CrossGuard pack (run from a checkout)."""
     names = set(zipfile.ZipFile(wheel).namelist())
-    missing = [f for f in policy_files() if f"checks/_policies/{f}" not in names]
+    shipped = [f for f in policy_files() if not f.startswith("pulumi/")]
+    missing = [f for f in shipped if f"checks/_policies/{f}" not in names]
     assert not missing, missing
+    assert {"terraform/types.yaml", "checkov/equivalents.yaml"} <= set(shipped)
+    assert not [n for n in names if n.startswith("checks/_policies/pulumi/")]
     assert not any(n.startswith("checks/_policies/") and n.endswith("__init__.py") for n in names)
 
 

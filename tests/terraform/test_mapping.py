@@ -77,8 +77,8 @@ def test_every_mapped_type_round_trips(tf_type: str) -> None:
         back = table.to_pulumi(tf_type, converted[1])
         assert back is not None
         assert back[0] == mapping.token
-        if token == mapping.token:  # the primary token's props come back unchanged
-            assert back[1] == props
+        if token == mapping.token:  # the primary token's props come back unchanged, with the provider's defaults
+            assert back[1] == {**{camel(k): v for k, v in mapping.defaults.items()}, **props}
 
 
 def test_maxitems_one_blocks_are_lists_in_terraform_and_objects_in_pulumi() -> None:
@@ -128,7 +128,8 @@ def _table(tmp_path: Path, text: str) -> Table:
      "  - terraform: aws_kms_key2\n    pulumi: [\"aws:kms/key:Key\"]\n",
      "{f}:5: type #2: token 'aws:kms/key:Key' is already mapped by type #1"),
     ("types:\n  - terraform: aws_kms_key\n    pulumi: [\"aws:kms/key:Key\"]\n    renamed: {}\n",
-     "{f}:4: type #1: unknown field 'renamed' (allowed: renames, blocks, maps, terraform, pulumi, variants)"),
+     "{f}:4: type #1: unknown field 'renamed' (allowed: renames, blocks, maps, terraform, pulumi, variants, "
+     "defaults)"),
     ("types:\n  - terraform: aws_kms_key\n    pulumi: []\n",
      "{f}:3: type #1: field 'pulumi' List should have at least 1 item after validation, not 0"),
     ("types:\n  - terraform: aws_kms_key\n    pulumi: [\"aws:kms/key:Key\"]\n"
@@ -140,3 +141,13 @@ def test_a_bad_table_is_one_line_naming_file_line_and_field(tmp_path: Path, text
     with pytest.raises(InputError) as err:
         _table(tmp_path, text)
     assert str(err.value) == message.format(f=tmp_path / "types.yaml")
+
+
+def test_provider_defaults_fill_only_what_the_resource_leaves_out() -> None:
+    """A `terraform plan` carries the provider's defaults, Pulumi inputs do not: the converter writes them, and a
+    declared value (or an unknown one) always wins."""
+    table = load_table()
+    assert table.to_terraform("aws:rds/instance:Instance", {"engine": "postgres"}) == (
+        "aws_db_instance", {"auto_minor_version_upgrade": True, "engine": "postgres"})
+    declared = table.to_terraform("aws:rds/instance:Instance", {"autoMinorVersionUpgrade": False})
+    assert declared == ("aws_db_instance", {"auto_minor_version_upgrade": False})

@@ -80,7 +80,8 @@ def test_unknown_values_are_after_unknown_and_secrets_are_never_written() -> Non
         "bucket": True, "rule": [{"apply_server_side_encryption_by_default": [{"kms_master_key_id": True}]}]}
     db = "aws_db_instance.orders"
     assert planned[db]["values"] == {"engine": "postgres", "region": "eu-west-1",
-                                     "vpc_security_group_ids": ["sg-1", None]}
+                                     "vpc_security_group_ids": ["sg-1", None],
+                                     "auto_minor_version_upgrade": True}  # the provider's default, left out
     assert planned[db]["sensitive_values"] == {"password": True}
     assert changes[db]["change"]["after_unknown"] == {"vpc_security_group_ids": [False, True]}
     assert changes[db]["change"]["actions"] == ["create"]
