@@ -105,7 +105,8 @@ def test_not_a_program_folder(tmp_path: Path) -> None:
 
 def test_two_sources_at_once_is_a_usage_error() -> None:
     proc = clearance("check", "examples/sample", "--preview", "x.json")
-    assert_one_line_error(proc, "give exactly one of PROGRAM_DIR, --preview FILE or --state FILE")
+    assert_one_line_error(proc,
+                          "give exactly one of PROGRAM_DIR, --preview FILE, --state FILE or --terraform-plan FILE")
 
 
 def test_unknown_format() -> None:
