@@ -27,7 +27,7 @@ from checks.catalog.controls import Control
 from checks.catalog.expressions import EvaluationError, Evaluator, Expression, search
 from checks.catalog.messages import MessageTemplate
 from checks.model import Asset, Finding, Status, path_segments, paths_overlap
-from checks.waivers import Waiver
+from checks.waivers import Waiver, waiver_problems
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,6 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
     evaluator = Evaluator(now)
     today = now.date()
     active = [w for w in waivers if not w.expired(today)]
-    problems = [f"{w.describe()} expired on {w.expires.isoformat()}: it no longer waives; renew or remove it"
-                for w in waivers if w.expired(today)]
     waivers_by_control: dict[str, list[Waiver]] = defaultdict(list)
     for w in active:
         waivers_by_control[w.control].append(w)
@@ -95,10 +93,7 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
                 fingerprint=fingerprint(control.id, asset), location=asset.location, detail=detail, waiver=waiver,
             ))
         seconds[control.id] = time.perf_counter() - started
-    problems += [f"{w.describe()} matched no failing resource: remove it if it is no longer needed"
-                 for w in active if id(w) not in used]
-    problems += [line for line in (w.broad() for w in waivers) if line is not None]
-    return Evaluation(findings=findings, waiver_problems=problems, seconds=seconds)
+    return Evaluation(findings=findings, waiver_problems=waiver_problems(waivers, used, today), seconds=seconds)
 
 
 def _judge(control: Control, asset: Asset, doc: dict[str, Any], evaluator: Evaluator,

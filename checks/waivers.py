@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -87,6 +88,17 @@ class Waiver:
             return None
         return (f"{self.file}:{self.line}: waiver {self.number} ({self.control}, asset '{self.asset}') is broad: it "
                 f"covers every matching resource; name the assets if you can")
+
+
+def waiver_problems(waivers: Sequence[Waiver], used: Collection[int], today: dt.date) -> list[str]:
+    """What a run says about its waivers: the expired ones, the active ones that waived nothing (`used`: the ids of
+    those that did), and the broad ones."""
+    problems = [f"{w.describe()} expired on {w.expires.isoformat()}: it no longer waives; renew or remove it"
+                for w in waivers if w.expired(today)]
+    problems += [f"{w.describe()} matched no failing resource: remove it if it is no longer needed"
+                 for w in waivers if not w.expired(today) and id(w) not in used]
+    problems += [line for line in (w.broad() for w in waivers) if line is not None]
+    return problems
 
 
 def load_waivers(path: Path, known_controls: set[str], *, today: dt.date | None = None,

@@ -31,7 +31,7 @@ from checks.model import Asset, Finding, Severity, SourceKind, Status
 from checks.paths import display_path, policies_dir
 from checks.raw import RawResource, normalize_urn
 from checks.report import Report
-from checks.waivers import Waiver
+from checks.waivers import Waiver, waiver_problems
 from checks.yamlfile import load_yaml
 
 DEFAULT_SEVERITY = Severity.MEDIUM
@@ -176,11 +176,7 @@ def merge_results(clearance: Sequence[Finding], result: CheckovResult, where: Ma
         f = merged[i]
         note = f"also checkov {', '.join(sorted(set(ids)))}"
         merged[i] = dataclasses.replace(f, detail=f"{f.detail}; {note}" if f.detail else note)
-    problems = [f"{w.describe()} expired on {w.expires.isoformat()}: it no longer waives; renew or remove it"
-                for w in waivers if w.expired(today)]
-    problems += [f"{w.describe()} matched no failing resource: remove it if it is no longer needed"
-                 for w in active if id(w) not in used]
-    problems += [line for line in (w.broad() for w in waivers) if line is not None]
+    problems = waiver_problems(waivers, used, today)
     warnings = []
     if skipped:
         warnings.append(f"checkov skipped {skipped} check result{'s' if skipped != 1 else ''}")
