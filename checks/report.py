@@ -40,6 +40,8 @@ class Report:
     control_seconds: Mapping[str, float] = field(default_factory=dict)  # control id -> its evaluation time
     not_run: Mapping[str, Control] = field(default_factory=dict)  # controls deselected (--check, --skip-check,
                                      # --severity, --framework): not evaluated, in no report but the coverage's
+    api_calls: Mapping[str, int] = field(default_factory=dict)  # live views: "service:Operation" -> calls made
+                                     # (every attempt, retries included); empty: no AWS call (planned, state)
 
     @property
     def history_key(self) -> str:
