@@ -10,6 +10,9 @@ STAMP  := $(VENV)/.installed-stamp
 # conflict with pulumi's. checkov-constraints.txt pins its dependencies (pip freeze in .venv-checkov/).
 CHECKOV_VENV := .venv-checkov
 CHECKOV      := $(CHECKOV_VENV)/bin/checkov
+# Prowler, the live peer of `make bench`, in its own virtual environment too (its pins conflict with ours).
+PROWLER_VENV := .venv-prowler
+PROWLER      := $(PROWLER_VENV)/bin/prowler
 
 # constraints.txt pins every package (transitive ones too) to the tested versions; pyproject.toml has the ranges.
 $(STAMP): pyproject.toml constraints.txt
@@ -27,6 +30,12 @@ $(CHECKOV): checkov-requirements.txt checkov-constraints.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -c checkov-constraints.txt -r checkov-requirements.txt
 	@touch $(CHECKOV)
 
+$(PROWLER): prowler-requirements.txt prowler-constraints.txt
+	@test -x $(PROWLER_VENV)/bin/python || $(PYTHON) -m venv $(PROWLER_VENV)
+	$(PROWLER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PROWLER_VENV)/bin/python -m pip install --quiet -c prowler-constraints.txt -r prowler-requirements.txt
+	@touch $(PROWLER)
+
 install: $(STAMP) $(CHECKOV)
 
 demo: $(STAMP)
@@ -43,8 +52,10 @@ test: $(STAMP) $(CHECKOV) lint
 test-fast: $(STAMP) lint
 	$(BIN)/pytest -m "not slow"
 
-bench: $(STAMP)
-	$(BIN)/python bench/bench.py
+# clearance vs checkov (planned), vs the program floor, vs Prowler (live, on the sandbox): the table of the README.
+# Not part of `make test`. BENCH_ARGS: e.g. --quick, --parts planned,big, --write-readme.
+bench: $(STAMP) $(CHECKOV) $(PROWLER)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 bench-live: $(STAMP)
 	$(BIN)/python bench/bench_live.py --resources 2000
@@ -58,4 +69,4 @@ compare-checkov: $(STAMP) $(CHECKOV)
 	$(BIN)/python scripts/compare_checkov.py --checkov $(CHECKOV)
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) clearance-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(PROWLER_VENV) clearance-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,56 +1,32 @@
-"""Benchmarks for `make bench`.
+"""`make bench`: clearance side by side with its peers, whole processes, alternated runs (A B A B), medians.
 
-1. Synthetic planned estates of 1,000, 10,000 and 100,000 assets, normalized then evaluated against every
-   control; each size runs in its own process so that its peak memory (max RSS) is its own.
-2. `clearance check` end to end on a generated Pulumi program of 1,000 resources (run under Pulumi's mocks).
+1. planned estates of 1,000 and 5,000 resources: `clearance check --preview` vs checkov `terraform_plan` on the
+   same estate (bench/planned.py), and 100,000 assets checked by clearance alone;
+2. `clearance check` on a 1,000-resource Pulumi program (PROGRAM below) vs the bare mock run (bench/floor.py);
+3. a ~2,000-resource sandbox account: `clearance scan` vs Prowler on the overlapping checks
+   (bench/prowler_checks.yaml, bench/live_prowler.py), and the S3-heavy account (300 buckets), clearance alone.
+It prints the table (work | clearance | peer | ratio | goal | met?), and "REGRESSION: ..." for each clearance figure
+more than 20% above the README's table (between <!-- bench:start --> and <!-- bench:end -->); `--write-readme`
+puts the new table there.
 
-Usage: python bench/bench.py [--sizes 1000,10000,100000] [--program-resources 1000] [--skip-program]
+Usage: python bench/bench.py [--quick] [--parts planned,big,program,live] [--write-readme] [--no-prowler]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import statistics
-import subprocess
+import datetime as dt
+import os
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+if TYPE_CHECKING:
+    from table import Row
 
-
-def measure_estate(size: int) -> dict[str, float]:
-    """Run in a child process: build, normalize and evaluate an estate of `size` assets."""
-    import datetime as dt
-
-    from estate import make_estate
-
-    from checks import tune_gc
-    from checks.catalog.loader import load_catalog
-    from checks.engine import evaluate
-    from checks.normalize import load_normalizers, normalize
-
-    catalog = load_catalog()
-    load_normalizers()
-    raws = make_estate(size)
-    tune_gc()  # as the CLI does
-    t0 = time.perf_counter()
-    normalized = normalize(raws)
-    t1 = time.perf_counter()
-    result = evaluate(catalog.controls.values(), normalized.assets, now=dt.datetime.now(dt.UTC),
-                      templates=catalog.templates)
-    t2 = time.perf_counter()
-    return {
-        "assets": len(normalized.assets), "raw_resources": len(raws), "controls": len(catalog.controls),
-        "findings": len(result.findings), "normalize_s": round(t1 - t0, 3), "evaluate_s": round(t2 - t1, 3),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
-
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
 
 PROGRAM = '''
 import pulumi_aws as aws
@@ -64,53 +40,100 @@ for i in range({units}):
     aws.ec2.Instance(f"vm-{{i}}", ami="ami-123", instance_type="t3.micro", vpc_security_group_ids=[sg.id])
 '''
 
-
-def measure_program(resources: int, repeat: int) -> dict[str, Any]:
-    units = max(1, resources // 5)
-    with tempfile.TemporaryDirectory() as tmp:
-        prog = Path(tmp) / "prog"
-        prog.mkdir()
-        (prog / "Pulumi.yaml").write_text("name: bench\nruntime: python\n")
-        (prog / "__main__.py").write_text(PROGRAM.format(units=units))
-        out = Path(tmp) / "out"
-        cmd = [str(Path(sys.executable).parent / "clearance"), "check", str(prog), "--format", "json",
-               "--out", str(out), "--quiet"]
-        walls = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
-            walls.append(time.perf_counter() - t0)
-            if proc.returncode not in (0, 1):
-                raise SystemExit(f"clearance check failed ({proc.returncode}): {proc.stderr.strip()}")
-        report = json.loads((out / "clearance.json").read_text())
-    return {"resources": units * 5, "walls": sorted(round(w, 2) for w in walls), "findings": len(report["findings"])}
+PARTS = ("planned", "big", "program", "live")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="1000,10000,100000")
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench.py", description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a first look, not figures to keep)")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--sizes", default="1000,5000", help="planned estates compared with checkov")
+    parser.add_argument("--big", type=int, default=100_000, help="assets checked by clearance alone")
     parser.add_argument("--program-resources", type=int, default=1000)
-    parser.add_argument("--skip-program", action="store_true")
-    parser.add_argument("--repeat", type=int, default=5, help="runs of the program check (min/median/max)")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(measure_estate(args.child)))
-        return
-    print(f"{'assets':>8} {'raw':>8} {'controls':>8} {'findings':>9} {'normalize s':>12} {'evaluate s':>11} "
-          f"{'peak RSS MiB':>13}")
-    for size in (int(s) for s in args.sizes.split(",")):
-        proc = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True,
-                              check=True, timeout=900)
-        r = json.loads(proc.stdout)
-        print(f"{r['assets']:>8} {r['raw_resources']:>8} {r['controls']:>8} {r['findings']:>9} "
-              f"{r['normalize_s']:>12} {r['evaluate_s']:>11} {r['peak_rss_mib']:>13}")
-    if not args.skip_program:
-        p = measure_program(args.program_resources, args.repeat)
-        walls = p["walls"]
-        print(f"clearance check on a program of {p['resources']} resources, end to end over {len(walls)} runs: "
-              f"min {walls[0]} s, median {statistics.median(walls)} s, max {walls[-1]} s ({p['findings']} findings)")
+    parser.add_argument("--live-resources", type=int, default=2000)
+    parser.add_argument("--no-prowler", action="store_true", help="live: clearance alone")
+    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--write-readme", action="store_true", help="replace the README's bench block")
+    args = parser.parse_args(argv)
+    unknown = set(args.parts.split(",")) - set(PARTS)
+    if unknown:
+        parser.error(f"--parts: unknown {', '.join(sorted(unknown))} (choose from {', '.join(PARTS)})")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(BENCH))
+    sys.path.insert(1, str(ROOT))
+    import peers
+    from live_prowler import live_rows
+    from measure import BenchError
+    from planned import big_row, planned_row, program_row
+    from table import BlockError, previous_figures, regressions, render, replace_block
+
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    parts = set(args.parts.split(","))
+    pairs, extra = (1, 1) if args.quick else (3, 2)
+    if "planned" in parts:
+        peers.require(peers.CHECKOV, ".venv-checkov/bin/checkov")
+    if "live" in parts and not args.no_prowler:
+        peers.require(peers.PROWLER, ".venv-prowler/bin/prowler")
+    rows: list[Row] = []
+    notes: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="clearance-bench-") as tmp:
+            work = Path(tmp)
+            if "planned" in parts:
+                for size in (int(s) for s in args.sizes.split(",") if s):
+                    row, note = planned_row(size, pairs, extra, work)
+                    _show(row, note)
+                    rows.append(row)
+                    notes.append(note)
+            if "big" in parts:
+                row, note = big_row(args.big, 1 if args.quick else 3, work)
+                _show(row, note)
+                rows.append(row)
+                notes.append(note)
+            if "program" in parts:
+                got = program_row(args.program_resources, 2 if args.quick else 5)
+                if got is None:
+                    print("program: bench/floor.py is not there: row left out", flush=True)
+                else:
+                    _show(*got)
+                    rows.append(got[0])
+                    notes.append(got[1])
+            if "live" in parts:
+                live, live_notes = live_rows(args.live_resources, pairs, 1, 1 if args.quick else 3, work,
+                                             with_prowler=not args.no_prowler)
+                for row in live:
+                    _show(row, "")
+                rows += live
+                notes += live_notes
+    except BenchError as err:
+        print(f"bench: {err}", file=sys.stderr)
+        return 1
+    notes.insert(0, f"`make bench` (bench/bench.py{' --quick' if args.quick else ''}) on "
+                    f"{dt.date.today().isoformat()}, {os.cpu_count()} CPUs: whole processes, medians of alternated "
+                    "runs; MiB is the peak RSS of the process itself (os.wait4).")
+    table = render(rows, [f"- {n}" for n in notes])
+    print("\n" + table + "\n")
+    readme = args.readme.read_text(encoding="utf-8") if args.readme.exists() else ""
+    for line in regressions(rows, previous_figures(readme)):
+        print(line)
+    if args.write_readme:
+        from checks.fsutil import atomic_write
+
+        try:
+            atomic_write(args.readme, replace_block(readme, table))
+        except BlockError as err:
+            print(f"bench: {args.readme}: {err}", file=sys.stderr)
+            return 2
+        print(f"wrote the table into {args.readme}")
+    return 0
+
+
+def _show(row: Row, note: str) -> None:
+    print(f"{row.line()}  {note}", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

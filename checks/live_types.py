@@ -7,8 +7,11 @@ Collectors and normalizers never import each other; they meet here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from checks.model import IDENTITY_FIELDS
 
 KMS_KEY = "live:kms:key"
 S3_BUCKET = "live:s3:bucket"
@@ -170,3 +173,82 @@ def plaintext_secret(name: str, value: str) -> bool:
     if not literal or literal.lower() in ("true", "false") or literal.startswith(REFERENCE_VALUE_PREFIXES):
         return False
     return secret_like_name(name)
+
+
+# ---------------------------------------------------------------- what a per-resource read is for
+
+ANY = "*"  # an attribute path standing for every attribute of its kind
+
+# per live raw type, the per-resource reads a collector may leave out, by API operation, with the (asset kind,
+# attribute path) pairs each one fills, directly or through another asset (a bucket's tags decide which backup
+# selections cover it). The normalizer maps the same operations to the same paths (normalize/s3/live.py
+# ERROR_PATHS); a read left out is recorded in the raw resource's `errors` under skipped_reason, so its paths are
+# never known, only not read.
+OPTIONAL_READS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
+    S3_BUCKET: {
+        "GetBucketEncryption": (("s3.bucket", "encryption"), ("s3.bucket", "bucket_key_enabled")),
+        "DescribeKey": (("s3.bucket", "encryption"),),
+        "GetPublicAccessBlock": (("s3.bucket", "public_access_block"), ("s3.bucket", "public_access_blocked"),
+                                 ("s3.bucket", "effective_public_access_block")),
+        "GetBucketPolicy": (("s3.bucket", "policy"), ("s3.bucket", "policy_denies_insecure_transport"),
+                            ("s3.bucket", "policy_allows_public")),
+        "GetBucketVersioning": (("s3.bucket", "versioning"),),
+        "GetBucketLogging": (("s3.bucket", "logging"),),
+        "GetBucketLifecycleConfiguration": (("s3.bucket", "lifecycle"),),
+        "GetBucketOwnershipControls": (("s3.bucket", "object_ownership"), ("s3.bucket", "acl_allows_public")),
+        "GetBucketAcl": (("s3.bucket", "acl_allows_public"),),
+        "GetBucketTagging": (("s3.bucket", "tags"), ("backup.plan", ANY), ("aws.region", ANY)),
+        "GetObjectLockConfiguration": (("s3.bucket", "object_lock"),),
+    },
+}
+
+SKIPPED = "NotSelected"
+
+
+def skipped_reason(action: str) -> str:
+    """Why a read was left out: `action` (s3:GetBucketLogging) fills only attributes no selected control reads."""
+    return f"{SKIPPED} {action} (no selected control reads what it returns; not read)"
+
+
+def is_skipped(reason: str) -> bool:
+    return reason.startswith(f"{SKIPPED} ")
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the selected controls read: per asset kind, the root attributes of their `reads` (an expression may read
+    anything under a listed root, and the identity fields, tags and region among them, without listing them).
+    `roots` None: everything is needed (drift, which compares every attribute; a scan of every control)."""
+
+    roots: Mapping[str, frozenset[str]] | None = None
+
+    @classmethod
+    def of(cls, controls: Iterable[Any]) -> Needs:
+        """From controls with `kind` and `reads` (checks.catalog.controls.Control)."""
+        roots: dict[str, set[str]] = {}
+        for control in controls:
+            roots.setdefault(control.kind, set()).update(_root(p) for p in control.reads)
+        return cls({kind: frozenset(found) for kind, found in roots.items()})
+
+    def fills(self, kind: str, path: str) -> bool:
+        """Does some selected control read `path` of `kind` (ANY: any attribute)?"""
+        if self.roots is None:
+            return True
+        read = self.roots.get(kind)
+        if read is None:
+            return False
+        root = _root(path)
+        return root == ANY or root in read or root in IDENTITY_FIELDS
+
+    def wants(self, raw_type: str, operation: str) -> bool:
+        """Must the per-resource read `operation` of `raw_type` be made? Yes unless every attribute it fills is read by
+        no selected control (a read not in OPTIONAL_READS is always made)."""
+        fills = OPTIONAL_READS.get(raw_type, {}).get(operation)
+        return fills is None or any(self.fills(kind, path) for kind, path in fills)
+
+
+def _root(path: str) -> str:
+    return path.split(".", 1)[0].removesuffix("[]")
+
+
+EVERYTHING = Needs()  # every read is made

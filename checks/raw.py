@@ -14,6 +14,7 @@ UNKNOWN_MARK = "clearance-unknown-"  # a value not known under clearance's mocks
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 STACK_PREFIX = "pulumi:pulumi:Stack$"
+_STACK_SEPARATOR = "::" + STACK_PREFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class RawResource:
 
 def normalize_urn(urn: str) -> str:
     """Drop the `pulumi:pulumi:Stack$` type prefix that Pulumi's mock monitor adds to top-level URNs."""
-    head, sep, rest = urn.partition("::" + STACK_PREFIX)
+    head, sep, rest = urn.partition(_STACK_SEPARATOR)
     if not sep:
         return urn
     return f"{head}::{rest}"

@@ -17,19 +17,22 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import BaseModel, PlainValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from checks.errors import InputError
 from checks.paths import policies_dir
-from checks.yamlfile import LinedDocument, PathKey
+
+if TYPE_CHECKING:  # jsonschema is imported when a schema is first used: a cached catalog needs none (issue 13)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError as SchemaError
+
+    from checks.yamlfile import LinedDocument, PathKey
 
 M = TypeVar("M", bound=BaseModel)
-Problem = Callable[[PathKey, str], str]  # (field path, message) -> `file:line: <what> <id>: field '<f>': message`
+Problem = Callable[["PathKey", str], str]  # (field path, message) -> `file:line: <what> <id>: field '<f>': message`
 
 # --- JSON Schemas: controls and frameworks ----------------------------------------------------------------------
 
@@ -37,6 +40,8 @@ Problem = Callable[[PathKey, str], str]  # (field path, message) -> `file:line: 
 @cache
 def schema_validator(name: str) -> Draft202012Validator:
     """The validator of `policies/schema/<name>` (control.schema.json, framework.schema.json)."""
+    from jsonschema import Draft202012Validator
+
     schema = json.loads((policies_dir() / "schema" / name).read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
 

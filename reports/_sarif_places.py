@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -64,6 +65,7 @@ def slug(text: str) -> str:
     return f"{out[: MAX_SLUG - 13].rstrip('-.')}-{digest}"
 
 
+@lru_cache(maxsize=4096)  # one call per result, but a program has few files
 def repository_path(path: str | None) -> str | None:
     """The path as a relative URI of a repository file, or None when it cannot name one (absolute, a drive, `..`)."""
     if not path:

@@ -8,12 +8,16 @@ folder are the whole old set or the whole new one, never a mix, whatever fails, 
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+import orjson
 
 from checks.model import Finding, Severity, Status
-from checks.report import Report
+from checks.report import ACTION_ORDER, Report
+from checks.report import finding_sort_key as finding_sort_key  # re-exported: the renderers' order
 from reports import format_names
 
 FILE_STEM = "clearance"
@@ -21,14 +25,7 @@ FILE_STEM = "clearance"
 # Most severe first; used by every renderer so that orderings agree.
 SEVERITY_ORDER: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
 # Order of statuses in tables and listings: what needs action first.
-STATUS_ORDER: tuple[Status, ...] = (
-    Status.FAIL,
-    Status.ERROR,
-    Status.UNKNOWN,
-    Status.WAIVED,
-    Status.PASS,
-    Status.NOT_APPLICABLE,
-)
+STATUS_ORDER: tuple[Status, ...] = ACTION_ORDER
 STATUS_LABELS: Mapping[Status, str] = {
     Status.FAIL: "fail",
     Status.ERROR: "error",
@@ -37,11 +34,12 @@ STATUS_LABELS: Mapping[Status, str] = {
     Status.PASS: "pass",
     Status.NOT_APPLICABLE: "n/a",
 }
-_STATUS_RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
 
 
 class Renderer(Protocol):
-    """One output format. `extension` names the file written in --out: `clearance.<extension>`."""
+    """One output format. `extension` names the file written in --out: `clearance.<extension>`. A renderer may
+    also define `render_bytes(report) -> bytes` (the same text, UTF-8 encoded): `write_reports` then uses it and
+    skips a decode and an encode of the whole document."""
 
     name: str
     extension: str
@@ -103,13 +101,33 @@ def write_reports(
 
     chosen = [get_renderer(name, registry) for name in dict.fromkeys(formats)]  # de-duplicated, in order
     # Encode up front too: a stray lone surrogate becomes "?" instead of failing half-way through the writes.
-    rendered = {output_name(r): r.render(report).encode("utf-8", errors="replace") for r in chosen}
+    rendered = {output_name(r): _encoded(r, report) for r in chosen}
     if not rendered:
         return []
     known = renderers() if registry is None else registry
     out_dir.mkdir(parents=True, exist_ok=True)
     publish(out_dir, rendered, {output_name(r) for r in known.values()})
     return [out_dir / name for name in rendered]
+
+
+def _encoded(renderer: Renderer, report: Report) -> bytes:
+    as_bytes = getattr(renderer, "render_bytes", None)
+    if callable(as_bytes):
+        data = as_bytes(report)
+        if isinstance(data, bytes):
+            return data
+    return renderer.render(report).encode("utf-8", errors="replace")
+
+
+def json_bytes(document: Any) -> bytes:
+    """A JSON document as `json.dumps(document, indent=2, ensure_ascii=False) + "\n"` writes it, UTF-8 encoded, with
+    orjson (one call for the whole document). Text orjson refuses (a lone surrogate in a message) goes through the
+    stdlib encoder instead, and that character becomes "?" as `write_reports` would make it."""
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return text.encode("utf-8", errors="replace")
 
 
 # --- helpers shared by the renderers --------------------------------------------------------------
@@ -123,7 +141,7 @@ def verdict(report: Report) -> str:
     """`3 findings at or above high` / `no findings at or above high` (`... failing findings` without a threshold),
     followed by why the run is not clean when something could not be read or nothing was checked: a verdict never
     reads as the all-clear over data that was not read."""
-    count = len(report.failing())
+    count = report.failing_count
     if report.fail_on is None:
         text = plural(count, "failing finding") if count else "no failing findings"
     else:
@@ -134,6 +152,20 @@ def verdict(report: Report) -> str:
     if report.nothing_checked:
         return f"NOTHING CHECKED ({coverage_line(report)}): {text}"
     return text
+
+
+def api_calls_line(report: Report) -> str | None:
+    """`1234 AWS API calls` when the run called AWS (a live view), else None."""
+    return plural(report.api_call_total, "AWS API call") if report.api_calls else None
+
+
+def api_calls_document(report: Report) -> dict[str, Any] | None:
+    """The calls as JSON (the report's `api_calls`, SARIF's run property): the total and the calls per
+    `service:Operation`, sorted; None when the run called no AWS API."""
+    if not report.api_calls:
+        return None
+    return {"total": report.api_call_total,
+            "operations": {op: report.api_calls[op] for op in sorted(report.api_calls)}}
 
 
 def coverage_line(report: Report) -> str:
@@ -152,18 +184,6 @@ def incomplete_note(report: Report) -> str | None:
     counts = report.status_counts()
     parts = [f"{counts[s]} {s.value}" for s in (Status.UNKNOWN, Status.ERROR) if counts[s]]
     return f"evaluation incomplete: {', '.join(parts)}" if parts else None
-
-
-def finding_sort_key(finding: Finding) -> tuple[int, str, int, str, str, str]:
-    """Most severe first, then by control, status (fail first), asset and fingerprint."""
-    return (
-        -finding.severity.rank,
-        finding.control_id,
-        _STATUS_RANK[finding.status],
-        finding.asset_kind,
-        finding.asset_id,
-        finding.fingerprint,
-    )
 
 
 def where(finding: Finding) -> str:

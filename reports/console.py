@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from rich import box
 from rich.console import Console, RenderableType
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text
 
 from checks.baseline import summary_line
 from checks.coverage import COVERAGE_ORDER, STATIC_ORDER, CoverageStatus, FrameworkCoverage, summary_text
@@ -30,6 +30,7 @@ from reports.base import (
     SEVERITY_ORDER,
     STATUS_LABELS,
     STATUS_ORDER,
+    api_calls_line,
     control_order,
     finding_sort_key,
     incomplete_note,
@@ -100,20 +101,54 @@ def _emit(console: Console, lines: list[Line], plain: bool) -> None:
     if plain:
         console.file.write("".join("".join(safe(t) for t, _ in line) + "\n" for line in lines))
         return
-    texts = (Text.assemble(*((safe(t), style) for t, style in line)) for line in lines)
+    texts = [_text(line) for line in lines]
     # a terminal wraps a long line wherever the column ends, so Rich wraps it first, at spaces (a word longer than
     # the width is the only one ever folded); a pipe or a log gets each line whole
-    wrap = console.is_terminal
+    if not console.is_terminal:
+        console.print(Text("\n").join(texts), highlight=False, soft_wrap=True)
+        return
+    # Rich's wrapping leaves a line that fits (no tab, no wider than the console) as it is, and costs most of the
+    # time of a long listing: runs of lines that fit are printed whole, only the others go through the wrapping.
+    width = console.width
+    run: list[Text] = []
+    fits = True
+    for text in texts:
+        this_fits = "\t" not in text.plain and text.cell_len <= width
+        if run and this_fits is not fits:
+            _print_run(console, run, wrap=not fits)
+            run = []
+        fits = this_fits
+        run.append(text)
+    _print_run(console, run, wrap=not fits)
+
+
+def _text(line: Line) -> Text:
+    """`Text.assemble` of the segments, built in one go (the text is already `safe`, so Rich strips nothing)."""
+    parts: list[str] = []
+    spans: list[Span] = []
+    pos = 0
+    for t, style in line:
+        t = safe(t)
+        if style and t:
+            spans.append(Span(pos, pos + len(t), style))
+        parts.append(t)
+        pos += len(t)
+    return Text("".join(parts), spans=spans)
+
+
+def _print_run(console: Console, texts: list[Text], wrap: bool) -> None:
     console.print(Text("\n").join(texts), highlight=False, soft_wrap=not wrap, overflow="fold" if wrap else None)
 
 
 def _header(report: Report) -> list[Line]:
     stamp = report.generated_at.isoformat(sep=" ", timespec="seconds")
     threshold = report.fail_on.value if report.fail_on else "any failure"
+    calls = api_calls_line(report)
     return [
         [("clearance ", "bold"), (report.tool_version, "dim"), (" - ", ""), (f"{report.view.value} view", "bold"),
          (" of ", ""), (report.target, "bold")],
         [(f"{plural(report.asset_count, 'asset')} checked at {stamp}; fail on {threshold}", "dim")],
+        *([[(calls, "dim")]] if calls else []),
         *_uncovered_header(report),
         *_incomplete_header(report),
     ]
@@ -289,7 +324,7 @@ def soft_fail_note(codes: tuple[ExitCode, ExitCode] | None) -> str:
 
 
 def _verdict_style(report: Report) -> str:
-    if report.failing():
+    if report.failing_count:
         return "bold red"
     return "bold yellow" if report.unread or report.nothing_checked else "bold green"
 

@@ -7,7 +7,6 @@ Every list and map is sorted so that two runs over the same estate give byte-ide
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,15 @@ from checks.coverage import COVERAGE_ORDER, FrameworkCoverage
 from checks.model import Finding
 from checks.paths import policies_dir
 from checks.report import REPORT_SCHEMA_VERSION, Report
-from reports.base import SEVERITY_ORDER, STATUS_ORDER, incomplete_note, register, verdict
+from reports.base import (
+    SEVERITY_ORDER,
+    STATUS_ORDER,
+    api_calls_document,
+    incomplete_note,
+    json_bytes,
+    register,
+    verdict,
+)
 
 TOOL_NAME = "clearance"
 
@@ -27,7 +34,7 @@ def report_schema_path() -> Path:
 
 def report_document(report: Report) -> dict[str, Any]:
     """The report as a JSON-ready dict (see docs/report-format.md)."""
-    return {
+    doc: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "generated_at": report.generated_at.isoformat(),
@@ -44,12 +51,16 @@ def report_document(report: Report) -> dict[str, Any]:
         "warnings": list(report.warnings),
         "coverage": {fc.id: _coverage(fc) for fc in report.coverage()},
     }
+    calls = api_calls_document(report)   # since 1.4, only when the run called AWS (a live view)
+    if calls is not None:
+        doc["api_calls"] = calls
+    return doc
 
 
 def _summary(report: Report) -> dict[str, Any]:
     counts = report.status_counts()
     by_sev = report.severity_status_counts()
-    failing = len(report.failing())
+    failing = report.failing_count
     return {
         "result": "fail" if failing else "pass",
         "verdict": verdict(report),
@@ -105,26 +116,27 @@ def _coverage(fc: FrameworkCoverage) -> dict[str, Any]:
 
 
 def _json_order(finding: Finding) -> tuple[str, str, str, str, str]:
-    # Control, then asset: stable across scans even when a control's severity changes.
-    return (finding.control_id, finding.asset_kind, finding.asset_id, finding.fingerprint, finding.status.value)
+    # Control, then asset: stable across scans even when a control's severity changes. (Status is a StrEnum: it
+    # compares as its value.)
+    return (finding.control_id, finding.asset_kind, finding.asset_id, finding.fingerprint, finding.status)
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    waiver = None
-    if f.waiver is not None:
-        w = f.waiver
-        waiver = {"control": w.control, "asset": w.asset, "reason": w.reason, "approver": w.approver,
-                  "expires": w.expires}
+    # Called once per finding: plain attribute reads only. Severity and status are StrEnums, which the encoder
+    # writes as their values.
+    w = f.waiver
+    loc = f.location
     return {
         "control": f.control_id,
-        "severity": f.severity.value,
-        "status": f.status.value,
+        "severity": f.severity,
+        "status": f.status,
         "asset": {"kind": f.asset_kind, "id": f.asset_id, "name": f.asset_name},
-        "location": None if f.location is None else {"file": f.location.file, "line": f.location.line},
+        "location": None if loc is None else {"file": loc.file, "line": loc.line},
         "message": f.message,
         "detail": f.detail,
         "fingerprint": f.fingerprint,
-        "waiver": waiver,
+        "waiver": None if w is None else {"control": w.control, "asset": w.asset, "reason": w.reason,
+                                          "approver": w.approver, "expires": w.expires},
         "in_baseline": f.in_baseline,
     }
 
@@ -134,7 +146,10 @@ class JsonRenderer:
     extension = "json"
 
     def render(self, report: Report) -> str:
-        return json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"
+        return self.render_bytes(report).decode("utf-8")
+
+    def render_bytes(self, report: Report) -> bytes:
+        return json_bytes(report_document(report))
 
 
 register(JsonRenderer())

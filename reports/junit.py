@@ -23,7 +23,7 @@ from datetime import UTC
 
 from checks.model import Finding, Status
 from checks.report import Report
-from reports.base import finding_sort_key, register, waiver_text
+from reports.base import register, waiver_text
 
 FAILURE_TYPE = "NON_COMPLIANT"
 ERROR_TYPE = "EVALUATION_ERROR"
@@ -51,10 +51,16 @@ def timestamp(report: Report) -> str:
 
 
 def junit_tree(report: Report, host: str | None = None) -> ET.Element:
-    cases = sorted((f for f in report.findings if f.status is not Status.NOT_APPLICABLE), key=finding_sort_key)
+    """The report as an ElementTree element (parsed from `junit_xml`: one writer, one shape)."""
+    return ET.fromstring(junit_xml(report, host))
+
+
+def junit_xml(report: Report, host: str | None = None) -> str:
+    """The `<testsuites>` document, indented as `ET.indent` does and escaped as ElementTree escapes (written as
+    text directly: building and serialising a tree was most of the time at 100,000 findings)."""
+    cases = [f for f in report.sorted_findings if f.status is not Status.NOT_APPLICABLE]
     counts = report.status_counts()
-    root = ET.Element("testsuites")
-    suite = ET.SubElement(root, "testsuite", {
+    suite = _start("testsuite", {
         "name": f"clearance:{report.view.value}",
         "package": PACKAGE,
         "id": "0",
@@ -66,18 +72,53 @@ def junit_tree(report: Report, host: str | None = None) -> ET.Element:
         "timestamp": timestamp(report),
         "hostname": clean(host or hostname()),
     })
-    props = ET.SubElement(suite, "properties")
+    out = ["<testsuites>", f"\n  {suite}>", "\n    <properties>"]
     for name, value in (("target", report.target), ("assets", str(report.asset_count)),
                         ("tool_version", report.tool_version),
                         ("fail_on", report.fail_on.value if report.fail_on else ""),
                         ("not_applicable", str(counts[Status.NOT_APPLICABLE]))):
-        ET.SubElement(props, "property", {"name": name, "value": clean(value)})
+        out.append(f"\n      {_start('property', {'name': name, 'value': clean(value)})} />")
+    out.append("\n    </properties>")
     judged = Counter(f.control_id for f in report.findings if not f.asset_id.startswith("scope:"))
     for f in cases:
-        _testcase(suite, report, f, _share(report, judged, f))
-    ET.SubElement(suite, "system-out")
-    ET.SubElement(suite, "system-err")
-    return root
+        out.append(_testcase(report, f, _share(report, judged, f)))
+    out.append("\n    <system-out />\n    <system-err />\n  </testsuite>\n</testsuites>")
+    return "".join(out)
+
+
+def _attr(text: str) -> str:
+    """An attribute value escaped as ElementTree escapes it."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def _text(text: str) -> str:
+    """Element text escaped as ElementTree escapes it."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _start(tag: str, attrs: dict[str, str]) -> str:
+    """`<tag a="1" b="2"` (the caller closes it)."""
+    return f"<{tag}" + "".join(f' {k}="{_attr(v)}"' for k, v in attrs.items())
 
 
 def seconds(value: float | None) -> str:
@@ -93,19 +134,22 @@ def _share(report: Report, judged: Counter[str], f: Finding) -> str:
     return seconds(spent / judged[f.control_id])
 
 
-def _testcase(suite: ET.Element, report: Report, f: Finding, time: str) -> None:
-    attrs = {"classname": clean(f.control_id), "name": clean(f.asset_name or f.asset_id), "time": time}
-    case = ET.SubElement(suite, "testcase", attrs)
+def _testcase(report: Report, f: Finding, time: str) -> str:
+    name = _attr(clean(f.asset_name or f.asset_id))
+    head = f'\n    <testcase classname="{_attr(clean(f.control_id))}" name="{name}" time="{time}"'
     if f.status is Status.FAIL:
-        node = ET.SubElement(case, "failure", {"message": clean(f.message), "type": FAILURE_TYPE})
-        node.text = clean(_body(report, f))
+        child = (f'<failure message="{_attr(clean(f.message))}" type="{FAILURE_TYPE}">'
+                 f"{_text(clean(_body(report, f)))}</failure>")
     elif f.status is Status.ERROR:
-        node = ET.SubElement(case, "error", {"message": clean(f.detail or f.message), "type": ERROR_TYPE})
-        node.text = clean(_body(report, f))
+        child = (f'<error message="{_attr(clean(f.detail or f.message))}" type="{ERROR_TYPE}">'
+                 f"{_text(clean(_body(report, f)))}</error>")
     elif f.status is Status.UNKNOWN:
-        ET.SubElement(case, "skipped", {"message": clean(f"unknown: {f.detail or f.message}")})
+        child = f'<skipped message="{_attr(clean(f"unknown: {f.detail or f.message}"))}" />'
     elif f.status is Status.WAIVED:
-        ET.SubElement(case, "skipped", {"message": clean(waiver_text(f))})
+        child = f'<skipped message="{_attr(clean(waiver_text(f)))}" />'
+    else:
+        return head + " />"
+    return f"{head}>\n      {child}\n    </testcase>"
 
 
 def _body(report: Report, f: Finding) -> str:
@@ -129,9 +173,7 @@ class JUnitRenderer:
     extension = "junit.xml"
 
     def render(self, report: Report) -> str:
-        root = junit_tree(report)
-        ET.indent(root)
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + junit_xml(report) + "\n"
 
 
 register(JUnitRenderer())

@@ -11,58 +11,38 @@ partly evidenced requirement gives the reason under its title).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from checks.baseline import summary_line
 from checks.coverage import COVERAGE_ORDER, CoverageStatus, FrameworkCoverage, RequirementCoverage, summary_text
 from checks.model import Finding, Status
 from checks.report import Report
+from reports._markdown_text import MAX_CELL, code_cell, escape_cell, html_text
 from reports.base import (
     SEVERITY_ORDER,
     STATUS_LABELS,
     STATUS_ORDER,
-    finding_sort_key,
+    api_calls_line,
     incomplete_note,
     plural,
     register,
     verdict,
 )
 
+__all__ = ["COMMENT_LIMIT", "MAX_CELL", "STEP_SUMMARY_LIMIT", "MarkdownRenderer", "code_cell", "escape_cell",
+           "html_text", "render_markdown"]
+
 STEP_SUMMARY_LIMIT = 1024 * 1024          # bytes, per step
 COMMENT_LIMIT = 65_536                    # characters per pull-request comment (bytes >= characters)
-MAX_CELL = 500                            # characters of one table cell
 _ROW_CAPS: tuple[int | None, ...] = (None, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 0)
-_MARKDOWN_SPECIALS = set("\\`*_[]<>|~")
-
-
-def escape_cell(text: str, limit: int = MAX_CELL) -> str:
-    """Make any text safe inside a GFM table cell: no HTML, no formatting, no `|`, no line breaks."""
-    text = text if len(text) <= limit else text[: limit - 3] + "..."
-    out: list[str] = []
-    for ch in text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "):
-        if ch == "\n":
-            out.append("<br>")
-        elif ch == "&":
-            out.append("&amp;")
-        elif ch in _MARKDOWN_SPECIALS:
-            out.append("\\" + ch)
-        elif ch < " " or "\x7f" <= ch <= "\x9f":
-            continue  # control characters (escape codes included) have no place in a summary
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def code_cell(text: str) -> str:
-    """Identifiers and paths as code (so `__main__.py` stays as written); falls back to `escape_cell`."""
-    if not text or "`" in text or len(text) > MAX_CELL or any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in text):
-        return escape_cell(text)
-    return "`" + text.replace("|", "\\|") + "`"
 
 
 def render_markdown(report: Report, max_bytes: int = STEP_SUMMARY_LIMIT) -> str:
-    """The full summary if it fits in `max_bytes` (UTF-8), else one with shortened tables and a note."""
+    """The full summary if it fits in `max_bytes` (UTF-8), else one with shortened tables and a note.
+
+    Table rows are built lazily, and a size is measured before any text is joined: at 100,000 findings only the
+    rows that can fit are ever escaped."""
     coverages = report.coverage() if report.frameworks else []
     sections = [
         _Section(_header(report) + _summary_table(report) + _coverage_summary(coverages)),
@@ -74,10 +54,32 @@ def render_markdown(report: Report, max_bytes: int = STEP_SUMMARY_LIMIT) -> str:
         _Section(_notes(report)),
     ]
     for cap in _ROW_CAPS:
-        text = _document(sections, cap)
-        if len(text.encode("utf-8")) <= max_bytes:
-            return text
-    return _hard_cut(text, max_bytes)
+        if _fits(sections, cap, max_bytes):
+            return _document(sections, cap)
+    return _hard_cut(_document(sections, _ROW_CAPS[-1]), max_bytes)
+
+
+class _Rows:
+    """A table's rows, built on first use (one per item, in order) and kept."""
+
+    def __init__(self, items: Sequence[Finding] | Sequence[str], row: Callable[..., str] | None = None) -> None:
+        self._items = items
+        self._row = row
+        self._built: list[str] = [] if row is not None else [str(i) for i in items]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def take(self, count: int) -> Iterator[str]:
+        """The first `count` rows."""
+        for i in range(min(count, len(self._items))):
+            if i == len(self._built):
+                assert self._row is not None
+                self._built.append(self._row(self._items[i]))
+            yield self._built[i]
+
+
+_NO_ROWS = _Rows(())
 
 
 @dataclass(frozen=True)
@@ -85,34 +87,52 @@ class _Section:
     """Lines before a table's rows, the rows (which may be cut), and lines after them."""
 
     before: list[str]
-    rows: list[str] = field(default_factory=list)
+    rows: _Rows = _NO_ROWS
     after: list[str] = field(default_factory=list)
 
-    def lines(self, cap: int | None) -> list[str]:
-        rows = self.rows
-        if cap is not None and len(rows) > cap:
-            rows = [*rows[:cap], "", f"_... and {len(rows) - cap} more (shortened to fit GitHub's size limit)_"]
-        return [*self.before, *rows, *self.after]
+    def lines(self, cap: int | None) -> Iterator[str]:
+        total = len(self.rows)
+        yield from self.before
+        yield from self.rows.take(total if cap is None else cap)
+        if cap is not None and total > cap:
+            yield from ("", f"_... and {total - cap} more (shortened to fit GitHub's size limit)_")
+        yield from self.after
+
+
+def _lines(sections: list[_Section], cap: int | None) -> Iterator[str]:
+    for section in sections:
+        yield from section.lines(cap)
+    if cap is not None:
+        yield from ("", f"_Tables are cut at {cap} rows to fit GitHub's size limit; "
+                        "the full list is in clearance.json and clearance.sarif._")
 
 
 def _document(sections: list[_Section], cap: int | None) -> str:
-    lines = [line for section in sections for line in section.lines(cap)]
-    if cap is not None:
-        lines += ["", f"_Tables are cut at {cap} rows to fit GitHub's size limit; "
-                      "the full list is in clearance.json and clearance.sarif._"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(_lines(sections, cap)) + "\n"
+
+
+def _fits(sections: list[_Section], cap: int | None, max_bytes: int) -> bool:
+    """Whether `_document(sections, cap)` is at most `max_bytes` in UTF-8; stops reading rows once it is over."""
+    size = 0
+    for line in _lines(sections, cap):
+        size += len(line.encode("utf-8")) + 1   # the line and its "\n"
+        if size > max_bytes:
+            return False
+    return True
 
 
 def _header(report: Report) -> list[str]:
-    failing = report.failing()
+    failing = report.failing_count
     badge = "**Result: FAIL**" if failing else "**Result: PASS**"
     note = incomplete_note(report)
     stamp = report.generated_at.isoformat(timespec="seconds")
+    calls = api_calls_line(report)
     return [
         f"## clearance: {escape_cell(verdict(report))}",
         "",
         f"{badge} · {escape_cell(note) if note else 'evaluation complete'} · view: {report.view.value} · "
-        f"{plural(report.asset_count, 'asset')} · {stamp} · clearance {escape_cell(report.tool_version)}",
+        f"{plural(report.asset_count, 'asset')} · {calls + ' · ' if calls else ''}{stamp} · "
+        f"clearance {escape_cell(report.tool_version)}",
         "",
         f"Target: {escape_cell(report.target)}",
         *_baseline(report),
@@ -162,8 +182,8 @@ def _coverage_details(coverages: list[FrameworkCoverage]) -> list[_Section]:
     sections: list[_Section] = []
     for i, fc in enumerate(coverages):
         head = ["| Requirement | Title | Controls | Status |", "|---|---|---|---|"]
-        rows = [f"| {code_cell(r.id)} | {_title(r)} | {_controls(r.controls)} | {_status(r.status)} |"
-                for r in fc.requirements]
+        rows = _Rows([f"| {code_cell(r.id)} | {_title(r)} | {_controls(r.controls)} | {_status(r.status)} |"
+                      for r in fc.requirements])
         section = _details(f"{fc.id}: {fc.name} ({summary_text(fc)})", head, rows)
         if i == 0:
             section = _Section(["", "### Coverage by requirement", *section.before], section.rows, section.after)
@@ -192,38 +212,46 @@ def _status(status: CoverageStatus) -> str:
     return f"**{status.value}**" if status is CoverageStatus.FAIL else status.value
 
 
+def _listed(report: Report, *statuses: Status) -> list[Finding]:
+    """The findings of these statuses, in the report's order (most severe first, by control, status, asset)."""
+    return [f for f in report.sorted_findings if f.status in statuses]
+
+
 def _failing(report: Report) -> _Section:
-    fails = sorted((f for f in report.findings if f.status is Status.FAIL), key=finding_sort_key)
+    fails = _listed(report, Status.FAIL)
     if not fails:
         return _Section(["", "### Failing findings", "", "None."])
-    rows = [
-        f"| {f.severity.value} | {_control_cell(report, f)} | {_resource(f)} | {_where(f)} | {escape_cell(f.message)} |"
-        for f in fails
-    ]
+
+    def row(f: Finding) -> str:
+        return (f"| {f.severity.value} | {_control_cell(report, f)} | {_resource(f)} | {_where(f)} | "
+                f"{escape_cell(f.message)} |")
+
+    rows = _Rows(fails, row)
     return _Section(["", f"### Failing findings ({len(fails)})", "",
                      "| Severity | Control | Resource | Location | Message |", "|---|---|---|---|---|"], rows)
 
 
 def _incomplete(report: Report) -> _Section:
-    items = sorted((f for f in report.findings if f.status in (Status.UNKNOWN, Status.ERROR)), key=finding_sort_key)
+    items = _listed(report, Status.UNKNOWN, Status.ERROR)
     if not items:
         return _Section([])
-    rows = [
-        f"| {f.status.value} | {_control_cell(report, f)} | {_resource(f)} | {_where(f)} | "
-        f"{escape_cell(f.detail or f.message)} |"
-        for f in items
-    ]
+
+    def row(f: Finding) -> str:
+        return (f"| {f.status.value} | {_control_cell(report, f)} | {_resource(f)} | {_where(f)} | "
+                f"{escape_cell(f.detail or f.message)} |")
+
+    rows = _Rows(items, row)
     counts = report.status_counts()
     summary = f"Could not evaluate: {counts[Status.UNKNOWN]} unknown, {counts[Status.ERROR]} error"
     return _details(summary, ["| Status | Control | Resource | Location | Why |", "|---|---|---|---|---|"], rows)
 
 
 def _waived(report: Report) -> _Section:
-    items = sorted((f for f in report.findings if f.status is Status.WAIVED), key=finding_sort_key)
+    items = _listed(report, Status.WAIVED)
     if not items:
         return _Section([])
     head = ["| Severity | Control | Resource | Reason | Approver | Expires |", "|---|---|---|---|---|---|"]
-    return _details(f"Waived ({len(items)})", head, [_waiver_row(report, f) for f in items])
+    return _details(f"Waived ({len(items)})", head, _Rows(items, lambda f: _waiver_row(report, f)))
 
 
 def _waiver_row(report: Report, f: Finding) -> str:
@@ -236,7 +264,7 @@ def _waiver_row(report: Report, f: Finding) -> str:
 def _not_checked(report: Report) -> _Section:
     if not report.unsupported:
         return _Section([])
-    rows = [f"| {code_cell(t)} | {n} |" for t, n in sorted(report.unsupported.items())]
+    rows = _Rows([f"| {code_cell(t)} | {n} |" for t, n in sorted(report.unsupported.items())])
     total = sum(report.unsupported.values())
     return _Section(["", f"### Not checked ({plural(total, 'resource')} of types no control covers)", "",
                      "| Resource type | Count |", "|---|---:|"], rows)
@@ -250,19 +278,11 @@ def _notes(report: Report) -> list[str]:
     return lines
 
 
-def _details(summary: str, head: list[str], rows: list[str]) -> _Section:
+def _details(summary: str, head: list[str], rows: _Rows) -> _Section:
     # The blank line after <summary> lets GitHub render the Markdown table inside. The summary itself is HTML,
     # where a Markdown escape (`cis\_aws`) would show its backslash: escape it as HTML text instead.
     return _Section(["", "<details>", f"<summary>{html_text(summary)}</summary>", "", *head], rows,
                     ["", "</details>"])
-
-
-def html_text(text: str, limit: int = MAX_CELL) -> str:
-    """Text safe inside an HTML element on one line: &, < and > escaped, line breaks and control codes gone."""
-    text = text if len(text) <= limit else text[: limit - 3] + "..."
-    text = "".join(" " if ch in "\r\n\t" else ch for ch in text if not (ch < " " and ch not in "\r\n\t")
-                   and not "\x7f" <= ch <= "\x9f")
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _control_cell(report: Report, f: Finding) -> str:

@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from datetime import UTC
 from importlib import metadata
@@ -31,7 +30,7 @@ from checks.catalog.controls import Control
 from checks.model import Finding, Severity, Status
 from checks.report import Report
 from reports._sarif_places import artifact_uri, automation_id, result_location
-from reports.base import finding_sort_key, plural, register
+from reports.base import api_calls_document, json_bytes, plural, register
 
 __all__ = ["SarifRenderer", "artifact_uri", "line_hash", "sarif_document"]
 
@@ -59,17 +58,21 @@ _INCOMPLETE = (Status.UNKNOWN, Status.ERROR)
 
 
 def sarif_document(report: Report) -> dict[str, Any]:
-    placed: list[tuple[Finding, dict[str, Any]]] = []
+    failed: list[tuple[Finding, dict[str, Any]]] = []
+    incomplete: list[tuple[Finding, dict[str, Any]]] = []
     unplaced = 0
-    for f in report.findings:
-        if f.status in _FAILED or f.status in _INCOMPLETE:
-            location = result_location(report, f)
-            if location is None:
-                unplaced += 1
-            else:
-                placed.append((f, location))
-    # Failures before incomplete results, most severe first: what is kept if the GitHub cap is hit.
-    placed.sort(key=lambda pair: (pair[0].status in _INCOMPLETE, finding_sort_key(pair[0])))
+    # Failures before incomplete results, each most severe first (the report's order): what is kept if the
+    # GitHub cap is hit.
+    for f in report.sorted_findings:
+        into = failed if f.status in _FAILED else incomplete if f.status in _INCOMPLETE else None
+        if into is None:
+            continue
+        location = result_location(report, f)
+        if location is None:
+            unplaced += 1
+        else:
+            into.append((f, location))
+    placed = failed + incomplete
     kept, dropped = placed[:MAX_RESULTS], len(placed) - min(len(placed), MAX_RESULTS)
     rules = _rules(report, [f for f, _ in kept])
     index = {rule["id"]: i for i, rule in enumerate(rules)}
@@ -98,6 +101,9 @@ def driver(report: Report) -> dict[str, Any]:
 
 def _run_properties(report: Report) -> dict[str, Any]:
     props: dict[str, Any] = {"target": report.target, "assets": report.asset_count}
+    calls = api_calls_document(report)
+    if calls is not None:
+        props["api_calls"] = calls
     if report.baseline is not None:
         # Entries the baseline records that no finding matches any more. Not `absent` results: GitHub does not
         # read `baselineState` and would open an alert for each.
@@ -289,7 +295,10 @@ class SarifRenderer:
     extension = "sarif"
 
     def render(self, report: Report) -> str:
-        return json.dumps(sarif_document(report), indent=2, ensure_ascii=False) + "\n"
+        return self.render_bytes(report).decode("utf-8")
+
+    def render_bytes(self, report: Report) -> bytes:
+        return json_bytes(sarif_document(report))
 
 
 register(SarifRenderer())

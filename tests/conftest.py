@@ -11,12 +11,20 @@ A test elsewhere that starts a moto server or runs `clearance` in a subprocess b
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 TESTS = Path(__file__).resolve().parent
 SLOW_FOLDERS = tuple(TESTS / name for name in ("collectors", "e2e", "faults", "live", "sandbox"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The compiled-catalog cache (checks/catalog/cache.py) of the whole run, `clearance` subprocesses included, in a
+    folder of the run's own: tests never read or write the user's ~/.cache/clearance."""
+    os.environ["CLEARANCE_CACHE_DIR"] = tempfile.mkdtemp(prefix="clearance-test-cache-")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

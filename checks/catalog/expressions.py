@@ -17,6 +17,8 @@ from jmespath import functions as jfunc
 from jmespath import visitor as jvisitor
 from jmespath.parser import ParsedResult
 
+from checks.catalog.compiled import Compiled, FunctionTable, compile_tree
+
 INTERNET_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 
 
@@ -78,6 +80,11 @@ class _Functions(jfunc.Functions):
         return float((self._now - when).days)
 
 
+_BOUND_CACHE = 64  # bindings kept per expression (one per distinct set of parameter values)
+_FUNCTION_TABLE: FunctionTable = {
+    name: (spec["function"], tuple(spec["signature"])) for name, spec in _Functions.FUNCTION_TABLE.items()
+}
+
 CUSTOM_FUNCTIONS = frozenset(
     name.removeprefix("_func_") for name in dir(_Functions) if name.startswith("_func_")
 )
@@ -131,7 +138,7 @@ def _bind(node: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 class Expression:
     """A compiled control expression."""
 
-    __slots__ = ("source", "_parsed", "_tree", "root_fields", "param_refs")
+    __slots__ = ("source", "_parsed", "_tree", "root_fields", "param_refs", "_compiled", "_bound")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -154,6 +161,30 @@ class Expression:
         self.param_refs = frozenset(
             node["children"][1]["value"] for node in _walk(self._tree) if _is_param_ref(node)
         )
+        self._compiled: Compiled | None = None
+        self._bound: dict[str, Expression] = {}
+
+    @classmethod
+    def from_tree(cls, source: str, tree: dict[str, Any], root_fields: frozenset[str] | None = None,
+                  param_refs: frozenset[str] | None = None) -> Expression:
+        """The expression `source` from the tree (and the root fields and parameters) `Expression(source)` gave
+        before, without parsing or checking it again (the catalog cache, checks/catalog/cache.py, stores them for
+        validated controls)."""
+        expr = cls.__new__(cls)
+        expr.source = source
+        expr._parsed = ParsedResult(source, tree)  # type: ignore[arg-type]  # the same dicts jmespath built
+        expr._tree = tree
+        expr.root_fields = frozenset(_top_fields(tree)) if root_fields is None else root_fields
+        expr.param_refs = (frozenset(node["children"][1]["value"] for node in _walk(tree) if _is_param_ref(node))
+                           if param_refs is None else param_refs)
+        expr._compiled = None
+        expr._bound = {}
+        return expr
+
+    @property
+    def tree(self) -> dict[str, Any]:
+        """The parsed JMESPath tree (plain dicts, lists and JSON values); do not modify it."""
+        return self._tree
 
     def bind(self, params: dict[str, Any]) -> Expression:
         """The same expression with every `params.<name>` replaced by its value as a literal.
@@ -163,16 +194,39 @@ class Expression:
         """
         if not self.param_refs:
             return self
-        bound = Expression.__new__(Expression)
-        bound.source = self.source
-        bound._parsed = self._parsed
-        bound._tree = _bind(self._tree, params)
-        bound.root_fields = self.root_fields
-        bound.param_refs = frozenset()
+        key = repr(sorted((name, params[name]) for name in self.param_refs if name in params))
+        bound = self._bound.get(key)  # the same parameters bind to the same expression, compiled once
+        if bound is None:
+            bound = Expression.__new__(Expression)
+            bound.source = self.source
+            bound._parsed = self._parsed
+            bound._tree = _bind(self._tree, params)
+            bound.root_fields = self.root_fields
+            bound.param_refs = frozenset()
+            bound._compiled = None
+            bound._bound = {}
+            if len(self._bound) < _BOUND_CACHE:
+                self._bound[key] = bound
         return bound
 
     def search(self, data: Any, evaluator: Evaluator) -> Any:
-        return evaluator.visit(self._tree, data)
+        """The expression's value on `data` (compiled form); EvaluationError when it fails on the document."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = compile_tree(self._tree, _FUNCTION_TABLE)
+        try:
+            return compiled(data, evaluator)
+        except (jexc.JMESPathError, TypeError, ValueError) as err:
+            # TypeError/ValueError: what jmespath lets through from the data ('x' < `1`, days_since('soon')): the
+            # control's result is an error on that asset, never a crash of the run
+            raise EvaluationError(str(err).replace("\n", " ")) from None
+
+    def interpret(self, data: Any, evaluator: Evaluator) -> Any:
+        """The same value from jmespath's own interpreter: the reference semantics the compiled form follows."""
+        try:
+            return evaluator.visit(self._tree, data)
+        except (jexc.JMESPathError, TypeError, ValueError) as err:
+            raise EvaluationError(str(err).replace("\n", " ")) from None
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -184,14 +238,22 @@ class Evaluator:
     Reusing it keeps the interpreter's method cache warm (a fresh interpreter per search costs ~3x).
     """
 
-    __slots__ = ("_interpreter",)
+    __slots__ = ("_interpreter", "functions")
 
     def __init__(self, now: datetime) -> None:
-        options = jmespath.Options(custom_functions=_Functions(now))
-        self._interpreter = jvisitor.TreeInterpreter(options)
+        self.functions = _Functions(now)
+        self._interpreter = jvisitor.TreeInterpreter(jmespath.Options(custom_functions=self.functions))
 
     def visit(self, tree: dict[str, Any], data: Any) -> Any:
         return self._interpreter.visit(tree, data)  # type: ignore[arg-type]
+
+    def interpret(self, node: dict[str, Any], value: Any) -> Any:
+        """A node the compiled form leaves to jmespath (an &expref argument, a rare node type)."""
+        return self._interpreter.visit(node, value)  # type: ignore[arg-type]
+
+    def call_function(self, name: str, args: list[Any]) -> Any:
+        """A call whose arguments the compiled form's fast type check did not accept: jmespath decides."""
+        return self.functions.call_function(name, args)
 
 
 class EvaluationError(ValueError):
@@ -199,7 +261,4 @@ class EvaluationError(ValueError):
 
 
 def search(expr: Expression, data: Any, evaluator: Evaluator) -> Any:
-    try:
-        return expr.search(data, evaluator)
-    except jexc.JMESPathError as err:
-        raise EvaluationError(str(err).replace("\n", " ")) from None
+    return expr.search(data, evaluator)

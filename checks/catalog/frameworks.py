@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks.errors import InputError
 from checks.paths import display_path, policies_dir
 from checks.validation import schema_message, schema_validator
-from checks.yamlfile import LinedDocument, load_yaml
+
+if TYPE_CHECKING:  # YAML is parsed only when the catalog is not cached (checks/catalog/cache.py)
+    from checks.yamlfile import LinedDocument
 
 
 class Evidence(StrEnum):
@@ -55,6 +57,8 @@ def load_frameworks(folder: Path | None = None) -> tuple[dict[str, Framework], l
     A file with problems still contributes the requirements that are well formed, so that the controls that
     reference them do not each report an "unknown framework" on top of the one real problem.
     """
+    from checks.yamlfile import load_yaml
+
     folder = folder or policies_dir() / "frameworks"
     frameworks: dict[str, Framework] = {}
     errors: list[str] = []

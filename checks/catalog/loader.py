@@ -1,7 +1,8 @@
 """Load controls: YAML -> JSON Schema (stage 1) -> references (stage 2) -> the Control model.
 
 Every error names the file, the line, the control and the field. All errors of all files are
-collected, then raised together as one ControlLoadError (one line each).
+collected, then raised together as one ControlLoadError (one line each). A catalog that loaded without errors is
+cached by the content of every file it was built from (checks/catalog/cache.py) and reused while they are unchanged.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from checks.catalog.cache import CatalogCache, source_files
 from checks.catalog.controls import Control, Remediation
 from checks.catalog.expressions import Expression, ExpressionError
 from checks.catalog.frameworks import Framework, load_frameworks
@@ -18,11 +20,14 @@ from checks.catalog.messages import MessageTemplate
 from checks.catalog.schemas import kind_schemas, path_exists
 from checks.errors import ClearanceError, InputError
 from checks.model import IDENTITY_FIELDS, Severity, path_segments
-from checks.paths import display_path, policies_dir
+from checks.paths import asset_schema_dir, display_path, policies_dir
 from checks.validation import schema_message, schema_validator
-from checks.yamlfile import LinedDocument, load_yaml
+
+if TYPE_CHECKING:  # YAML is parsed only when the catalog is not cached (checks/catalog/cache.py)
+    from checks.yamlfile import LinedDocument
 
 ALWAYS_READABLE = frozenset(IDENTITY_FIELDS) | {"params"}
+YAML_PATTERNS = ("*.yaml", "*.yml")
 
 
 class ControlLoadError(ClearanceError):
@@ -42,14 +47,39 @@ class Catalog:
 
 
 def load_catalog(controls_dir: Path | None = None, frameworks_dir: Path | None = None) -> Catalog:
+    return load_catalog_cached(controls_dir, frameworks_dir)[0]
+
+
+def load_catalog_cached(controls_dir: Path | None = None, frameworks_dir: Path | None = None
+                        ) -> tuple[Catalog, bool]:
+    """The catalog, and whether it came from the cache (checks/catalog/cache.py) rather than from the files."""
     root = policies_dir()
     controls_dir = controls_dir or root / "controls"
     if not controls_dir.is_dir():
         raise InputError("controls folder not found", where=str(controls_dir))
+    frameworks_dir = frameworks_dir or root / "frameworks"
+
+    def entry() -> CatalogCache | None:
+        schemas = [root / "schema" / "control.schema.json", root / "schema" / "framework.schema.json",
+                   *source_files(asset_schema_dir(), ("*.schema.json",))]
+        return CatalogCache.of(source_files(controls_dir, YAML_PATTERNS), source_files(frameworks_dir, YAML_PATTERNS),
+                               schemas, (controls_dir, frameworks_dir, root))
+
+    cache = entry()
+    cached = cache.load() if cache is not None else None
+    if cached is not None:
+        return Catalog(*cached), True
+    catalog = _load_files(controls_dir, frameworks_dir)  # raises on any problem: errors are never cached
+    if cache is not None and entry() == cache:  # the files did not change while they were loaded
+        cache.store((catalog.controls, catalog.frameworks, catalog.templates))
+    return catalog, False
+
+
+def _load_files(controls_dir: Path, frameworks_dir: Path) -> Catalog:
     frameworks, errors = load_frameworks(frameworks_dir)
     controls: dict[str, Control] = {}
     templates: dict[str, MessageTemplate] = {}
-    for path in sorted(controls_dir.glob("*.yaml")) + sorted(controls_dir.glob("*.yml")):
+    for path in source_files(controls_dir, YAML_PATTERNS):
         try:
             control, template, problems = _load_one(path, frameworks)
         except InputError as err:
@@ -71,6 +101,8 @@ def load_catalog(controls_dir: Path | None = None, frameworks_dir: Path | None =
 
 def _load_one(path: Path, frameworks: dict[str, Framework]
               ) -> tuple[Control | None, MessageTemplate | None, list[str]]:
+    from checks.yamlfile import load_yaml
+
     shown = display_path(path)
     doc = load_yaml(path, shown)
     data: Any = doc.data
@@ -161,4 +193,6 @@ def _check_references(data: dict[str, Any], compiled: dict[str, Expression], tem
 
 
 def load_lined(path: Path) -> LinedDocument:
+    from checks.yamlfile import load_yaml
+
     return load_yaml(path, display_path(path))

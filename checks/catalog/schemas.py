@@ -6,12 +6,13 @@ import json
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from checks.model import Asset
 from checks.paths import asset_schema_dir
+
+if TYPE_CHECKING:  # imported when an asset is first validated (tests, lint): `check` never needs it (issue 13)
+    from jsonschema import Draft202012Validator
 
 COMMON_PROPERTIES: dict[str, Any] = {
     "kind": {"type": "string"},
@@ -43,6 +44,8 @@ def kind_schemas(folder: Path | None = None) -> dict[str, dict[str, Any]]:
 
 @cache
 def _validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     attrs = kind_schemas()[kind]
     props = dict(attrs.get("properties", {}))
     clash = set(props) & set(COMMON_PROPERTIES)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from checks.cli.common import FlagHelpCommand, FlagHelpGroup, make_console
 from checks.errors import InputError
@@ -40,6 +39,8 @@ def controls_list(
     kind: Annotated[str | None, typer.Option(metavar="KIND", help="Only controls of this asset kind.")] = None,
 ) -> None:
     """List the controls of the catalog."""
+    from rich.table import Table  # not at import: every command imports this module
+
     catalog = _catalog(framework)
     table = Table("id", "severity", "kind", "title", framework or "frameworks")
     for control in sorted(catalog.controls.values(), key=lambda c: c.id):

@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 from checks.cli.common import FailOnOption, QuietOption, StrictOption
 from checks.errors import ExitCode
 from checks.model import Severity
-from checks.sources.stack_config import PROJECT_FILES
 
 PREFIX = "clearance pre-commit:"
 # the order in which exit codes are worse; a code not listed (a crash, a signal) is worse than all of them
@@ -45,11 +43,15 @@ class Plan:
 
 
 def project_file(folder: Path) -> Path | None:
+    from checks.sources.stack_config import PROJECT_FILES  # not at import: every command imports this module
+
     return next((folder / name for name in PROJECT_FILES if (folder / name).is_file()), None)
 
 
 def runtime_of(path: Path) -> str | None:
     """The runtime a Pulumi.yaml names; None when the file cannot be read as one (`clearance check` says why)."""
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):

@@ -27,6 +27,7 @@ from botocore.parsers import ResponseParserError
 
 from checks.collectors.endpoints import IN_FLIGHT, Health, watch, watched
 from checks.collectors.permissions import NO_PERMISSION_NEEDED, SCAN_ACTIONS, iam_action
+from checks.live_types import EVERYTHING, Needs
 from checks.raw import RawResource
 
 T = TypeVar("T")
@@ -72,6 +73,7 @@ class Scope:
     endpoint_url: str | None = None
     settings: ClientSettings = ClientSettings()
     health: Health = field(default_factory=Health, compare=False)  # the scan's deadline and dead endpoints
+    needs: Needs = EVERYTHING  # what the selected controls read: per-resource reads nothing needs are left out
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 

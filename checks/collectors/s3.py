@@ -18,10 +18,15 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from checks.collectors.answers import listed, well_formed
-from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.collectors.base import CollectResult, Scope, action_of, call, collector, paginate
 from checks.collectors.keys import KeyManagers
 from checks.collectors.permissions import iam_action
-from checks.live_types import S3_ACCOUNT_PUBLIC_ACCESS_BLOCK, S3_BUCKET, account_public_access_block_id
+from checks.live_types import (
+    S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
+    S3_BUCKET,
+    account_public_access_block_id,
+    skipped_reason,
+)
 from checks.model import SourceKind
 from checks.raw import RawResource
 
@@ -32,6 +37,7 @@ OPERATIONS = (
     "s3control:GetPublicAccessBlock", "kms:DescribeKey", "kms:ListAliases",
 )
 ACCOUNT_BLOCK_OPERATION = "s3control:GetPublicAccessBlock"
+MAX_BUCKETS = 10000  # the largest ListBuckets page
 AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
 # per-bucket calls: (raw prop, client method, the error codes that mean "not configured", what to keep)
@@ -56,12 +62,13 @@ BUCKET_CALLS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
 def collect(scope: Scope) -> CollectResult:
     account_block = _account_block(scope)
     s3 = scope.client("s3")
-    buckets, list_error = paginate(s3, "list_buckets", "Buckets")
+    # with MaxBuckets AWS lists each bucket's region too (BucketRegion): no GetBucketLocation per bucket
+    buckets, list_error = paginate(s3, "list_buckets", "Buckets", PaginationConfig={"PageSize": MAX_BUCKETS})
     errors = listed(scope, "s3:ListBuckets", list_error, S3_BUCKET, global_scope=True)
     buckets, malformed = well_formed(scope, "s3:ListBuckets", buckets, ("Name",), S3_BUCKET, global_scope=True)
     errors += malformed
     keys = KeyManagers(scope)
-    resources = (account_block, *scope.map(lambda b: _bucket(scope, s3, b["Name"], keys), buckets))
+    resources = (account_block, *scope.map(lambda b: _bucket(scope, s3, b, keys), buckets))
     return CollectResult(resources, tuple(errors))
 
 
@@ -98,23 +105,34 @@ def _no_account_host_off_aws(request: Any, **_: Any) -> None:
         request.url = urlunsplit(parts._replace(netloc=rest))
 
 
-def _bucket(scope: Scope, s3: Any, name: str, keys: KeyManagers) -> RawResource:
+def _bucket(scope: Scope, s3: Any, listed_bucket: dict[str, Any], keys: KeyManagers) -> RawResource:
+    name = listed_bucket["Name"]
     errors: dict[str, str] = {}
-    location = call(s3, "get_bucket_location", Bucket=name)
-    region: str | None = scope.region
-    if location.error:
-        errors["GetBucketLocation"] = location.error
-    elif location.result is not None:
-        # no constraint: us-east-1; "EU" is the legacy name of eu-west-1
-        region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
-            location.result.get("LocationConstraint"), location.result.get("LocationConstraint"))
+    region: str | None = listed_bucket.get("BucketRegion") or None  # AWS lists it when asked with MaxBuckets
+    if region is None:
+        region = scope.region
+        location = call(s3, "get_bucket_location", Bucket=name)
+        if location.error:
+            errors["GetBucketLocation"] = location.error
+        elif location.result is not None:
+            # no constraint: us-east-1; "EU" is the legacy name of eu-west-1
+            region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
+                location.result.get("LocationConstraint"), location.result.get("LocationConstraint"))
     client = scope.client("s3", region)
     props: dict[str, Any] = {"arn": f"arn:aws:s3:::{name}", "bucket": name, "region": region,
                              "account": scope.account}
     for prop, method, absent, keep in BUCKET_CALLS:
+        operation = client.meta.method_to_api_mapping[method]
+        if not scope.needs.wants(S3_BUCKET, operation):
+            errors[operation] = skipped_reason(action_of(client, method))
+            props[prop] = None
+            continue
+        if method == "get_bucket_acl" and _owner_enforced(props["ownership"]):
+            props[prop] = []  # ACLs are disabled: the grants grant nothing, whatever they say
+            continue
         outcome = call(client, method, absent=absent, Bucket=name)
         if outcome.error:
-            errors[client.meta.method_to_api_mapping[method]] = outcome.error
+            errors[operation] = outcome.error
         result = outcome.result
         if result is not None:
             result = {k: v for k, v in result.items() if k != "ResponseMetadata"}
@@ -123,7 +141,9 @@ def _bucket(scope: Scope, s3: Any, name: str, keys: KeyManagers) -> RawResource:
         props["tags"] = {t["Key"]: t["Value"] for t in props["tags"]}
     props["keyManager"] = None
     key_id = _kms_key(props["encryption"])
-    if key_id is not None:
+    if key_id is not None and not scope.needs.wants(S3_BUCKET, "DescribeKey"):
+        errors["DescribeKey"] = skipped_reason("kms:DescribeKey")
+    elif key_id is not None:
         outcome = keys.outcome(key_id, region)
         if outcome.error:
             errors["DescribeKey"] = outcome.error
@@ -131,6 +151,12 @@ def _bucket(scope: Scope, s3: Any, name: str, keys: KeyManagers) -> RawResource:
             props["keyManager"] = outcome.result["manager"]
     return RawResource(type=S3_BUCKET, urn=props["arn"], name=name, props=props, source=SourceKind.LIVE,
                        id=props["arn"], errors=errors)
+
+
+def _owner_enforced(ownership: Any) -> bool:
+    """Object Ownership BucketOwnerEnforced: ACLs are disabled, so the bucket's ACL need not be read."""
+    rules = (ownership or {}).get("Rules") or [{}]
+    return bool(rules[0].get("ObjectOwnership") == "BucketOwnerEnforced")
 
 
 def _kms_key(encryption: Any) -> str | None:

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks import tool_version
-from checks.baseline import Baseline, apply_baseline
 from checks.catalog.controls import Control
 from checks.catalog.loader import Catalog, load_catalog
 from checks.engine import Evaluation, evaluate
@@ -29,6 +29,9 @@ from checks.selection import Selection
 from checks.settings import Settings, apply_params, find_settings, load_settings
 from checks.unread import UnreadScope, unread_findings
 from checks.waivers import Waiver, load_waivers
+
+if TYPE_CHECKING:
+    from checks.baseline import Baseline
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,10 @@ def assess(prepared: Prepared, resources: Iterable[RawResource], now: dt.datetim
 
 def build_report(prepared: Prepared, options: Options, normalized: Normalized, result: Evaluation, *,
                  view: SourceKind, target: str, now: dt.datetime, warnings: Sequence[str],
-                 artifact: str | None = None, key: str | None = None, started: float | None = None) -> Report:
-    """`started`: the run's time.perf_counter() at its start, for the report's duration."""
+                 artifact: str | None = None, key: str | None = None, started: float | None = None,
+                 api_calls: Mapping[str, int] | None = None) -> Report:
+    """`started`: the run's time.perf_counter() at its start, for the report's duration; `api_calls`: a live read's
+    calls by "service:Operation"."""
     return Report(
         findings=tuple(result.findings), controls=prepared.catalog.controls, view=view, target=target,
         asset_count=len(normalized.assets), generated_at=now, tool_version=tool_version(),
@@ -149,6 +154,7 @@ def build_report(prepared: Prepared, options: Options, normalized: Normalized, r
         frameworks=prepared.catalog.frameworks, key=key, not_run=prepared.not_run,
         sarif_category=options.sarif_category, control_seconds=dict(result.seconds),
         duration_seconds=None if started is None else time.perf_counter() - started,
+        api_calls=dict(api_calls or {}),
     )
 
 
@@ -157,6 +163,8 @@ def with_baseline(report: Report, baseline: Baseline | None) -> Report:
     code), the baseline entries that no longer occur, and a warning when it was recorded for another target."""
     if baseline is None:
         return report
+    from checks.baseline import apply_baseline
+
     applied = apply_baseline(baseline, report.findings, report.target)
     return dataclasses.replace(report, findings=applied.findings, baseline=baseline.file, baseline_gone=applied.gone,
                                warnings=(*report.warnings, *applied.warnings))

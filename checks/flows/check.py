@@ -5,21 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from checks.baseline import load_baseline
 from checks.errors import InputError
-from checks.flows.assess import Options, assess, build_report, prepare, project_settings, register_path, with_baseline
 from checks.model import Asset, Severity, SourceKind
-from checks.normalize import normalize
 from checks.paths import display_path, repo_path, repo_root
 from checks.raw import RawResource
-from checks.register import Review, load_register
-from checks.report import Report
 from checks.selection import Selection
+
+if TYPE_CHECKING:  # imported where used: a program's child process starts before the catalog and engine load
+    from checks.flows.assess import Options
+    from checks.register import Review
+    from checks.report import Report
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,8 @@ class Loaded:
     program_dir: Path | None = None  # the program folder: settings, waivers and the register are looked up from it
 
 
-def load_source(req: CheckRequest) -> Loaded:
+def load_source(req: CheckRequest, on_started: Callable[[], None] | None = None) -> Loaded:
+    """`on_started`: called once a program's child process has started (a program source only)."""
     given = [p for p in (req.program_dir, req.preview, req.state, req.terraform_plan) if p is not None]
     if len(given) != 1:
         raise InputError("give exactly one of PROGRAM_DIR, --preview FILE, --state FILE or --terraform-plan FILE",
@@ -77,7 +77,7 @@ def load_source(req: CheckRequest) -> Loaded:
         raise InputError("not a folder", where=str(req.program_dir),
                          hint="give the folder that holds Pulumi.yaml, or --preview/--state FILE")
     run = load_program(req.program_dir, stack=req.stack, config=dict(req.config), python=req.python,
-                       timeout=req.program_timeout)
+                       timeout=req.program_timeout, on_started=on_started)
     shown = display_path(req.program_dir)
     return Loaded(run.resources, SourceKind.PLANNED, f"program {shown} (stack {run.stack})",
                   repo_path(run.program_dir / "Pulumi.yaml", repo_root(run.program_dir)), list(run.warnings),
@@ -125,6 +125,8 @@ def _load_file(req: CheckRequest) -> Loaded:
 
 def options(req: CheckRequest, program_dir: Path | None = None) -> Options:
     """`program_dir`: the program a --state/--preview file belongs to (`Loaded.program_dir`)."""
+    from checks.flows.assess import Options
+
     return Options(anchor=req.program_dir or program_dir or Path.cwd(), waivers=req.waivers, settings=req.settings,
                    sg_register=req.sg_register, fail_on=req.fail_on, selection=req.selection,
                    sarif_category=req.sarif_category, other_ids=_checkov_ids() if req.with_checkov else None)
@@ -141,21 +143,39 @@ def run_check(req: CheckRequest) -> Report:
 
     started = time.perf_counter()
     now = req.now or dt.datetime.now(dt.UTC)
-    baseline = load_baseline(req.baseline) if req.baseline is not None else None  # a bad file fails first
+    baseline = None
+    if req.baseline is not None:  # imported only when given: its pydantic model costs ~20 ms at import (issue 13)
+        from checks.baseline import load_baseline
+
+        baseline = load_baseline(req.baseline)  # a bad file fails first
     checkov = _find_checkov(req)  # a missing checkov fails before the (slow) program runs
     if req.program_dir is None:  # a file: read first (fast), since the program it belongs to anchors the settings
+        from checks.flows.assess import prepare
+
         loaded = load_source(req)
         opts = options(req, loaded.program_dir)
         prepared = prepare(opts, now)
     else:
-        opts = options(req)
-        # the source (a Pulumi program runs for seconds in a child process) loads while the catalog does; SIGTERM or
+        import threading
+        from concurrent.futures import ThreadPoolExecutor  # the program path only
+
+        child_started = threading.Event()
+        # the source (a Pulumi program runs for seconds in a child process) loads while the catalog does, and the
+        # child starts first: the catalog, the engine and the normalizers are imported after it; SIGTERM or
         # SIGINT meanwhile ends the program's child process and removes its temp folder
         with stop_children_on_signals(), ThreadPoolExecutor(max_workers=1,
                                                             thread_name_prefix="clearance-source") as pool:
-            pending = pool.submit(load_source, req)
+            pending = pool.submit(load_source, req, child_started.set)
+            while not child_started.wait(0.005) and not pending.done():
+                pass  # the worker alone until the child has started (or failed to): it must not wait for imports
+            from checks.flows.assess import prepare
+
+            opts = options(req)
             prepared = prepare(opts, now)
+            _while_the_program_runs()
             loaded = pending.result()
+    from checks.flows.assess import assess, build_report, with_baseline
+
     normalized, result = assess(prepared, loaded.resources, now)
     warnings = list(loaded.warnings)
     if not prepared.register.exists() and any(a.kind == "ec2.security_group" for a in normalized.assets):
@@ -171,6 +191,16 @@ def run_check(req: CheckRequest) -> Report:
     return with_baseline(report, baseline)
 
 
+def _while_the_program_runs() -> None:
+    """Import what comes after the program (every normalizer, every report renderer) while its child process runs
+    on the other core, so that its time is not added after it (issue 13)."""
+    from checks.normalize import load_normalizers
+    from reports.base import renderers
+
+    load_normalizers()
+    renderers()
+
+
 def _find_checkov(req: CheckRequest) -> Path | None:
     if not req.with_checkov:
         if req.checkov is not None:
@@ -184,6 +214,10 @@ def _find_checkov(req: CheckRequest) -> Path | None:
 def unreviewed_rules(req: CheckRequest) -> tuple[Path, list[Review], list[tuple[Asset, dict[str, Any]]]]:
     """The register, its reviews, and the security-group rules of the source whose known fingerprint is not in it
     (in declaration order): what `clearance sg review` lists and records."""
+    from checks.flows.assess import project_settings, register_path
+    from checks.normalize import normalize
+    from checks.register import load_register
+
     loaded = load_source(req)
     opts = options(req, loaded.program_dir)
     register = register_path(opts, project_settings(opts))  # no catalog or waivers: only the register matters here

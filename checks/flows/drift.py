@@ -69,7 +69,7 @@ def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], No
             secrets_of=lambda raw: secrets_read(req.scan, raw))
         notes = [*live.notes, *(w for s in states for w in s.warnings)]
         report = build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target,
-                              now=now, warnings=notes, key=live.key, started=started)
+                              now=now, warnings=notes, key=live.key, started=started, api_calls=live.api_calls)
         stacks_of = {r.urn: s.name for s in states for r in s.resources}
         configuration = compare(state_assets, normalized.assets, ignore=ignore, stacks=stacks_of,
                                 unread_kinds={s.kind for s in live.unread})

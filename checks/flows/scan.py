@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field
@@ -39,7 +39,7 @@ from checks.flows.scan_gaps import (
     unreachable_regions,
     unread_scopes,
 )
-from checks.live_types import FEEDS
+from checks.live_types import EVERYTHING, FEEDS, Needs
 from checks.model import Severity, SourceKind
 from checks.normalize import Scopes
 from checks.raw import RawResource
@@ -77,17 +77,46 @@ class ScanRequest:
 
 @dataclass
 class ScanStats:
-    api_calls: int = 0
+    """What the live read cost: every attempt of every API call (retries included), by "service:Operation" (the
+    client's service name, as in Collector.operations), and each collector run's time."""
+
     seconds: float = 0.0
-    by_service: Counter[str] = field(default_factory=Counter)
+    by_operation: Counter[str] = field(default_factory=Counter)
     collector_seconds: dict[str, float] = field(default_factory=dict)
+    _services: dict[str, str] = field(default_factory=dict, repr=False)  # hyphenized service id -> service name
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def count(self, event_name: str, **_: Any) -> None:
-        service = event_name.split(".")[1] if "." in event_name else "?"
+    @property
+    def api_calls(self) -> int:
         with self._lock:
-            self.api_calls += 1
-            self.by_service[service] += 1
+            return sum(self.by_operation.values())
+
+    @property
+    def by_service(self) -> Counter[str]:
+        with self._lock:
+            out: Counter[str] = Counter()
+            for operation, count in self.by_operation.items():
+                out[operation.split(":", 1)[0]] += count
+            return out
+
+    def listen(self, session: boto3.Session) -> None:
+        """Count the calls of every client `session` builds from now on."""
+        session.events.register("before-call", self._named)
+        session.events.register("before-send", self._sent)
+
+    def _named(self, model: Any = None, **_: Any) -> None:
+        """before-call (once per call, before its attempts): which service name the event's service id stands for."""
+        if model is not None:
+            service = model.service_model
+            self._services.setdefault(service.service_id.hyphenize(), service.service_name)
+
+    def _sent(self, event_name: str = "", **_: Any) -> None:
+        """before-send: once per attempt (`before-send.<service id>.<Operation>`)."""
+        parts = event_name.split(".")
+        if len(parts) < 3:
+            return
+        with self._lock:
+            self.by_operation[f"{self._services.get(parts[1], parts[1])}:{parts[2]}"] += 1
 
 
 def build_session(req: ScanRequest) -> boto3.Session:
@@ -164,13 +193,15 @@ class Collected:
 
 def collect(session: boto3.Session, account: str, regions: list[str], collectors: Iterable[Collector], *,
             endpoint_url: str | None, max_workers: int, settings: ClientSettings, health: Health | None = None,
-            on_done: Callable[[str], None] | None = None, timings: dict[str, float] | None = None) -> Collected:
+            on_done: Callable[[str], None] | None = None, timings: dict[str, float] | None = None,
+            needs: Needs = EVERYTHING) -> Collected:
     """Run every collector in every region (global collectors once) on a bounded pool, until `health`'s deadline
     (and DEADLINE_GRACE for the calls in flight): a collector still running then, or one that raised on a
-    malformed answer, is a ListFailure for every type it emits; the scan goes on."""
+    malformed answer, is a ListFailure for every type it emits; the scan goes on. `needs`: what the selected controls
+    read (per-resource reads nothing needs are left out; the default needs everything)."""
     health = health or Health()
     scopes = {r: Scope(session=session, region=r, account=account, endpoint_url=endpoint_url, settings=settings,
-                       health=health) for r in regions}
+                       health=health, needs=needs) for r in regions}
     runs: list[tuple[Task, Scope]] = []
     for c in collectors:
         runs += [(Task(c, None), scopes[regions[0]])] if c.global_scope else [(Task(c, r), scopes[r]) for r in regions]
@@ -218,6 +249,7 @@ class LiveRead:
     regions: list[str]
     endpoint: str
     kinds: frozenset[str] = frozenset()  # the asset kinds the chosen collectors read
+    api_calls: Mapping[str, int] = field(default_factory=dict)  # "service:Operation" -> attempts (retries included)
 
     @property
     def scopes(self) -> Scopes:
@@ -237,13 +269,15 @@ class LiveRead:
         return f"account {self.account} ({', '.join(self.regions)})"
 
 
-def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None) -> LiveRead:
-    """Read the account: every chosen collector in every region, within the request's deadline."""
+def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None,
+              needs: Needs = EVERYTHING) -> LiveRead:
+    """Read the account: every chosen collector in every region, within the request's deadline. `needs`: what the
+    selected controls read; the default (everything) is what drift needs, which compares every attribute."""
     client_settings = ClientSettings()
     session = build_session(req)
     health = Health(timeout=req.timeout)
     stats = ScanStats()
-    session.events.register("before-call", stats.count)
+    stats.listen(session)
     started = time.perf_counter()
     try:
         regions = resolve_regions(session, req, client_settings, health)
@@ -260,7 +294,8 @@ def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], Non
     total = sum(1 if c.global_scope else len(regions) for c in chosen)
     collected = collect(session, account, regions, chosen, endpoint_url=req.endpoint_url,
                         max_workers=req.max_workers, settings=client_settings, health=health,
-                        on_done=progress(total) if progress else None, timings=stats.collector_seconds)
+                        on_done=progress(total) if progress else None, timings=stats.collector_seconds,
+                        needs=needs)
     stats.seconds = time.perf_counter() - started
     unreachable = unreachable_regions(collected.tasks, collected.failures)
     unread = unread_scopes(collected.failures, collected.tasks, account, unreachable)
@@ -270,7 +305,8 @@ def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], Non
              f"read from {endpoint} with credentials from {credentials_source(session, req)}"]
     notes += read_problems(collected.resources, collected.failures, unreachable)
     kinds = frozenset(k for c in chosen for t in c.types for k in FEEDS.get(t, ()))
-    return LiveRead(collected.resources, unread, notes, account, regions, endpoint, kinds)
+    return LiveRead(collected.resources, unread, notes, account, regions, endpoint, kinds,
+                    dict(sorted(stats.by_operation.items())))
 
 
 def secrets_read(req: ScanRequest, resources: Iterable[RawResource]) -> frozenset[str]:
@@ -298,11 +334,11 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
         from checks.sources.backends import load_states
 
         states = load_states(list(req.states), None, [], program=req.program_dir)
-    live = read_live(req, progress=progress)
+    live = read_live(req, progress=progress, needs=Needs.of(prepared.catalog.controls.values()))
     normalized, result, _ = assess_linked(prepared, live.resources, now, state=[r for s in states for r in s.resources],
                                           unread=live.unread, scopes=live.scopes,
                                           secrets_of=lambda raw: secrets_read(req, raw))
     notes = [*live.notes, *(w for s in states for w in s.warnings)]
     report = build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target, now=now,
-                          warnings=notes, key=live.key, started=started)
+                          warnings=notes, key=live.key, started=started, api_calls=live.api_calls)
     return with_baseline(report, baseline)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from checks.collectors.base import Collector, ListFailure
 from checks.collectors.endpoints import is_connection_failure
-from checks.live_types import FEEDS
+from checks.live_types import FEEDS, is_skipped
 from checks.raw import RawResource
 from checks.unread import UnreadScope, fix_for
 
@@ -90,7 +90,8 @@ def read_problems(resources: Iterable[RawResource], failures: Iterable[ListFailu
     reasons: Counter[str] = Counter()
     for raw in resources:
         for reason in raw.errors.values():
-            reasons[reason] += 1
+            if not is_skipped(reason):  # left out on purpose: no selected control reads it
+                reasons[reason] += 1
     lines = []
     for reason, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])):
         denied = _DENIED.match(reason)

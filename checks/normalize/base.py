@@ -16,6 +16,9 @@ from checks.model import UNKNOWN, Asset, Secret
 from checks.raw import UNKNOWN_MARK, RawResource, urn_name
 
 Normalizer = Callable[[RawResource, "Index"], Iterable[Asset]]
+_IDENTITY_KEYS = ("arn", "id", "bucket", "name", "keyId")
+_CHILDREN = "base.children"  # memo key: parent URN -> its children, in index order
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # values the asset builder stores as they are
 
 NORMALIZERS: dict[str, Normalizer] = {}
 FOLDED: dict[str, str] = {}  # side-resource token -> the asset kind it folds into
@@ -56,18 +59,26 @@ def unwrap(value: Any) -> Any:
 
 def tri_and(*values: Any) -> Any:
     """False if any is false; else UNKNOWN if any is unknown; else True."""
-    vals = [unwrap(v) for v in values]
-    if any(v is not UNKNOWN and not v for v in vals):
-        return False
-    return UNKNOWN if any(v is UNKNOWN for v in vals) else True
+    unknown = False
+    for value in values:
+        value = unwrap(value)
+        if value is UNKNOWN:
+            unknown = True
+        elif not value:
+            return False
+    return UNKNOWN if unknown else True
 
 
 def tri_or(*values: Any) -> Any:
     """True if any is true; else UNKNOWN if any is unknown; else False."""
-    vals = [unwrap(v) for v in values]
-    if any(v is not UNKNOWN and v for v in vals):
-        return True
-    return UNKNOWN if any(v is UNKNOWN for v in vals) else False
+    unknown = False
+    for value in values:
+        value = unwrap(value)
+        if value is UNKNOWN:
+            unknown = True
+        elif value:
+            return True
+    return UNKNOWN if unknown else False
 
 
 def tri_not(value: Any) -> Any:
@@ -170,8 +181,10 @@ class Index:
         self.reviewed = reviewed  # fingerprints of the security-group rules in the review register
         self.by_urn: dict[str, RawResource] = {}
         self.by_type: dict[str, list[RawResource]] = defaultdict(list)
-        self._refs_by_urn: dict[str, list[tuple[RawResource, str]]] = defaultdict(list)
-        self._refs_by_value: dict[str, list[tuple[RawResource, str]]] = defaultdict(list)
+        # (URN, prop) -> resources whose `prop` depends on the URN; (prop, value) -> resources whose `prop` holds the
+        # value (or a list holding it): built on first use, one prop at a time (`referencing` asks for a few)
+        self._refs_by_urn: dict[tuple[str, str], list[RawResource]] | None = None
+        self._refs_by_value: dict[str, dict[str, list[RawResource]]] = {}
         self._by_identity: dict[str, list[RawResource]] = defaultdict(list)
         self._identities: dict[str, set[str]] = {}
         self.memo: dict[Any, Any] = {}
@@ -181,19 +194,6 @@ class Index:
             idents = self._identities[r.urn] = self.identities(r)
             for ident in idents:
                 self._by_identity[ident].append(r)
-            for prop, urns in r.property_dependencies.items():
-                for urn in urns:
-                    self._refs_by_urn[urn].append((r, prop))
-            for prop, value in r.props.items():
-                value = unwrap(value)
-                if isinstance(value, str):
-                    if value:
-                        self._refs_by_value[value].append((r, prop))
-                elif isinstance(value, list):  # list-valued references: security group ids, subnets
-                    for item in value:
-                        item = unwrap(item)
-                        if isinstance(item, str) and item:
-                            self._refs_by_value[item].append((r, prop))
 
     def of_type(self, *tokens: str) -> list[RawResource]:
         return [r for t in tokens for r in self.by_type.get(t, ())]
@@ -202,8 +202,12 @@ class Index:
     def identities(r: RawResource) -> set[str]:
         """Values by which other resources may name `r`: its id, ARN and name-like outputs."""
         ids = {r.id} if r.id else set()
-        for key in ("arn", "id", "bucket", "name", "keyId"):
-            value = unwrap(r.props.get(key))
+        props = r.props
+        for key in _IDENTITY_KEYS:
+            value = props.get(key)
+            if value is None:
+                continue
+            value = unwrap(value)
             if isinstance(value, str) and value:
                 ids.add(value)
         return ids
@@ -212,14 +216,48 @@ class Index:
         """Side resources of `tokens` whose `prop` names `owner` (by URN dependency or by value)."""
         wanted = set(tokens)
         found: dict[str, RawResource] = {}
-        for r, p in self._refs_by_urn.get(owner.urn, ()):
-            if p == prop and r.type in wanted:
+        for r in self._dependents().get((owner.urn, prop), ()):
+            if r.type in wanted:
                 found[r.urn] = r
-        for ident in self._identities.get(owner.urn) or self.identities(owner):
-            for r, p in self._refs_by_value.get(ident, ()):
-                if p == prop and r.type in wanted and r.urn != owner.urn:
-                    found.setdefault(r.urn, r)
+        identities = self._identities.get(owner.urn)
+        if identities is None:
+            identities = self.identities(owner)
+        if identities:
+            holders = self._holders(prop)
+            for ident in identities:
+                for r in holders.get(ident, ()):
+                    if r.type in wanted and r.urn != owner.urn:
+                        found.setdefault(r.urn, r)
         return list(found.values())
+
+    def _dependents(self) -> dict[tuple[str, str], list[RawResource]]:
+        if self._refs_by_urn is None:
+            self._refs_by_urn = defaultdict(list)
+            for r in self.resources:
+                for prop, urns in r.property_dependencies.items():
+                    for urn in urns:
+                        self._refs_by_urn[(urn, prop)].append(r)
+        return self._refs_by_urn
+
+    def _holders(self, prop: str) -> dict[str, list[RawResource]]:
+        """Value -> the resources whose `prop` is that string or a list holding it (security group ids, subnets)."""
+        holders = self._refs_by_value.get(prop)
+        if holders is None:
+            holders = self._refs_by_value[prop] = defaultdict(list)
+            for r in self.resources:
+                value = r.props.get(prop)
+                if value is None:
+                    continue
+                value = unwrap(value)
+                if isinstance(value, str):
+                    if value:
+                        holders[value].append(r)
+                elif isinstance(value, list):
+                    for item in value:
+                        item = unwrap(item)
+                        if isinstance(item, str) and item:
+                            holders[item].append(r)
+        return holders
 
     def resolve(self, r: RawResource, prop: str, tokens: Iterable[str]) -> list[RawResource]:
         """The resources of `tokens` that `r.props[prop]` names (via dependencies, else by value).
@@ -243,8 +281,14 @@ class Index:
         return list(found.values())
 
     def children(self, parent: RawResource, tokens: Iterable[str]) -> list[RawResource]:
+        by_parent = self.memo.get(_CHILDREN)
+        if by_parent is None:
+            by_parent = self.memo[_CHILDREN] = defaultdict(list)
+            for r in self.resources:
+                if r.parent is not None:
+                    by_parent[r.parent].append(r)
         wanted = set(tokens)
-        return [r for r in self.resources if r.parent == parent.urn and r.type in wanted]
+        return [r for r in by_parent.get(parent.urn, ()) if r.type in wanted]
 
 
 # ---------------------------------------------------------------- building assets
@@ -263,7 +307,10 @@ class AssetBuilder:
 
     def set(self, path: str, value: Any) -> Any:
         """Set a dotted attribute path; UNKNOWN anywhere inside is recorded and replaced by None."""
-        clean = self._clean(path, value)
+        clean = value if type(value) in _PLAIN else self._clean(path, value)
+        if "." not in path:
+            self.attributes[path] = clean
+            return clean
         parts = path.split(".")
         node = self.attributes
         for part in parts[:-1]:
@@ -272,6 +319,8 @@ class AssetBuilder:
         return clean
 
     def _clean(self, path: str, value: Any) -> Any:
+        if type(value) in _PLAIN:
+            return value
         if value is UNKNOWN:
             self.unknown.add(path)
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from checks.model import UNKNOWN, Secret
@@ -113,7 +114,7 @@ def resolve_refs(index: Index, r: RawResource, prop: str, tokens: Iterable[str],
     value is one item of a nested list whose siblings share the same dependencies: then an unknown item stays unknown.
     `scalar=True` for single-valued references: several candidate dependencies make an unknown value ambiguous.
     """
-    wanted = tuple(sorted(set(tokens)))
+    wanted = _wanted(tokens if isinstance(tokens, tuple) else tuple(tokens))
     if value is None:
         value = r.props.get(prop)
     known, n_unknown, whole, secret = flatten_secrets(value)
@@ -149,6 +150,12 @@ def resolve_refs(index: Index, r: RawResource, prop: str, tokens: Iterable[str],
             unresolved = True
     return Refs(tuple(targets.values()), tuple(unmatched), unresolved,
                 frozenset(e for e in unmatched if e in secret))
+
+
+@lru_cache(maxsize=256)
+def _wanted(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The type tokens of a reference, in one order (the identity map is built once per such tuple)."""
+    return tuple(sorted(set(tokens)))
 
 
 def path_value(props: Any, path: str) -> Any:

@@ -25,7 +25,25 @@ def secret_texts(resources: Iterable[RawResource]) -> frozenset[str]:
     """Every string plaintext held in a `Secret` of any raw resource (inside lists and maps too).
 
     A secret policy document is one string: values parsed out of it are pieces of it (see `Sealer._mark`)."""
-    return frozenset(s for raw in resources for s in secret_strings(raw.props))
+    found: set[str] = set()
+    for raw in resources:
+        _collect(raw.props, found)
+    return frozenset(found)
+
+
+def _collect(value: Any, found: set[str]) -> None:
+    """`secret_strings(value)` added to `found`, walking plain JSON values cheaply: only a `Secret` holds any."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return
+    if kind is dict:
+        for item in value.values():
+            _collect(item, found)
+    elif kind is list:
+        for item in value:
+            _collect(item, found)
+    else:  # a Secret, UNKNOWN, or another mapping or sequence
+        found.update(secret_strings(value))
 
 
 class Sealer(SecretTexts):

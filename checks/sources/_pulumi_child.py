@@ -2,17 +2,23 @@
 
 clearance starts this script in a child process: `python _pulumi_child.py ARGS.json`, with the program's
 directory as working directory. It may run under the program's own interpreter, which has pulumi and
-pulumi-aws but not clearance, so it imports only the standard library and the Pulumi SDK, and keeps to
-Python 3.9 syntax (older Pulumi SDKs still run there).
+pulumi-aws but not clearance, so it imports only the standard library and the Pulumi SDK (and orjson to write the
+result, when the interpreter has it), and keeps to Python 3.9 syntax (older Pulumi SDKs still run there).
 
 ARGS.json: {"main": abs path of the entry file, "program_dir": abs path, "sys_path": [dirs],
             "project": str, "stack": str, "config": {key: str}, "secret_keys": [key], "output": path,
-            "region": the configured aws:region or null}
-The output file gets {"resources": [...], "invokes": [token], "marked_invokes": [token], "reads": [type::name],
-"logs": [...], "missing_config": [{"key", "file", "line"}], "error": null | {...}}. Nothing is printed: the program
-may print whatever it likes. Invokes answer with `_pulumi_invokes.py` (loaded by path): results of the right
-shape whose values are marked unknown. A resource passed as an input is sent as its id (or a component's URN), as
-the SDK does for an engine without resource references: the mock monitor cannot resolve those references.
+            "records": path, "region": the configured aws:region or null}
+Each registration is appended to the records file as it happens, so that clearance decodes it while the program
+goes on: a frame of two little-endian uint32 lengths, then the record as JSON (type, name, custom, parent,
+dependencies, propertyDependencies, provider, file, line, secretOutputs, urn) and the inputs as the serialized
+protobuf Struct the SDK sent (decoding it is clearance's work, on its own core). At the end the output file gets
+{"registrations": n (the frames written), "invokes": [token], "marked_invokes": [token], "reads": [type::name],
+"logs": [...], "missing_config": [{"key", "file", "line"}], "error": null | {...}}. Without "records" in ARGS.json
+(`checks/sandbox/_replay_child.py` runs this script that way), the records, each with its "inputs" as JSON, are
+the output file's "resources" list instead. Nothing is printed: the program may print whatever it likes. Invokes
+answer with `_pulumi_invokes.py` (loaded by path): results of the right shape whose values are marked unknown. A
+resource passed as an input is sent as its id (or a component's URN), as the SDK does for an engine without resource
+references: the mock monitor cannot resolve those references.
 """
 
 from __future__ import annotations
@@ -24,23 +30,66 @@ import json
 import logging
 import os
 import runpy
+import site
+import struct
 import sys
-import sysconfig
+import threading
 import traceback
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 
 def _new_result() -> dict[str, Any]:
-    return {"resources": [], "invokes": [], "marked_invokes": [], "reads": [], "logs": [], "missing_config": [],
+    return {"registrations": 0, "invokes": [], "marked_invokes": [], "reads": [], "logs": [], "missing_config": [],
             "error": None}
+
+
+_FRAME = struct.Struct("<II")  # the lengths of a record's JSON and of its inputs (a serialized Struct)
+
+
+class _Records:
+    """Appends one frame per registration to the records file; the SDK registers from several threads."""
+
+    def __init__(self, path: str, result: dict[str, Any]) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.set_inheritable(self.fd, False)
+        self.result = result
+        self.lock = threading.Lock()
+        self.encode = _encoder()
+
+    def write(self, record: dict[str, Any], inputs: bytes) -> None:
+        head = self.encode(record)
+        frame = memoryview(_FRAME.pack(len(head), len(inputs)) + head + inputs)
+        with self.lock:
+            while frame:
+                frame = frame[os.write(self.fd, frame):]
+            self.result["registrations"] += 1
+
+
+def _encoder() -> Any:
+    """JSON to bytes: orjson when the interpreter has it (clearance's own does; a program's may not)."""
+    try:
+        import orjson
+    except ImportError:
+        return lambda value: json.dumps(value).encode("utf-8")
+    return orjson.dumps
 
 
 def _uri_path(uri: str) -> str:
     return unquote(urlparse(uri).path) if uri.startswith("file:") else uri
 
 
-_LIBRARY_DIRS = tuple({os.path.realpath(sysconfig.get_path(p)) + os.sep for p in ("stdlib", "purelib", "platlib")})
+def _library_dirs() -> tuple[str, ...]:
+    """The standard library and the interpreter's package folders (sysconfig's stdlib, purelib and platlib, read
+    without importing sysconfig and its build data: the floor of a run does not pay for them either)."""
+    dirs = {os.path.dirname(os.__file__)}
+    getsitepackages = getattr(site, "getsitepackages", None)  # missing from some old virtualenvs' site.py
+    if getsitepackages is not None:
+        dirs.update(getsitepackages())
+    return tuple({os.path.realpath(d) + os.sep for d in dirs})
+
+
+_LIBRARY_DIRS = _library_dirs()
 
 
 @functools.cache
@@ -164,13 +213,17 @@ def _quiet_unraisable(hook: Any) -> Any:
 def _run(args: dict[str, Any], result: dict[str, Any]) -> None:
     try:
         import pulumi
-        from google.protobuf import json_format
         from pulumi.runtime import mocks
         from pulumi.runtime.proto import resource_pb2
     except ImportError as err:
         result["error"] = {"kind": "no_pulumi", "message": str(err)}
         return
 
+    records = _Records(args["records"], result) if args.get("records") else None
+    if records is None:
+        from google.protobuf import json_format
+
+        result["resources"] = []
     invokes = _load_invokes()
     _load_invokes("_pulumi_outputs").install(pulumi)  # JSON documents keep their known parts
     region = args.get("region")
@@ -199,7 +252,6 @@ def _run(args: dict[str, Any], result: dict[str, Any]) -> None:
                 "parent": request.parent, "dependencies": list(request.dependencies),
                 "propertyDependencies": {k: list(v.urns) for k, v in request.propertyDependencies.items()},
                 "provider": request.provider, "file": file, "line": line,
-                "inputs": json_format.MessageToDict(request.object),
                 "secretOutputs": list(request.additionalSecretOutputs),
             }
             if request.remote:  # a multi-language component: its provider is not here, so it has no outputs
@@ -208,7 +260,11 @@ def _run(args: dict[str, Any], result: dict[str, Any]) -> None:
             else:
                 response = super().RegisterResource(request)
             record["urn"] = response.urn
-            result["resources"].append(record)
+            if records is not None:
+                records.write(record, request.object.SerializeToString())
+            else:
+                record["inputs"] = json_format.MessageToDict(request.object)
+                result["resources"].append(record)
             return response
 
         def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -267,10 +323,20 @@ def main(argv: list[str]) -> int:
     result = _new_result()
     _run(args, result)
     output = str(args["output"])
-    with open(output + ".tmp", "w", encoding="utf-8") as fh:
-        json.dump(result, fh, default=str)
+    with open(output + ".tmp", "wb") as fh:
+        fh.write(_dumps(result))  # after the last frame: the records file is complete once this file exists
     os.replace(output + ".tmp", output)
     return 0
+
+
+def _dumps(result: dict[str, Any]) -> bytes:
+    """The result as JSON: with orjson when the interpreter has it (clearance's own does; a program's may not)."""
+    try:
+        import orjson
+
+        return bytes(orjson.dumps(result, default=str))
+    except (ImportError, TypeError):  # TypeError: orjson.JSONEncodeError, a value only the standard library writes
+        return json.dumps(result, default=str).encode("utf-8")
 
 
 if __name__ == "__main__":

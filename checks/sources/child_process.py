@@ -10,12 +10,14 @@ program itself loads on a worker thread), and `load_program` installs them when 
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -29,26 +31,73 @@ class ChildTimeout(TimeoutError):
     """The child did not finish in time (it has been killed)."""
 
 
-def run_child(command: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float,
-              temp_dir: Path) -> tuple[int, str]:
+def run_child(command: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float, temp_dir: Path,
+              on_wait: Callable[[], None] | None = None, interval: float = 0.05,
+              on_started: Callable[[], None] | None = None) -> tuple[int, str]:
     """Run `command` in a new session; return its exit code and stderr. Raises OSError when it cannot start and
-    ChildTimeout when it runs past `timeout` seconds."""
-    proc = subprocess.Popen(list(command), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    ChildTimeout when it runs past `timeout` seconds. `on_started` is called once it has started; while it runs,
+    `on_wait` is called every `interval` seconds (to read what the child writes as it goes); the child's end is
+    seen at once, not at the next interval. Whatever the child left running in its session is ended when it ends."""
+    stderr_path = temp_dir / "child-stderr.txt"  # a file, not a pipe: nothing to drain while `on_wait` works
+    with open(stderr_path, "wb") as stderr_file:
+        proc = subprocess.Popen(list(command), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=stderr_file, start_new_session=True)
     with _LOCK:
         _LIVE[proc.pid] = (proc, temp_dir)
     try:
-        try:
-            _, err_bytes = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise ChildTimeout() from None
+        if on_started is not None:
+            on_started()
+        _wait(proc, time.monotonic() + timeout, on_wait, interval)
     finally:
         with _LOCK:
             _LIVE.pop(proc.pid, None)
-        if proc.poll() is None:  # timed out or interrupted: end the child and anything it started
-            _kill_group(proc.pid)
-            proc.communicate()
-    return proc.returncode, err_bytes.decode("utf-8", errors="replace")
+        _kill_group(proc.pid)  # timed out or interrupted: the child too; else what it left behind
+        proc.wait()
+    try:
+        stderr = stderr_path.read_bytes()
+    except FileNotFoundError:  # a signal ended the child and removed its temp folder meanwhile
+        stderr = b""
+    return proc.returncode, stderr.decode("utf-8", errors="replace")
+
+
+def _wait(proc: subprocess.Popen[bytes], deadline: float, on_wait: Callable[[], None] | None,
+          interval: float) -> None:
+    """Wait for `proc` until `deadline` (time.monotonic), calling `on_wait` between waits of at most `interval`."""
+    pidfd = _pidfd(proc.pid)
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if proc.poll() is not None:
+                    return
+                raise ChildTimeout()
+            step = min(interval, remaining) if on_wait is not None else remaining
+            if pidfd is None:
+                try:
+                    proc.wait(timeout=step)
+                    return
+                except subprocess.TimeoutExpired:
+                    pass
+            else:
+                select.select([pidfd], [], [], step)  # readable when the child ends
+                if proc.poll() is not None:
+                    return
+            if on_wait is not None:
+                on_wait()
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _pidfd(pid: int) -> int | None:
+    """A file descriptor that becomes readable when `pid` ends (Linux 5.3+), else None (then: polling)."""
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is None:
+        return None
+    try:
+        return int(pidfd_open(pid))
+    except OSError:
+        return None
 
 
 def _kill_group(pid: int) -> None:

@@ -16,13 +16,20 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from checks.errors import InputError
 from checks.model import SourceKind
 from checks.raw import RawResource
 
 MAX_DEPTH = 100  # levels of nested arrays and objects: Pulumi files use a few dozen at most
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_QUOTED = re.compile(rb'"[^"]*"')
+_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'"[]{}')))  # bytes deleted before strings are removed
+_PARENS = bytes.maketrans(b"[{]}", b"(())")
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGITS = b"0" * 19  # a run of digits orjson may read differently from the stdlib (beyond 64-bit integers)
+_NOT_READ = object()
 
 
 class FileKind(StrEnum):
@@ -82,8 +89,7 @@ class JsonFile:
 
 def load_json_file(path: Path, kind: FileKind) -> JsonFile:
     """Read `path` as one JSON object expected to be of `kind`; raise InputError on any problem."""
-    text = _read_text(path, kind)
-    data = _parse(text, path, kind)
+    data = _parse(_read_bytes(path, kind), path, kind)
     found = detect_kind(data)
     if found is not None and found is not kind:
         raise InputError(
@@ -118,7 +124,7 @@ def _key(kind: FileKind) -> str:
     return "steps" if kind is FileKind.PREVIEW else "deployment"
 
 
-def _read_text(path: Path, kind: FileKind) -> str:
+def _read_bytes(path: Path, kind: FileKind) -> bytes:
     where = str(path)
     regen = kind.regenerate(path)
     try:
@@ -133,7 +139,7 @@ def _read_text(path: Path, kind: FileKind) -> str:
         raise InputError(f"cannot be read ({err.strerror}): check the path", where=where) from None
     if not raw.strip():
         raise InputError(f"the file is empty: regenerate it with '{regen}'", where=where)
-    return _decode(raw, where, regen)
+    return raw
 
 
 def _decode(raw: bytes, where: str, regen: str) -> str:
@@ -153,10 +159,49 @@ def _decode(raw: bytes, where: str, regen: str) -> str:
         ) from None
 
 
-def _parse(text: str, path: Path, kind: FileKind) -> dict[str, Any]:
+def _parse(raw: bytes, path: Path, kind: FileKind) -> dict[str, Any]:
+    """orjson reads the file when it can; anything it refuses (or might read differently) is read again by the
+    stdlib parser, whose errors name the line and column, so a refused file gets exactly the same message."""
     regen = kind.regenerate(path)
+    body = _fast_body(raw)
+    data: Any = _NOT_READ
+    if body is not None:
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            data = _NOT_READ
+    fast = body is not None and data is not _NOT_READ
+    if not fast:
+        text = _decode(raw, str(path), regen)
+        data = _parse_text(text, path, regen)
+        body = text.encode("utf-8", "surrogatepass")
+    assert body is not None
+    if _depth(body) > MAX_DEPTH:
+        if fast:  # orjson reads deeper than the stdlib: a file the stdlib cannot read keeps the stdlib's message
+            _parse_text(_decode(raw, str(path), regen), path, regen)
+        raise InputError(f"the JSON is nested too deeply to read (more than {MAX_DEPTH} levels): "
+                         f"regenerate it with '{regen}'", where=str(path))
+    if not isinstance(data, dict):
+        raise InputError(
+            f"expected a JSON object at the top level, found {_json_type(data)}: regenerate it with '{regen}'",
+            where=str(path),
+        )
+    return data
+
+
+def _fast_body(raw: bytes) -> bytes | None:
+    """The bytes orjson may read, or None when only the stdlib parser reads the file as clearance always has:
+    UTF-16 text, and integers of 19 digits or more (orjson reads those beyond 64 bits as floats). orjson refuses
+    the rest of what it would read differently (NaN, Infinity, 1e400, lone surrogates, invalid UTF-8)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    body = raw.removeprefix(codecs.BOM_UTF8)
+    return None if _LONG_DIGITS in body.translate(_DIGITS) else body
+
+
+def _parse_text(text: str, path: Path, regen: str) -> Any:
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(
             f"invalid JSON ({err.msg}): {_syntax_advice(text, err)}; regenerate it with '{regen}'",
@@ -168,24 +213,25 @@ def _parse(text: str, path: Path, kind: FileKind) -> dict[str, Any]:
     except ValueError:  # int() refuses numbers of more than sys.get_int_max_str_digits() digits
         raise InputError(f"a number has more than {sys.get_int_max_str_digits()} digits: the file is damaged; "
                          f"regenerate it with '{regen}'", where=f"{path}{_long_number_line(text)}") from None
-    if _depth(text) > MAX_DEPTH:
-        raise InputError(f"the JSON is nested too deeply to read (more than {MAX_DEPTH} levels): "
-                         f"regenerate it with '{regen}'", where=str(path))
-    if not isinstance(data, dict):
-        raise InputError(
-            f"expected a JSON object at the top level, found {_json_type(data)}: regenerate it with '{regen}'",
-            where=str(path),
-        )
-    return data
 
 
-def _depth(text: str) -> int:
-    """How deeply the arrays and objects of valid JSON `text` nest (strings removed, then brackets counted)."""
-    depth = deepest = 0
-    for char in _NOT_BRACKET.sub("", _STRING.sub("", text)):
-        depth += 1 if char in "[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
+def _depth(body: bytes) -> int:
+    """How deeply the arrays and objects of valid JSON `body` (UTF-8) nest, counted up to MAX_DEPTH + 1.
+
+    Strings are removed first (escaped backslashes, then escaped quotes, then everything but quotes and brackets;
+    what then lies between two quotes is a string), then innermost bracket pairs, one level a pass. A quote or a
+    backslash byte is never part of a multi-byte UTF-8 character."""
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = _QUOTED.sub(b"", unescaped.translate(None, _NOT_STRUCTURE).replace(b'""', b""))
+    brackets = outside.translate(_PARENS)
+    depth = 0
+    while brackets and depth <= MAX_DEPTH:
+        inner_removed = brackets.replace(b"()", b"")
+        if len(inner_removed) == len(brackets):  # unbalanced: not valid JSON, which was parsed already
+            break
+        brackets = inner_removed
+        depth += 1
+    return depth
 
 
 def _long_number_line(text: str) -> str:

@@ -128,7 +128,7 @@ def _step(value: dict[str, Any], file: JsonFile, i: int, op: str, urn: Urn) -> _
     if old is not None and not isinstance(old, dict):
         raise file.error(f"{at}.oldState is not an object")
     urn_text = new.get("urn") or value["urn"]
-    parsed = parse_urn(urn_text)
+    parsed = urn if urn_text == value["urn"] else parse_urn(urn_text)
     if parsed is None:
         raise file.error(f"{at}.newState.urn is not a Pulumi URN")
     return _Step(at, op, parsed, normalize_urn(urn_text), type_, new, old)
@@ -179,6 +179,13 @@ def _default_region(provider: str | None, file: JsonFile) -> Any:
 
 def _blind(value: Any) -> Any:
     """`[secret]` strings become UNKNOWN: the preview never shows a secret's value."""
+    kind = type(value)
+    if kind is str:
+        return UNKNOWN if value == BLINDED_SECRET else value
+    if kind is dict:
+        return {k: _blind(v) for k, v in value.items()}
+    if kind is int or kind is bool or kind is float or value is None or value is UNKNOWN:
+        return value
     if isinstance(value, str) and value == BLINDED_SECRET:
         return UNKNOWN
     if isinstance(value, dict):
@@ -195,7 +202,15 @@ def _count_blinded(value: Any) -> int:
     if isinstance(value, str):
         return int(value == BLINDED_SECRET)
     if isinstance(value, dict):
-        return sum(_count_blinded(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_count_blinded(v) for v in value)
-    return 0
+        items: Any = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return 0
+    count = 0
+    for item in items:
+        if isinstance(item, str):
+            count += item == BLINDED_SECRET
+        elif isinstance(item, dict | list):
+            count += _count_blinded(item)
+    return count

@@ -50,6 +50,13 @@ def crash_error(main_file: Path, returncode: int, stderr: str, secrets: Sequence
                         hint="this is the last line of its error output; `pulumi preview` shows all of it")
 
 
+def unreadable_records_error(main_file: Path) -> ProgramError:
+    """The child wrote a registration record that cannot be decoded (it has been ended)."""
+    return ProgramError("the Pulumi program's child process wrote a resource record clearance cannot read",
+                        where=display_path(main_file),
+                        hint="this is a clearance bug: report it with the program, or check with --preview FILE")
+
+
 def pip_name(module: str) -> str:
     """The pip package that most likely provides top-level module `module`."""
     top = module.split(".", 1)[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -71,6 +72,12 @@ def provider_urn(reference: Any) -> str | None:
     """A provider reference is `<provider URN>::<provider id>`: keep the URN."""
     if not isinstance(reference, str) or not reference:
         return None
+    return _provider_urn(reference)
+
+
+@lru_cache(maxsize=1024)
+def _provider_urn(reference: str) -> str:
+    """`provider_urn` of a reference (the resources of a stack share a few providers)."""
     urn = reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
     return normalize_urn(urn)
 
@@ -134,9 +141,14 @@ def _parent(value: Any, file: ErrorSource, at: str) -> str | None:
 def _urns(value: Any, file: ErrorSource, at: str) -> tuple[str, ...]:
     if value is None:
         return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list):
         raise file.error(f"{at} is not a list of URNs")
-    return tuple(normalize_urn(v) for v in value)
+    urns: list[str] = []
+    for v in value:
+        if not isinstance(v, str):
+            raise file.error(f"{at} is not a list of URNs")
+        urns.append(normalize_urn(v))
+    return tuple(urns)
 
 
 def _property_dependencies(value: Any, file: ErrorSource, at: str) -> dict[str, tuple[str, ...]]:

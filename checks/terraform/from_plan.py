@@ -67,6 +67,7 @@ def load_terraform_plan(path: Path, *, shown: str | None = None, table: Table | 
         instances.setdefault(p.module + _base_address(p.address[len(p.module):]), []).append(p.address)
     out: list[RawResource] = []
     unmapped: Counter[str] = Counter()
+    lines = _address_lines(text)
     for p in resources:
         change = changes.get(p.address, {})
         values = _marked(p.values, change.get("after_unknown"), _either(change.get("after_sensitive"), p.sensitive))
@@ -95,7 +96,7 @@ def load_terraform_plan(path: Path, *, shown: str | None = None, table: Table | 
             type=token, urn=urns[p.address], name=p.address, props=props, source=SourceKind.PLANNED,
             id=id_ if isinstance(id_, str) and id_ else None,
             dependencies=tuple(sorted({u for us in prop_deps.values() for u in us})),
-            property_dependencies=prop_deps, location=Location(shown or display_path(path), _line_of(text, p.address)),
+            property_dependencies=prop_deps, location=Location(shown or display_path(path), _line_of(lines, p.address)),
             region=own_region if isinstance(own_region, str) else region))
     warnings = ["Terraform plan JSON records no source file or line: findings name each resource's line in "
                 f"{shown or display_path(path)} and its address"] if out else []
@@ -291,7 +292,21 @@ def _ref_strings(expr: Any) -> list[str]:
     return [r for value in expr.values() for r in _ref_strings(value)]
 
 
-def _line_of(text: str, address: str) -> int:
+_ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _address_lines(text: str) -> dict[str, int]:
+    """The line of the first `"address": "<address>"` of each address in the plan file, by the address as JSON text
+    (a key is never inside a string, where its quotes are escaped): one pass over the file."""
+    lines: dict[str, int] = {}
+    line, pos = 1, 0
+    for match in _ADDRESS.finditer(text):
+        line += text.count("\n", pos, match.start())
+        pos = match.start()
+        lines.setdefault(match.group(1), line)
+    return lines
+
+
+def _line_of(lines: Mapping[str, int], address: str) -> int:
     """The line of the resource's first `"address": "<address>"` in the plan file (1 when not found)."""
-    match = re.search(r'"address"\s*:\s*' + re.escape(json.dumps(address)), text)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
+    return lines.get(json.dumps(address), 1)

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from checks.coverage import summary_text
 from checks.drift.model import DriftClass, DriftReport, Transition
 from checks.model import Status
-from reports.base import SEVERITY_ORDER, finding_sort_key, incomplete_note, plural
+from reports.base import SEVERITY_ORDER, api_calls_line, finding_sort_key, incomplete_note, plural
 from reports.base import verdict as check_verdict
 from reports.drift.chart import trend_svg
 from reports.drift.common import (
@@ -113,6 +113,7 @@ def view(drift: DriftReport) -> dict[str, Any]:
         "found": found,
         "verdict": verdict(drift),
         "check_verdict": check_verdict(report),
+        "api_calls": api_calls_line(report),
         "incomplete": incomplete_note(report),
         "counts": counts,
         "severities": [(s.value, SEVERITY_COLOURS[s]) for s in SEVERITY_ORDER],

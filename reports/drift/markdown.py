@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from checks.coverage import summary_text
 from checks.drift.model import AssetDrift, DriftClass, DriftReport, FindingHistory
-from reports.base import SEVERITY_ORDER, plural
+from reports.base import SEVERITY_ORDER, api_calls_line, plural
 from reports.base import verdict as check_verdict
 from reports.drift.common import (
     TRANSITION_ORDER,
@@ -70,6 +70,7 @@ def _head(drift: DriftReport) -> _Table:
         f"Target: {escape_cell(report.target)}",
         "",
         f"Evaluation: {escape_cell(check_verdict(report))}",
+        *(["", f"Live read: {calls}"] if (calls := api_calls_line(report)) else []),
     ]
     if drift.stacks:
         lines += ["", "Stacks: " + ", ".join(code_cell(s) for s in sorted(drift.stacks))]

@@ -124,8 +124,26 @@ def test_non_ascii_text_survives(make_report: Callable[..., Report], make_findin
 # --- compliance coverage (schema 1.1; partial evidence 1.2) -----------------------------------------------------------
 
 
-def test_schema_version_is_1_3() -> None:  # 1.3: the baseline fields (tests/unit/test_baseline.py)
-    assert REPORT_SCHEMA_VERSION == "1.3"
+def test_schema_version_is_1_4() -> None:  # 1.3: the baseline fields (tests/unit/test_baseline.py); 1.4: api_calls
+    assert REPORT_SCHEMA_VERSION == "1.4"
+
+
+def test_api_calls_of_a_live_run(make_report: Callable[..., Report], validator: Draft202012Validator) -> None:
+    doc = doc_of(make_report(api_calls={"s3:ListBuckets": 1, "ec2:DescribeSecurityGroups": 12, "kms:ListKeys": 2}))
+    assert [e.message for e in validator.iter_errors(doc)] == []
+    assert doc["api_calls"] == {"total": 15, "operations": {"ec2:DescribeSecurityGroups": 12, "kms:ListKeys": 2,
+                                                            "s3:ListBuckets": 1}}
+    assert list(doc["api_calls"]["operations"]) == ["ec2:DescribeSecurityGroups", "kms:ListKeys", "s3:ListBuckets"]
+    doc["api_calls"]["operations"]["ListBuckets"] = 1     # not service:Operation
+    doc["api_calls"]["total"] = -1
+    assert len(list(validator.iter_errors(doc))) == 2
+
+
+def test_no_api_calls_without_aws(report: Report, validator: Draft202012Validator) -> None:
+    doc = doc_of(report)   # a planned view: no call to AWS, no field (documents of 1.3 and before validate)
+    assert "api_calls" not in doc
+    doc["schema_version"] = "1.3"
+    assert [e.message for e in validator.iter_errors(doc)] == []
 
 
 def test_coverage_is_empty_without_frameworks(report: Report, validator: Draft202012Validator) -> None:

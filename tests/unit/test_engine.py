@@ -153,3 +153,15 @@ def test_unknown_applies_if_input_gives_unknown(controls_dir: Path) -> None:
     asset = kms_asset(manager=None, unknown=frozenset({"manager"}))
     [f] = run(controls_dir, asset).findings
     assert f.status is Status.UNKNOWN and f.detail == "not known at plan time: manager"
+
+
+def test_an_expression_that_fails_on_the_data_is_an_error_result_not_a_crash(tmp_path: Path) -> None:
+    # jmespath lets TypeError ('x' < 1) and ValueError (days_since of a non-date) through; the run must go on
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "key-02.yaml").write_text(
+        "id: KEY-02\ntitle: Key spec dated\nseverity: low\nkind: kms.key\nreads: [spec]\n"
+        "assert: \"days_since(spec) < `3`\"\nmessage: 'spec is {spec}'\nremediation: fix it\nframeworks: {}\n")
+    [f] = run(folder, kms_asset()).findings
+    assert f.status is Status.ERROR
+    assert f.detail is not None and f.detail.startswith("assert failed: Invalid isoformat string: ")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from checks.model import UNKNOWN
@@ -18,7 +19,7 @@ from checks.model import UNKNOWN
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # the whole IPv4 internet, and the whole IPv6 internet: every global unicast address is in 2000::/3 (RFC 4291)
 INTERNET_NETWORKS: tuple[Network, ...] = (ipaddress.IPv4Network("0.0.0.0/0"), ipaddress.IPv6Network("2000::/3"))
-_FAMILY = {"cidr_ipv4": 4, "cidr_ipv6": 6}
+_FAMILY: dict[str | None, int] = {"cidr_ipv4": 4, "cidr_ipv6": 6}
 
 
 def cidr_network(text: Any, peer_type: Any = None) -> Network | None:
@@ -27,6 +28,12 @@ def cidr_network(text: Any, peer_type: Any = None) -> Network | None:
     dropped: the provider rejects such a block, and should the EC2 API take one, the firewall matches its network."""
     if not isinstance(text, str):
         return None
+    return _cidr_network(text, peer_type if isinstance(peer_type, str) else None)
+
+
+@lru_cache(maxsize=4096)
+def _cidr_network(text: str, peer_type: str | None) -> Network | None:
+    """`cidr_network` (networks are immutable: an estate's rules repeat a few blocks)."""
     address, slash, prefix = text.partition("/")
     if not slash or not (prefix.isascii() and prefix.isdigit()) or "%" in address:
         return None
@@ -40,6 +47,11 @@ def cidr_network(text: Any, peer_type: Any = None) -> Network | None:
 
 def covers_internet(networks: Iterable[Network]) -> bool:
     """Do the blocks together contain the whole IPv4 internet (0.0.0.0/0) or the whole IPv6 internet (2000::/3)?"""
+    return _covers_internet(tuple(networks))
+
+
+@lru_cache(maxsize=4096)
+def _covers_internet(networks: tuple[Network, ...]) -> bool:
     by_family: dict[int, list[Network]] = {}
     for network in networks:
         by_family.setdefault(network.version, []).append(network)
