@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     notes.insert(0, f"`make bench` (bench/bench.py{' --quick' if args.quick else ''}) on "
                     f"{dt.date.today().isoformat()}, {os.cpu_count()} CPUs: whole processes, medians of alternated "
-                    "runs; MiB is the peak RSS of the process itself (os.wait4).")
+                    "runs; MiB is the peak RSS of the measured process itself, not of its children (os.wait4 in "
+                    "bench/spawn_rss.py, which passes on a floor of about 7 MiB).")
     table = render(rows, [f"- {n}" for n in notes])
     print("\n" + table + "\n")
     readme = args.readme.read_text(encoding="utf-8") if args.readme.exists() else ""
