@@ -27,18 +27,18 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING, Any
 
 from checks.errors import InputError
 from checks.fsutil import atomic_write
 from checks.model import Finding, Status
 from checks.paths import display_path
-from checks.validation import Date, StrictText, TextOrEmpty, validate_entry, value_kind
-from checks.yamlfile import LinedDocument, load_yaml
+
+if TYPE_CHECKING:  # YAML and pydantic are imported only when a baseline is read or written (issue 13: the console
+    # report imports this module on every run)
+    from checks.yamlfile import LinedDocument
 
 BASELINE_NAME = "clearance-baseline.yaml"
 BASELINE_VERSION = 1
@@ -55,22 +55,29 @@ HEADER = """\
 """
 
 
-class _Entry(BaseModel):
-    """One entry as written in the file (and as `render_baseline` writes it)."""
+@cache
+def _entry_model() -> Any:
+    """The pydantic model of one entry as written in the file (and as `render_baseline` writes it), built on first
+    use."""
+    from pydantic import BaseModel, ConfigDict
 
-    model_config = ConfigDict(extra="forbid")
-    fingerprint: StrictText
-    control: StrictText
-    asset: TextOrEmpty = ""
-    name: TextOrEmpty = ""
-    recorded: Date | None = None
+    from checks.validation import Date, StrictText, TextOrEmpty
 
+    class _Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        fingerprint: StrictText
+        control: StrictText
+        asset: TextOrEmpty = ""
+        name: TextOrEmpty = ""
+        recorded: Date | None = None
 
-ENTRY_FIELDS = tuple(_Entry.model_fields)
+    return _Entry
 
 
 @dataclass(frozen=True)
 class BaselineEntry:
+    """One accepted failing finding, by fingerprint, with what a reader needs to recognise it."""
+
     fingerprint: str
     control: str
     asset: str = ""
@@ -91,6 +98,8 @@ class BaselineEntry:
 
 @dataclass(frozen=True)
 class Baseline:
+    """A baseline file as read."""
+
     file: str                              # as shown to the user
     entries: tuple[BaselineEntry, ...]
     target: str | None = None              # what `baseline create` checked, when recorded
@@ -114,6 +123,9 @@ class Applied:
 
 def load_baseline(path: Path) -> Baseline:
     """The baseline in `path`; every problem is one InputError naming the file, the line and the field."""
+    from checks.validation import value_kind
+    from checks.yamlfile import load_yaml
+
     shown = display_path(path)
     doc = load_yaml(path, shown)
     data = doc.data
@@ -140,6 +152,8 @@ def load_baseline(path: Path) -> Baseline:
 
 
 def _check_version(doc: LinedDocument, shown: str) -> None:
+    from checks.validation import value_kind
+
     data = doc.data
     if "version" not in data:
         raise InputError(f"field 'version' is missing (this clearance reads baseline version {BASELINE_VERSION})",
@@ -152,10 +166,12 @@ def _check_version(doc: LinedDocument, shown: str) -> None:
 
 
 def _entries(doc: LinedDocument, items: list[Any], shown: str) -> list[BaselineEntry]:
+    from checks.validation import validate_entry
+
     out: list[BaselineEntry] = []
     first: dict[str, int] = {}
     for i, item in enumerate(items):
-        entry = validate_entry(_Entry, item, doc, ("findings", i), "baseline entry")
+        entry = validate_entry(_entry_model(), item, doc, ("findings", i), "baseline entry")
         if entry.fingerprint in first:
             raise InputError(f"baseline entry #{i + 1}: fingerprint '{entry.fingerprint}' is already listed in "
                              f"entry #{first[entry.fingerprint] + 1}",
@@ -203,6 +219,8 @@ def summary_line(file: str, matched: int, gone: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class Created:
+    """The entries of a new baseline, and how many are new, kept from the previous one, dropped or not recorded."""
+
     entries: tuple[BaselineEntry, ...]
     new: int
     kept: int
@@ -232,14 +250,15 @@ def _ordered(entries: Iterable[BaselineEntry]) -> tuple[BaselineEntry, ...]:
     return tuple(sorted(entries, key=lambda e: (e.control, e.asset, e.fingerprint)))
 
 
-class _PlainDumper(yaml.SafeDumper):
-    """No `&id001` anchors for values that happen to be the same object (the date)."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def render_baseline(entries: Sequence[BaselineEntry], target: str) -> str:
+    import yaml
+
+    class _PlainDumper(yaml.SafeDumper):
+        """No `&id001` anchors for values that happen to be the same object (the date)."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
     body = {"version": BASELINE_VERSION, "target": target, "findings": [e.as_yaml() for e in _ordered(entries)]}
     return HEADER + yaml.dump(body, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=120)
 

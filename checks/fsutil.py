@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+
+
+def _token() -> str:
+    """12 random hex digits for a temporary file's name: what `secrets.token_hex(6)` returns, without importing
+    `secrets` (and hmac, base64, random) on every run (issue 13)."""
+    return os.urandom(6).hex()
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -26,7 +31,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data  # encode errors raise before any write
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = kept_mode(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    tmp = path.with_name(f".{path.name}.{_token()}.tmp")
     try:
         write_new(tmp, payload, mode)  # honours the umask (unlike tempfile.mkstemp's 0o600) unless a mode is kept
         os.replace(tmp, path)
@@ -61,7 +66,7 @@ def atomic_symlink(target: str, link: Path, tmp_dir: Path | None = None) -> None
     and moved over whatever `link` was, so `link` is the old entry or the new symlink, never missing. A folder at
     `link` is an error (IsADirectoryError) and is left alone, as is everything else when anything fails.
     """
-    tmp = (link.parent if tmp_dir is None else tmp_dir) / f".{link.name}.{secrets.token_hex(6)}.tmp"
+    tmp = (link.parent if tmp_dir is None else tmp_dir) / f".{link.name}.{_token()}.tmp"
     os.symlink(target, tmp)
     try:
         os.replace(tmp, link)

@@ -7,11 +7,12 @@ Collectors and normalizers never import each other; they meet here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from checks.model import IDENTITY_FIELDS
+from checks.raw import RawResource
 
 KMS_KEY = "live:kms:key"
 S3_BUCKET = "live:s3:bucket"
@@ -200,9 +201,25 @@ OPTIONAL_READS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "GetBucketTagging": (("s3.bucket", "tags"), ("backup.plan", ANY), ("aws.region", ANY)),
         "GetObjectLockConfiguration": (("s3.bucket", "object_lock"),),
     },
+    KMS_KEY: {
+        "GetKeyRotationStatus": (("kms.key", "rotation"),),
+        "GetKeyPolicy": (("kms.key", "policy"), ("kms.key", "policy_allows_anyone_unconditionally")),
+    },
+    DYNAMODB_TABLE: {
+        "DescribeContinuousBackups": (("dynamodb.table", "point_in_time_recovery"),),
+    },
+    ECR_REPOSITORY: {
+        "GetRepositoryPolicy": (("ecr.repository", "policy_allows_anyone"),
+                                ("ecr.repository", "policy_public_actions")),
+    },
+    IAM_USER: {
+        "GetAccessKeyLastUsed": (("iam.user", "access_keys"), ("iam.user", "stalest_credential"),
+                                 ("iam.user", "stalest_credential_unused_since")),
+    },
 }
 
 SKIPPED = "NotSelected"
+NOT_APPLICABLE = "NotApplicable"
 
 
 def skipped_reason(action: str) -> str:
@@ -210,17 +227,46 @@ def skipped_reason(action: str) -> str:
     return f"{SKIPPED} {action} (no selected control reads what it returns; not read)"
 
 
+def not_applicable_reason(action: str) -> str:
+    """Why a read was left out: every selected control that reads what `action` returns is not applicable to the
+    resource, as decided from what was read before (checks/flows/scan_needs.py)."""
+    return f"{NOT_APPLICABLE} {action} (no selected control that reads what it returns applies to this resource; " \
+           "not read)"
+
+
 def is_skipped(reason: str) -> bool:
-    return reason.startswith(f"{SKIPPED} ")
+    """A read left out on purpose (not selected, or not applicable): its attributes are not read, never known."""
+    return reason.startswith((f"{SKIPPED} ", f"{NOT_APPLICABLE} "))
+
+
+# judges, for one raw resource read so far (the reads still to make recorded in its `errors`), which of those reads
+# some selected control may still need: the others are left out as not applicable
+Judge = Callable[[RawResource, frozenset[str]], frozenset[str]]
 
 
 @dataclass(frozen=True)
 class Needs:
     """What the selected controls read: per asset kind, the root attributes of their `reads` (an expression may read
     anything under a listed root, and the identity fields, tags and region among them, without listing them).
-    `roots` None: everything is needed (drift, which compares every attribute; a scan of every control)."""
+    `roots` None: everything is needed (drift, which compares every attribute; a scan of every control).
+
+    `gated`: per live raw type, the optional reads (OPTIONAL_READS) that only controls with an `applies_if` need,
+    made last and only when `judge` says one of those controls may apply to the resource (checks/flows/scan_needs.py
+    builds both from the selected controls)."""
 
     roots: Mapping[str, frozenset[str]] | None = None
+    gated: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    judge: Judge | None = None
+
+    def deferred(self, raw_type: str) -> frozenset[str]:
+        """The reads of `raw_type` to make last, once the judge has seen the others."""
+        return self.gated.get(raw_type, frozenset()) if self.judge is not None else frozenset()
+
+    def still_wanted(self, partial: RawResource, pending: frozenset[str]) -> frozenset[str]:
+        """Of the `pending` reads of `partial` (recorded in its errors), those some selected control may need."""
+        if not pending or self.judge is None:
+            return pending
+        return self.judge(partial, pending)
 
     @classmethod
     def of(cls, controls: Iterable[Any]) -> Needs:

@@ -66,6 +66,15 @@ def convert_value(value: Any) -> Any:
 
     Numbers that are whole floats (the Python SDK sends 20.0) become ints.
     """
+    kind = type(value)  # the types a JSON parser makes first, without isinstance
+    if kind is str:
+        return UNKNOWN if value == UNKNOWN_SENTINEL else value
+    if kind is int or kind is bool or value is None:
+        return value
+    if kind is list:
+        return [convert_value(v) for v in value]
+    if kind is dict and SIG_KEY not in value:
+        return {k: convert_value(v) for k, v in value.items() if k != "__defaults"}
     if isinstance(value, str):
         return UNKNOWN if value == UNKNOWN_SENTINEL else value
     if isinstance(value, float):

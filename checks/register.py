@@ -17,37 +17,38 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict
-
-from checks.fsutil import atomic_write
 from checks.paths import display_path
-from checks.validation import Filled, OptionalText, TextOrEmpty, YamlDate, records, validate_entry
-from checks.yamlfile import load_yaml
 
 REGISTER_NAME = "security-group-reviews.yaml"
 
 
-class _Entry(BaseModel):
-    """One review as written in the register (and as `write_register` writes it)."""
+@cache
+def _entry_model() -> Any:
+    """The pydantic model of one review as written in the register (and as `write_register` writes it). Built on
+    first use: pydantic and YAML are imported only when there is a register to read or write (issue 13)."""
+    from pydantic import BaseModel, ConfigDict
 
-    model_config = ConfigDict(extra="forbid")
-    fingerprint: Filled
-    rule: TextOrEmpty = ""
-    reviewer: Filled
-    reviewed: YamlDate
-    note: OptionalText = None
+    from checks.validation import Filled, OptionalText, TextOrEmpty, YamlDate
 
+    class _Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        fingerprint: Filled
+        rule: TextOrEmpty = ""
+        reviewer: Filled
+        reviewed: YamlDate
+        note: OptionalText = None
 
-FIELDS = tuple(_Entry.model_fields)
-REQUIRED = tuple(name for name, f in _Entry.model_fields.items() if f.is_required())
+    return _Entry
 
 
 @dataclass(frozen=True)
 class Review:
+    """One reviewed security-group rule of the register, by its fingerprint."""
+
     fingerprint: str
     reviewer: str
     reviewed: dt.date
@@ -66,29 +67,35 @@ def load_register(path: Path) -> list[Review]:
     """The reviews of a register file; a missing file is an empty register."""
     if not path.exists():
         return []
+    from checks.validation import records, validate_entry
+    from checks.yamlfile import load_yaml
+
     shown = display_path(path)
     doc = load_yaml(path, shown)
     if doc.data is None:
         return []
     out = []
     for i, item in enumerate(records(doc, "reviews")):
-        entry = validate_entry(_Entry, item, doc, ("reviews", i), "review")
+        entry = validate_entry(_entry_model(), item, doc, ("reviews", i), "review")
         out.append(Review(entry.fingerprint, entry.reviewer, entry.reviewed, entry.rule, entry.note))
     return out
 
 
-class _PlainDumper(yaml.SafeDumper):
-    """No `&id001` anchors for values that happen to be the same object (the review date)."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def write_register(path: Path, reviews: list[Review]) -> None:
     """Write the register atomically, sorted by fingerprint (stable diffs in review)."""
+    import yaml
+
+    from checks.fsutil import atomic_write
+
+    class PlainDumper(yaml.SafeDumper):
+        """No `&id001` anchors for values that happen to be the same object (the review date)."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
     body = {"reviews": [r.as_yaml() for r in sorted(reviews, key=lambda r: r.fingerprint)]}
     text = ("# Reviewed security-group rules (clearance control FW-01). Add entries with `clearance sg review`.\n"
-            + yaml.dump(body, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=120))
+            + yaml.dump(body, Dumper=PlainDumper, sort_keys=False, allow_unicode=True, width=120))
     atomic_write(path, text)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from itertools import groupby
 from operator import attrgetter
 
 from checks.catalog.controls import Control
@@ -22,6 +23,10 @@ ACTION_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.UNKNOWN, S
                                     Status.NOT_APPLICABLE)
 _ACTION_RANK = {status: i for i, status in enumerate(ACTION_ORDER)}
 _ASSET_ORDER = attrgetter("asset_kind", "asset_id", "fingerprint")
+_STATUS = attrgetter("status")
+_CONTROL_ID = attrgetter("control_id")
+_SEVERITY_STATUS = attrgetter("severity", "status")
+_IN_BASELINE = attrgetter("in_baseline")
 _SEVERITY_FIRST = {severity: -severity.rank for severity in Severity}   # a dict: `.rank` is a slower property
 
 
@@ -73,14 +78,14 @@ class Report:
 
     @cached_property
     def _status_counts(self) -> Counter[Status]:
-        return Counter(f.status for f in self.findings)
+        return Counter(map(_STATUS, self.findings))
 
     def severity_status_counts(self) -> dict[Severity, Counter[Status]]:
         return {sev: Counter(counts) for sev, counts in self._severity_status_counts.items()}
 
     @cached_property
     def _severity_status_counts(self) -> dict[Severity, Counter[Status]]:
-        pairs = Counter((f.severity, f.status) for f in self.findings)
+        pairs = Counter(map(_SEVERITY_STATUS, self.findings))
         out: dict[Severity, Counter[Status]] = {s: Counter() for s in Severity}
         for (sev, status), n in pairs.items():
             out[sev][status] = n
@@ -93,8 +98,12 @@ class Report:
     @cached_property
     def _by_control(self) -> dict[str, list[Finding]]:
         groups: dict[str, list[Finding]] = {}
-        for f in self.findings:
-            groups.setdefault(f.control_id, []).append(f)
+        for control_id, run in groupby(self.findings, key=_CONTROL_ID):  # a control's findings come in runs
+            group = groups.get(control_id)
+            if group is None:
+                groups[control_id] = list(run)
+            else:
+                group.extend(run)
         return groups
 
     @cached_property
@@ -129,8 +138,12 @@ class Report:
 
     @cached_property
     def failing_count(self) -> int:
-        """`len(failing())`, without sorting them."""
-        return sum(1 for _ in self._counted_fails())
+        """`len(failing())`, without sorting them: from the counts by severity when no finding is in a baseline."""
+        if any(map(_IN_BASELINE, self.findings)):
+            return sum(1 for _ in self._counted_fails())
+        floor = -self.fail_on.rank if self.fail_on else 0
+        return sum(counts[Status.FAIL] for severity, counts in self._severity_status_counts.items()
+                   if _SEVERITY_FIRST[severity] <= floor)
 
     def _counted_fails(self) -> Iterator[Finding]:
         floor = -self.fail_on.rank if self.fail_on else 0

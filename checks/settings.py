@@ -13,19 +13,24 @@ Every setting is strictly typed: a wrong type or an unknown key is an error nami
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
-from pydantic_core import PydanticCustomError
+from typing import TYPE_CHECKING, Annotated, Any
 
 from checks.catalog.controls import Control
 from checks.errors import InputError
 from checks.model import Severity
-from checks.validation import first_error, value_kind
 from checks.waivers import DEFAULT_MAX_WAIVER_DAYS, MAX_WAIVER_DAYS_LIMIT
+
+if TYPE_CHECKING:  # pydantic is imported only when there is a settings file to validate (issue 13)
+    from pydantic_core import PydanticCustomError
+
+
+def _error(kind: str, template: str, context: dict[str, Any] | None = None) -> PydanticCustomError:
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError(kind, template, context)
 
 
 def _severity(value: Any) -> Severity | None:
@@ -33,49 +38,61 @@ def _severity(value: Any) -> Severity | None:
         return None
     if isinstance(value, str) and value in {s.value for s in Severity}:
         return Severity(value)
-    raise PydanticCustomError("fail_on", "fail_on must be one of critical, high, medium, low, not {value}",
-                              {"value": repr(value)})
+    raise _error("fail_on", "fail_on must be one of critical, high, medium, low, not {value}", {"value": repr(value)})
 
 
 def _params(value: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise PydanticCustomError("params", "params must be tables [params.<CONTROL-ID>] of name = value")
+        raise _error("params", "params must be tables [params.<CONTROL-ID>] of name = value")
     return {k: dict(v) for k, v in value.items()}
 
 
 def _file_name(name: str) -> Any:
+    from pydantic import PlainValidator
+
+    from checks.validation import value_kind
+
     def check(value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise PydanticCustomError(name, f"{name} must be a file name (text, relative to the settings file), "
-                                      "not {value}", {"value": value_kind(value)})
+            raise _error(name, f"{name} must be a file name (text, relative to the settings file), not {{value}}",
+                         {"value": value_kind(value)})
         return value
     return PlainValidator(check)
 
 
 def _positive_days(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_WAIVER_DAYS_LIMIT:
-        raise PydanticCustomError("max_waiver_days", "max_waiver_days must be a whole number of days from 1 to "
-                                  "{limit}, not {value}", {"value": value_kind(value), "limit": MAX_WAIVER_DAYS_LIMIT})
+        from checks.validation import value_kind
+
+        raise _error("max_waiver_days", "max_waiver_days must be a whole number of days from 1 to {limit}, not {value}",
+                     {"value": value_kind(value), "limit": MAX_WAIVER_DAYS_LIMIT})
     return value
 
 
-class _Table(BaseModel):
-    """`[tool.clearance]` (or a clearance.toml): only these keys; `params` holds one table per control."""
+@cache
+def _table_model() -> Any:
+    """The pydantic model of `[tool.clearance]` (or a clearance.toml): only these keys; `params` holds one table per
+    control. Built on first use: pydantic is imported only when there is a settings file (issue 13)."""
+    from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
-    model_config = ConfigDict(extra="forbid")
-    fail_on: Annotated[Severity | None, PlainValidator(_severity)] = None
-    waivers: Annotated[str | None, _file_name("waivers")] = None
-    sg_register: Annotated[str | None, _file_name("sg_register")] = None
-    max_waiver_days: Annotated[int, PlainValidator(_positive_days)] = DEFAULT_MAX_WAIVER_DAYS
-    params: Annotated[dict[str, dict[str, Any]], PlainValidator(_params)] = Field(default_factory=dict)
+    class _Table(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        fail_on: Annotated[Severity | None, PlainValidator(_severity)] = None
+        waivers: Annotated[str | None, _file_name("waivers")] = None
+        sg_register: Annotated[str | None, _file_name("sg_register")] = None
+        max_waiver_days: Annotated[int, PlainValidator(_positive_days)] = DEFAULT_MAX_WAIVER_DAYS
+        params: Annotated[dict[str, dict[str, Any]], PlainValidator(_params)] = Field(default_factory=dict)
+
+    return _Table
 
 
-KNOWN_KEYS = frozenset(_Table.model_fields)
 TABLES = frozenset({"params"})  # errors in a table name the table, errors in a plain value name the file
 
 
 @dataclass(frozen=True)
 class Settings:
+    """The project's settings (clearance.toml or [tool.clearance]); the defaults when there is no file."""
+
     file: str | None = None
     fail_on: Severity | None = None
     waivers: Path | None = None
@@ -100,6 +117,8 @@ def find_settings(start: Path) -> Path | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
@@ -129,15 +148,20 @@ def load_settings(path: Path | None) -> Settings:
     def where(key: str) -> str:
         return f"{path}: [{prefix + '.' if prefix else ''}{key}]" if key in TABLES else str(path)
 
+    from pydantic import ValidationError
+
+    from checks.validation import first_error
+
+    model = _table_model()
     try:
-        table = _Table.model_validate(data)
+        table = model.model_validate(data)
     except ValidationError as exc:
-        e = first_error(exc, tuple(_Table.model_fields))
+        e = first_error(exc, tuple(model.model_fields))
         name = str(e["loc"][0]) if e["loc"] else ""
         if not name:
             raise InputError(f"[{prefix or 'clearance'}] must be a table of settings", where=str(path)) from None
         if e["type"] == "extra_forbidden":
-            raise InputError(f"unknown setting '{name}' (known: {', '.join(sorted(KNOWN_KEYS))})",
+            raise InputError(f"unknown setting '{name}' (known: {', '.join(sorted(model.model_fields))})",
                              where=str(path)) from None
         raise InputError(e["msg"], where=where(name)) from None
     return Settings(

@@ -1,12 +1,11 @@
 """Declarative validation of the files users write, and its errors as one line naming file, line and field.
 
-Two mechanisms, one per kind of file:
-
-- controls and frameworks are checked against their JSON Schemas in `policies/schema/` (the published contract);
-  `schema_message` turns a jsonschema error into the catalog's one-line message;
-- the waivers file, the review register and the project settings are pydantic models (`checks/waivers.py`,
-  `checks/register.py`, `checks/settings.py`) built from the field types below; `first_error` picks the error the
-  user sees first and `validate_entry` turns it into `file:line: <label> #n: ...`.
+The waivers file, the review register, the project settings (`checks/waivers.py`, `checks/register.py`,
+`checks/settings.py`) and the Terraform type mapping are pydantic models built from the field types below;
+`first_error` picks the error the user sees first and `validate_entry` turns it into `file:line: <label> #n: ...`.
+This module imports pydantic, so those modules import it only when there is a file to validate (issue 13: `check`
+on a preview file with no project files never imports pydantic). Controls and frameworks are checked against their
+JSON Schemas instead (`checks/catalog/schemas.py`).
 
 Only the structure is declared; what depends on other files (known controls, kinds, frameworks) stays in code.
 """
@@ -14,51 +13,18 @@ Only the structure is declared; what depends on other files (known controls, kin
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Sequence
-from functools import cache
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, PlainValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from checks.errors import InputError
-from checks.paths import policies_dir
 
-if TYPE_CHECKING:  # jsonschema is imported when a schema is first used: a cached catalog needs none (issue 13)
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import ValidationError as SchemaError
-
+if TYPE_CHECKING:
     from checks.yamlfile import LinedDocument, PathKey
 
 M = TypeVar("M", bound=BaseModel)
-Problem = Callable[["PathKey", str], str]  # (field path, message) -> `file:line: <what> <id>: field '<f>': message`
-
-# --- JSON Schemas: controls and frameworks ----------------------------------------------------------------------
-
-
-@cache
-def schema_validator(name: str) -> Draft202012Validator:
-    """The validator of `policies/schema/<name>` (control.schema.json, framework.schema.json)."""
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads((policies_dir() / "schema" / name).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
-
-
-def schema_message(e: SchemaError, err: Problem) -> str:
-    """One jsonschema error as one line: unknown fields list the allowed ones, a missing field `is missing`."""
-    path = tuple(e.absolute_path)
-    schema: Any = e.schema
-    instance: Any = e.instance
-    if e.validator == "additionalProperties":
-        extra = sorted(set(instance) - set(schema.get("properties", {})))
-        allowed = ", ".join(sorted(schema.get("properties", {})))
-        return err(path + (extra[0],) if extra else path, f"unknown field (allowed: {allowed})")
-    if e.validator == "required":
-        return err(path, e.message.replace("is a required property", "is missing"))
-    return err(path, e.message)
-
 
 # --- pydantic: waivers, the review register, settings -----------------------------------------------------------
 

@@ -19,29 +19,34 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import cache
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
 from checks.errors import InputError
 from checks.model import Asset, WaiverRef
 from checks.paths import display_path
-from checks.validation import Date, StrictText, Text, records, validate_entry
-from checks.yamlfile import load_yaml
 
 
-class _Entry(BaseModel):
-    """One waiver as written in the file: every field required, nothing else allowed."""
+@cache
+def _entry_model() -> Any:
+    """The pydantic model of one waiver as written in the file: every field required, nothing else allowed. Built
+    on first use: pydantic and YAML are imported only when there is a waivers file to read (issue 13)."""
+    from pydantic import BaseModel, ConfigDict
 
-    model_config = ConfigDict(extra="forbid")
-    control: Text
-    asset: StrictText
-    reason: StrictText
-    approver: StrictText
-    expires: Date
+    from checks.validation import Date, StrictText, Text
+
+    class _Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        control: Text
+        asset: StrictText
+        reason: StrictText
+        approver: StrictText
+        expires: Date
+
+    return _Entry
 
 
-FIELDS = tuple(_Entry.model_fields)
 DEFAULT_MAX_WAIVER_DAYS = 365
 MAX_WAIVER_DAYS_LIMIT = 3650  # the largest max_waiver_days the settings accept (ten years)
 _WILDCARDS = re.compile(r"\*|\?|\[[^\]]*\]")  # fnmatch's: any text, any character, a character class
@@ -59,6 +64,8 @@ def is_broad(pattern: str) -> bool:
 
 @dataclass(frozen=True)
 class Waiver:
+    """One waiver of the waivers file: a control accepted on the assets `asset` matches, until `expires`."""
+
     control: str
     asset: str
     reason: str
@@ -107,6 +114,9 @@ def load_waivers(path: Path, known_controls: set[str], *, today: dt.date | None 
 
     `today` is the day of the run (default: today in UTC); no waiver may expire more than `max_days` after it.
     """
+    from checks.validation import records, validate_entry
+    from checks.yamlfile import load_yaml
+
     today = today or dt.datetime.now(dt.UTC).date()
     try:
         latest = today + dt.timedelta(days=max_days)
@@ -118,7 +128,7 @@ def load_waivers(path: Path, known_controls: set[str], *, today: dt.date | None 
         return []
     out = []
     for i, item in enumerate(records(doc, "waivers")):
-        entry = validate_entry(_Entry, item, doc, ("waivers", i), "waiver")
+        entry = validate_entry(_entry_model(), item, doc, ("waivers", i), "waiver")
         if entry.control not in known_controls:
             raise InputError(f"waiver #{i + 1}: field 'control': unknown control '{entry.control}'",
                              where=f"{shown}:{doc.line_of(('waivers', i, 'control'))}",

@@ -10,6 +10,9 @@ from __future__ import annotations
 import pkgutil
 
 NOT_FORMATS = frozenset({"base"})
+# each format's file extension (`clearance.<extension>`), so that writing one format need not import the others
+# (reports.base checks it against the renderers: a format missing here imports them all)
+EXTENSIONS = {"console": "txt", "json": "json", "junit": "junit.xml", "markdown": "md", "sarif": "sarif"}
 
 
 def format_names() -> tuple[str, ...]:

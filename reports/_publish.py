@@ -27,7 +27,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from checks.fsutil import atomic_symlink, atomic_write, exclusive_lock, fsync_dir, kept_mode, try_lock, write_new
@@ -44,15 +44,16 @@ def link_text(name: str) -> str:
     return f"{STAGING}/{CURRENT}/{name}"
 
 
-def publish(out_dir: Path, files: Mapping[str, bytes], report_names: Collection[str]) -> None:
-    """Make `files` (file name -> content) the report set of `out_dir` as a whole, or change nothing visible.
+def publish(out_dir: Path, files: Mapping[str, bytes | Iterable[bytes]], report_names: Collection[str]) -> None:
+    """Make `files` (file name -> content, or its pieces in order, which may be made as they are read) the report
+    set of `out_dir` as a whole, or change nothing visible.
 
     `report_names` are all the file names a report may have: a regular file of such a name is a report of an
     older version, replaced with the rest of the set (it disappears when this run did not write it).
     """
     if os.name != "posix":  # pragma: no cover - no symlinks or flock to publish a set with
         for name, data in files.items():
-            atomic_write(out_dir / name, data)
+            atomic_write(out_dir / name, data if isinstance(data, bytes) else b"".join(data))
         return
     base = out_dir / STAGING
     lock = base / LOCK
@@ -65,7 +66,10 @@ def publish(out_dir: Path, files: Mapping[str, bytes], report_names: Collection[
     published = False
     try:
         for name, data in files.items():
-            write_new(run / name, data, kept_mode(out_dir / name))
+            if isinstance(data, bytes):
+                write_new(run / name, data, kept_mode(out_dir / name))
+            else:
+                _write_pieces(run / name, data, kept_mode(out_dir / name))
         fsync_dir(run)
         with exclusive_lock(lock):
             _switch(out_dir, base, run.name, files, report_names)
@@ -84,6 +88,17 @@ def publish(out_dir: Path, files: Mapping[str, bytes], report_names: Collection[
         raise
     finally:
         os.close(run_fd)  # releases the run folder's lock
+
+
+def _write_pieces(path: Path, pieces: Iterable[bytes], mode: int | None) -> None:
+    """`write_new` of the pieces joined, without joining them (a large report is never in memory twice)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    with os.fdopen(fd, "wb") as fh:
+        fh.writelines(pieces)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if mode is not None:
+        os.chmod(path, mode)
 
 
 def _switch(out_dir: Path, base: Path, run: str, files: Collection[str], report_names: Collection[str]) -> None:

@@ -18,7 +18,7 @@ import orjson
 from checks.model import Finding, Severity, Status
 from checks.report import ACTION_ORDER, Report
 from checks.report import finding_sort_key as finding_sort_key  # re-exported: the renderers' order
-from reports import format_names
+from reports import EXTENSIONS, format_names
 
 FILE_STEM = "clearance"
 
@@ -39,7 +39,9 @@ STATUS_LABELS: Mapping[Status, str] = {
 class Renderer(Protocol):
     """One output format. `extension` names the file written in --out: `clearance.<extension>`. A renderer may
     also define `render_bytes(report) -> bytes` (the same text, UTF-8 encoded): `write_reports` then uses it and
-    skips a decode and an encode of the whole document."""
+    skips a decode and an encode of the whole document; or `render_pieces(report) -> Iterator[bytes]` (those bytes
+    in pieces, in order, made as they are read): `write_reports` writes them one after another into the run's
+    folder and never holds the whole document."""
 
     name: str
     extension: str
@@ -74,9 +76,22 @@ def output_name(renderer: Renderer) -> str:
     return f"{FILE_STEM}.{renderer.extension}"
 
 
+def report_names() -> set[str]:
+    """The file names of every built-in format (`reports.EXTENSIONS`, without importing the formats; all of them
+    are imported when a format is missing there)."""
+    names = format_names()
+    if all(name in EXTENSIONS for name in names):  # and any renderer registered besides them
+        return {f"{FILE_STEM}.{EXTENSIONS[name]}" for name in names} | {output_name(r) for r in RENDERERS.values()}
+    return {output_name(r) for r in renderers().values()}
+
+
 def get_renderer(name: str, registry: Mapping[str, Renderer] | None = None) -> Renderer:
     """The renderer of a format (of every built-in one unless `registry` is given), or a ValueError that lists the
-    known formats."""
+    known formats. A built-in format imports its own module only."""
+    if registry is None and name in format_names():
+        importlib.import_module(f"reports.{name}")
+        if name in RENDERERS:
+            return RENDERERS[name]
     source = renderers() if registry is None else registry
     try:
         return source[name]
@@ -100,17 +115,21 @@ def write_reports(
     from reports._publish import publish
 
     chosen = [get_renderer(name, registry) for name in dict.fromkeys(formats)]  # de-duplicated, in order
-    # Encode up front too: a stray lone surrogate becomes "?" instead of failing half-way through the writes.
+    # Encode up front too: a stray lone surrogate becomes "?" instead of failing half-way through the writes. A
+    # renderer in pieces (the JSON report) renders while its file is written, in the run's folder, which nothing
+    # shows before the whole set is written (a failure there removes it).
     rendered = {output_name(r): _encoded(r, report) for r in chosen}
     if not rendered:
         return []
-    known = renderers() if registry is None else registry
     out_dir.mkdir(parents=True, exist_ok=True)
-    publish(out_dir, rendered, {output_name(r) for r in known.values()})
+    publish(out_dir, rendered, report_names() if registry is None else {output_name(r) for r in registry.values()})
     return [out_dir / name for name in rendered]
 
 
-def _encoded(renderer: Renderer, report: Report) -> bytes:
+def _encoded(renderer: Renderer, report: Report) -> bytes | Iterable[bytes]:
+    as_pieces = getattr(renderer, "render_pieces", None)
+    if callable(as_pieces):
+        return as_pieces(report)  # made while publish writes them
     as_bytes = getattr(renderer, "render_bytes", None)
     if callable(as_bytes):
         data = as_bytes(report)

@@ -7,6 +7,8 @@ Every list and map is sorted so that two runs over the same estate give byte-ide
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +34,9 @@ def report_schema_path() -> Path:
     return policies_dir() / "schema" / "report.schema.json"
 
 
-def report_document(report: Report) -> dict[str, Any]:
-    """The report as a JSON-ready dict (see docs/report-format.md)."""
+def report_document(report: Report, *, findings: bool = True) -> dict[str, Any]:
+    """The report as a JSON-ready dict (see docs/report-format.md); `findings=False`: with an empty list of
+    findings (`JsonRenderer` encodes them apart, a slice at a time)."""
     doc: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
@@ -44,7 +47,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "artifact": report.artifact,
         "summary": _summary(report),
         "controls": {cid: _control(report.controls[cid]) for cid in sorted(report.controls)},
-        "findings": [_finding(f) for f in sorted(report.findings, key=_json_order)],
+        "findings": [_finding(f) for f in json_order(report)] if findings else [],
         "unsupported": [{"type": t, "count": report.unsupported[t]} for t in sorted(report.unsupported)],
         "waiver_problems": sorted(report.waiver_problems),
         "baseline": _baseline(report),
@@ -115,10 +118,25 @@ def _coverage(fc: FrameworkCoverage) -> dict[str, Any]:
     }
 
 
-def _json_order(finding: Finding) -> tuple[str, str, str, str, str]:
-    # Control, then asset: stable across scans even when a control's severity changes. (Status is a StrEnum: it
-    # compares as its value.)
-    return (finding.control_id, finding.asset_kind, finding.asset_id, finding.fingerprint, finding.status)
+_IN_CONTROL_ORDER = attrgetter("asset_kind", "asset_id", "fingerprint", "status")
+_ASSET_ID = attrgetter("asset_id")
+_ASSET_KIND = attrgetter("asset_kind")
+
+
+def json_order(report: Report) -> list[Finding]:
+    """The findings by control, then asset: (control, asset kind, asset id, fingerprint, status), stable across
+    scans even when a control's severity changes (a Status compares as its value). Control by control (the report
+    groups them), each control's sorted by a C-level key: the order of one stable sort by that key."""
+    groups = report.by_control()
+    out: list[Finding] = []
+    for control_id in sorted(groups):
+        group = groups[control_id]
+        ids = set(map(_ASSET_ID, group))
+        if len(ids) == len(group) and len(set(map(_ASSET_KIND, group))) == 1:
+            out += sorted(group, key=_ASSET_ID)  # one kind, one finding per asset: the id alone orders them
+        else:
+            out += sorted(group, key=_IN_CONTROL_ORDER)
+    return out
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -149,7 +167,33 @@ class JsonRenderer:
         return self.render_bytes(report).decode("utf-8")
 
     def render_bytes(self, report: Report) -> bytes:
-        return json_bytes(report_document(report))
+        return b"".join(self.render_pieces(report))
+
+    def render_pieces(self, report: Report) -> Iterator[bytes]:
+        """`json_bytes(report_document(report))`, byte for byte, in pieces, made as they are read (`write_reports`
+        writes them one after another): the findings are encoded `SLICE` at a time, so that neither every
+        finding's dict nor the whole document is ever in memory at once."""
+        if not report.findings:
+            yield json_bytes(report_document(report))
+            return
+        head, found, tail = json_bytes(report_document(report, findings=False)).partition(_EMPTY_FINDINGS)
+        if not found:  # cannot happen: the findings are a key of the top-level object
+            raise ValueError("the report document has no findings key")
+        yield head
+        yield b'\n  "findings": [\n'
+        ordered = json_order(report)
+        for start in range(0, len(ordered), SLICE):
+            # a slice as a document of its own is "[\n  {...},\n  {...}\n]\n"; inside the report it is indented
+            # 2 more (a newline is never inside a JSON string, which escapes it) and loses its brackets
+            chunk = json_bytes([_finding(f) for f in ordered[start:start + SLICE]])
+            yield b",\n  " if start else b"  "
+            yield chunk[2:-3].replace(b"\n", b"\n  ")
+        yield b"\n  ],\n"
+        yield tail
+
+
+SLICE = 4096
+_EMPTY_FINDINGS = b'\n  "findings": [],\n'   # how json_bytes writes the top-level key with an empty list
 
 
 register(JsonRenderer())

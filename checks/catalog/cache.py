@@ -9,8 +9,9 @@ checked against them). Any change to any of them is a miss: the catalog is loade
 again, and rewritten.
 
 - JSON only, read with orjson: loading a cache file can never execute code (no pickle: a cache folder is a place
-  other programs write to). Controls are rebuilt with `model_construct` and expressions from their cached trees
-  (`Expression.from_tree`): they were validated when the file was written.
+  other programs write to). Controls are rebuilt as the dataclasses they are, and expressions from their cached
+  trees (`Expression.from_tree`), without validating them again (and without pydantic): they were validated when
+  the file was written.
 - A load that fails is never cached, so the user always gets the exact errors of the files.
 - A cache file that is unreadable, corrupt, truncated, of another format or version, or of another key is ignored
   (and rewritten); an unwritable cache folder means no cache, with one debug log line.
@@ -29,19 +30,18 @@ from typing import Any
 import orjson
 
 from checks import tool_version
-from checks.catalog.controls import Control, Remediation
+from checks.catalog.controls import FIELD_NAMES, Control, Remediation
 from checks.catalog.expressions import Expression
 from checks.catalog.frameworks import Evidence, Framework, Requirement
 from checks.catalog.messages import _FIELD, MessageTemplate
 from checks.model import Severity
 from checks.paths import display_path
 
-CACHE_FORMAT = 2  # bump when the layout below changes
+CACHE_FORMAT = 3  # bump when the layout below changes (3: controls are dataclasses, no fields-set list)
 CACHE_ENV = "CLEARANCE_CACHE_DIR"
 _PACKAGE = Path(__file__).resolve().parent
 # the code whose behaviour decides what a cached catalog holds (besides the catalog's own files)
-_CODE = (*sorted(_PACKAGE.glob("*.py")), _PACKAGE.parent / "model.py", _PACKAGE.parent / "yamlfile.py",
-         _PACKAGE.parent / "validation.py")
+_CODE = (*sorted(_PACKAGE.glob("*.py")), _PACKAGE.parent / "model.py", _PACKAGE.parent / "yamlfile.py")
 _CORRUPT = (KeyError, TypeError, ValueError, IndexError, AttributeError)  # orjson.JSONDecodeError is a ValueError
 # what checks.catalog.loader.Catalog holds: controls, frameworks and message templates, by id
 Parts = tuple[dict[str, Control], dict[str, Framework], dict[str, MessageTemplate]]
@@ -129,13 +129,12 @@ def _expression_data(expr: Expression | None) -> list[Any] | None:
 
 
 def _control_data(control: Control, template: MessageTemplate) -> dict[str, Any]:
-    values = dict(control.__dict__)
+    values = {name: getattr(control, name) for name in FIELD_NAMES}
     return {
         "fields": {**values, "severity": str(control.severity), "reads": list(control.reads),
                    "tags": list(control.tags), "frameworks": {k: list(v) for k, v in control.frameworks.items()},
                    "assert_": _expression_data(control.assert_), "applies_if": _expression_data(control.applies_if),
                    "remediation": {"pulumi": control.remediation.pulumi, "cli": control.remediation.cli}},
-        "set": sorted(control.model_fields_set),
         "template": [template.text, {name: _expression_data(e) for name, e in template.fields.items()}],
     }
 
@@ -192,11 +191,11 @@ def _control(item: dict[str, Any], shown: _Shown) -> Control:
         severity=Severity(fields["severity"]), reads=tuple(fields["reads"]), tags=tuple(fields["tags"]),
         frameworks={k: tuple(v) for k, v in fields["frameworks"].items()},
         assert_=_expression(fields["assert_"]), applies_if=_expression(fields["applies_if"]),
-        remediation=Remediation.model_construct(pulumi=remediation["pulumi"], cli=remediation["cli"]),
+        remediation=Remediation(pulumi=remediation["pulumi"], cli=remediation["cli"]),
         file=shown(fields["file"]))
-    if set(fields) != set(Control.model_fields) or fields["assert_"] is None:
+    if set(fields) != set(FIELD_NAMES) or fields["assert_"] is None:
         raise KeyError("not the fields of a control")
-    return Control.model_construct(_fields_set=set(item["set"]), **fields)
+    return Control(**fields)
 
 
 def _template(value: Any) -> MessageTemplate:

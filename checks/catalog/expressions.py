@@ -116,6 +116,35 @@ def _top_fields(node: dict[str, Any]) -> Iterator[str]:
                 yield from _top_fields(child)
 
 
+# Node types whose children all read from the node they are applied to, and those where only the first (left)
+# child does (the others read its result), as in `_top_fields`.
+_ALL_CHILDREN_READ = frozenset({"function_expression", "comparator", "and_expression", "or_expression",
+                                "not_expression", "multi_select_list", "multi_select_dict", "key_val_pair"})
+_LEFT_CHILD_READS = frozenset({"subexpression", "index_expression", "projection", "value_projection",
+                               "filter_projection", "flatten", "pipe"})
+
+
+def _reads_named_fields_only(node: Any) -> bool:
+    """True when everything `node` reads from the document it is applied to is a named field (`root_fields`): no
+    `@`, no `*` or `[0]` over the whole document, no node type this module does not know."""
+    if not isinstance(node, dict):
+        return True
+    kind = node["type"]
+    if kind in ("field", "literal", "expref"):  # an &expref reads the items a function gives it, not the document
+        return True
+    if kind in _LEFT_CHILD_READS:
+        return bool(node["children"]) and _reads_named_fields_only(node["children"][0])
+    if kind in _ALL_CHILDREN_READ:
+        return all(_reads_named_fields_only(child) for child in node["children"])
+    return False
+
+
+def reads_only(expr: Expression) -> frozenset[str] | None:
+    """The root fields `expr` reads when its value depends on the document through them alone (two documents
+    equal at those fields give the same value), else None (it reads `@`, `*` or `[...]` of the whole document)."""
+    return expr.root_fields if _reads_named_fields_only(expr.tree) else None
+
+
 def _is_param_ref(node: dict[str, Any]) -> bool:
     children = node.get("children", [])
     return (node["type"] == "subexpression" and len(children) == 2

@@ -12,9 +12,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from checks.catalog.schemas import schema_message, schema_validator
 from checks.errors import InputError
 from checks.paths import display_path, policies_dir
-from checks.validation import schema_message, schema_validator
 
 if TYPE_CHECKING:  # YAML is parsed only when the catalog is not cached (checks/catalog/cache.py)
     from checks.yamlfile import LinedDocument

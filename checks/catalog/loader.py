@@ -17,11 +17,10 @@ from checks.catalog.controls import Control, Remediation
 from checks.catalog.expressions import Expression, ExpressionError
 from checks.catalog.frameworks import Framework, load_frameworks
 from checks.catalog.messages import MessageTemplate
-from checks.catalog.schemas import kind_schemas, path_exists
+from checks.catalog.schemas import kind_schemas, path_exists, schema_message, schema_validator
 from checks.errors import ClearanceError, InputError
 from checks.model import IDENTITY_FIELDS, Severity, path_segments
 from checks.paths import asset_schema_dir, display_path, policies_dir
-from checks.validation import schema_message, schema_validator
 
 if TYPE_CHECKING:  # YAML is parsed only when the catalog is not cached (checks/catalog/cache.py)
     from checks.yamlfile import LinedDocument
@@ -134,16 +133,15 @@ def _load_one(path: Path, frameworks: dict[str, Framework]
     problems.extend(_check_references(data, compiled, template, frameworks, err))
     if problems:
         return None, None, problems
-    # Stages 1 and 2 have checked everything: build the model without validating the control a second time.
+    # Stages 1 and 2 have checked everything: build the control without validating it a second time.
     remediation = data["remediation"]
-    control = Control.model_construct(**{
+    control = Control.of({
         **data,
         "severity": Severity(data["severity"]),
         "assert": compiled["assert"],
         "applies_if": compiled.get("applies_if"),
         "params": dict(data.get("params", {})),
-        "remediation": Remediation.model_construct(
-            **({"pulumi": remediation} if isinstance(remediation, str) else remediation)),
+        "remediation": Remediation(**({"pulumi": remediation} if isinstance(remediation, str) else remediation)),
         "reads": tuple(data["reads"]),
         "frameworks": {k: tuple(v) for k, v in data.get("frameworks", {}).items()},
         "tags": tuple(data.get("tags", ())),

@@ -1,18 +1,25 @@
-"""JSON Schemas of asset kinds: load them, validate assets, and resolve attribute paths."""
+"""JSON Schemas: of control and framework files (their one-line errors), and of asset kinds (load them, validate
+assets, and resolve attribute paths)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.model import Asset
-from checks.paths import asset_schema_dir
+from checks.paths import asset_schema_dir, policies_dir
 
-if TYPE_CHECKING:  # imported when an asset is first validated (tests, lint): `check` never needs it (issue 13)
+if TYPE_CHECKING:  # imported when a schema is first used (tests, lint, a catalog not cached): `check` on a cached
+    # catalog never needs it (issue 13)
     from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError as SchemaError
+
+    from checks.yamlfile import PathKey
+
+Problem = Callable[["PathKey", str], str]  # (field path, message) -> `file:line: <what> <id>: field '<f>': message`
 
 COMMON_PROPERTIES: dict[str, Any] = {
     "kind": {"type": "string"},
@@ -29,6 +36,35 @@ COMMON_PROPERTIES: dict[str, Any] = {
     },
     "tags": {"type": "object", "additionalProperties": {"type": "string"}},
 }
+
+
+# --- control and framework files ---------------------------------------------------------------------------------
+
+
+@cache
+def schema_validator(name: str) -> Draft202012Validator:
+    """The validator of `policies/schema/<name>` (control.schema.json, framework.schema.json)."""
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((policies_dir() / "schema" / name).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def schema_message(e: SchemaError, err: Problem) -> str:
+    """One jsonschema error as one line: unknown fields list the allowed ones, a missing field `is missing`."""
+    path = tuple(e.absolute_path)
+    schema: Any = e.schema
+    instance: Any = e.instance
+    if e.validator == "additionalProperties":
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
+        allowed = ", ".join(sorted(schema.get("properties", {})))
+        return err(path + (extra[0],) if extra else path, f"unknown field (allowed: {allowed})")
+    if e.validator == "required":
+        return err(path, e.message.replace("is a required property", "is missing"))
+    return err(path, e.message)
+
+
+# --- asset kinds -------------------------------------------------------------------------------------------------
 
 
 @cache

@@ -73,7 +73,7 @@ def load_equivalents(path: Path | None = None) -> dict[str, tuple[str, ...]]:
 def checkov_control(record: CheckovRecord) -> Control:
     """The report's description of a checkov check."""
     guide = record.guideline or "https://www.checkov.io/5.Policy%20Index/terraform.html"
-    return Control.model_construct(
+    return Control(
         id=record.check_id, title=record.check_name, severity=severity_of(record), kind=CONTROL_KIND, reads=(),
         assert_=Expression("`true`"), applies_if=None, params={}, message=record.check_name,
         remediation=Remediation(pulumi=f"See checkov's guideline for {record.check_id}: {guide}"), frameworks={},

@@ -1,4 +1,4 @@
-"""The `clearance` command line (Typer): the app, its one error handler and the registration of every command.
+"""The `clearance` command line (Typer): the app, its one error handler and the table of every command.
 
 Commands live one module each beside this one and never import it. A `ClearanceError` raised anywhere below a
 command is printed here, one line per problem on stderr, and exits with its code (2): never a traceback. A usage
@@ -8,33 +8,46 @@ error (an unknown option, a missing value, a bad choice) is one line too:
 Root options: `--version`, `--color auto|always|never` (beside NO_COLOR and FORCE_COLOR: checks/cli/common.py) and
 Typer's `--install-completion` / `--show-completion` (bash, zsh, fish, PowerShell). `python -m checks` is the same
 command (checks/__main__.py).
-"""
 
-from __future__ import annotations
+Start-up (issue 13): a command's module is imported, and its click command built from its signature, when the
+command is used (`COMMANDS`, `LazyCommands`): `clearance check` never imports or builds the other eight; `--help`
+and completion build them all. The modules that define commands do not postpone annotations (no `from __future__
+import annotations`: Typer would compile ~300 annotation strings per run, ~20 ms) and quote only what exists for
+type checkers alone. Rich is imported when something is printed, pydantic not at all (Typer <0.29 parses with click
+types: pyproject.toml).
+"""
 
 import re
 import sys
+from collections.abc import Iterator, MutableMapping
+from importlib import import_module
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+import typer.main
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer vendors click privately
 
 from checks import tool_version, tune_gc
-from checks.cli.baseline import baseline_app
-from checks.cli.check import check
 from checks.cli.common import COLOR_KEY, ColorMode, FlagHelpCommand, FlagHelpGroup, make_console
-from checks.cli.controls import controls_app
-from checks.cli.drift import drift
-from checks.cli.precommit import pre_commit
-from checks.cli.sandbox import sandbox_app
-from checks.cli.scan import iam_policy, scan
-from checks.cli.sg import sg_app
 from checks.errors import ClearanceError, ExitCode
+
+# Every command, in the order --help lists them: (module, attribute), a command function or a Typer group.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("checks.cli.check", "check"),
+    "scan": ("checks.cli.scan", "scan"),
+    "iam-policy": ("checks.cli.scan", "iam_policy"),
+    "drift": ("checks.cli.drift", "drift"),
+    "pre-commit": ("checks.cli.precommit", "pre_commit"),
+    "controls": ("checks.cli.controls", "controls_app"),
+    "sg": ("checks.cli.sg", "sg_app"),
+    "sandbox": ("checks.cli.sandbox", "sandbox_app"),
+    "baseline": ("checks.cli.baseline", "baseline_app"),
+}
 
 
 def report_error(err: ClearanceError, color: ColorMode | None = None) -> None:
+    from rich.markup import escape
+
     console = make_console(stderr=True, mode=color)
     for line in err.render().splitlines():  # one line per problem
         console.print(f"[bold red]error:[/] {escape(line)}", markup=True)
@@ -50,12 +63,73 @@ def usage_line(err: UsageError, command: str = "clearance") -> str:
 
 
 def report_usage_error(err: UsageError, command: str = "clearance") -> None:
+    from rich.console import Console
+
     Console(stderr=True, highlight=False, soft_wrap=True).print(usage_line(err, command), markup=False)
+
+
+def build_command(name: str) -> Any:
+    """The click command of `COMMANDS[name]`: what Typer builds, when it builds the root group, for a function
+    registered with `app.command(name, cls=FlagHelpCommand)` or a group with `app.add_typer(group, name=name)`."""
+    module, attribute = COMMANDS[name]
+    target = getattr(import_module(module), attribute)
+    registered = typer.Typer()  # holds the registration only: Typer's own records of it
+    if isinstance(target, typer.Typer):
+        registered.add_typer(target, name=name)
+        return typer.main.get_group_from_info(
+            registered.registered_groups[0], pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands)
+    registered.command(name, cls=FlagHelpCommand)(target)
+    return typer.main.get_command_from_info(registered.registered_commands[0],
+                                            pretty_exceptions_short=app.pretty_exceptions_short,
+                                            rich_markup_mode=app.rich_markup_mode)
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """The root group's commands by name (click's `Group.commands`): every name of `COMMANDS` is listed, and its
+    command is built on first access. Typer and click list names (`--help`, suggestions, completion) and get one
+    command by name (`get_command`) through this mapping."""
+
+    def __init__(self, built: MutableMapping[str, Any]) -> None:
+        self._built = dict(built)
+        self._names = list(dict.fromkeys([*COMMANDS, *built]))
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._built:
+            self._built[name] = build_command(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+        if name not in self._names:
+            self._names.append(name)
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self._names:
+            raise KeyError(name)
+        self._names.remove(name)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
 
 
 class ClearanceGroup(FlagHelpGroup):
     """The root command: every subcommand runs inside its `invoke`, so this is the one place user errors end
-    (`make_context` hands the root command's own usage errors, such as `clearance --bogus`, to the same place)."""
+    (`make_context` hands the root command's own usage errors, such as `clearance --bogus`, to the same place).
+    Its commands are `LazyCommands`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(self.commands)
 
     def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click privately)
         try:
@@ -105,15 +179,7 @@ def _root(
     ctx.meta[COLOR_KEY] = color
 
 
-app.command("check", cls=FlagHelpCommand)(check)
-app.command("scan", cls=FlagHelpCommand)(scan)
-app.command("iam-policy", cls=FlagHelpCommand)(iam_policy)
-app.command("drift", cls=FlagHelpCommand)(drift)
-app.command("pre-commit", cls=FlagHelpCommand)(pre_commit)
-app.add_typer(controls_app, name="controls")
-app.add_typer(sg_app, name="sg")
-app.add_typer(sandbox_app, name="sandbox")
-app.add_typer(baseline_app, name="baseline")
+# the commands are not registered here: ClearanceGroup lists COMMANDS and builds each when it is used
 
 
 def main(prog_name: str | None = None) -> None:

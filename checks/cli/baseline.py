@@ -1,14 +1,11 @@
 """`clearance baseline create`: record today's failing findings; `check --baseline FILE` then fails on new ones only."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from checks.cli.check import parse_config
+from checks.cli.check import finite_timeout, parse_config
 from checks.cli.common import FlagHelpCommand, FlagHelpGroup, RegisterOption, SettingsOption, WaiversOption
 from checks.errors import InputError
 from checks.paths import display_path
@@ -31,6 +28,7 @@ def create(
     config: Annotated[list[str], typer.Option("--config", "-c", help="Stack config override key=value.")] = [],  # noqa: B006
     python: Annotated[str | None, typer.Option(help="Python interpreter of the program's own environment.")] = None,
     program_timeout: Annotated[float, typer.Option("--program-timeout", metavar="SECONDS", min=0.001,
+                                                   callback=finite_timeout,
                                                    help="Stop the Pulumi program after this many seconds.")] = 300.0,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE",
@@ -44,6 +42,8 @@ def create(
 
     Only `fail` results are recorded: `error` and `unknown` results (data not read or not known) are never accepted.
     An existing baseline is replaced; entries that still fail keep their recorded date."""
+    from rich.console import Console
+
     from checks.baseline import BASELINE_NAME, baseline_entries, load_baseline, write_baseline
     from checks.flows.check import CheckRequest, run_check
 

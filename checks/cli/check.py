@@ -1,7 +1,6 @@
 """`clearance check`: the planned view (a Pulumi program under mocks, a preview file) or the state view."""
 
-from __future__ import annotations
-
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -41,6 +40,13 @@ def parse_config(pairs: list[str]) -> dict[str, str]:
     return config
 
 
+def finite_timeout(value: float) -> float:
+    """`--program-timeout`: click's range check lets `nan` through (no comparison is true of it)."""
+    if math.isnan(value):
+        raise typer.BadParameter(f"{value} is not in the range x>=0.001.")
+    return value
+
+
 def check(
     program_dir: Annotated[Path | None,
                            typer.Argument(help="Folder of a Pulumi Python program (holds Pulumi.yaml).")] = None,
@@ -62,6 +68,7 @@ def check(
     python: Annotated[str | None, typer.Option(metavar="PATH",
                                                help="Python interpreter of the program's own environment.")] = None,
     program_timeout: Annotated[float, typer.Option("--program-timeout", metavar="SECONDS", min=0.001,
+                                                   callback=finite_timeout,
                                                    help="Stop the Pulumi program after this many seconds.")] = 300.0,
     format: FormatOption = ["console"],  # noqa: A002, B006
     out: OutOption = Path("clearance-out"),

@@ -1,8 +1,9 @@
 """What several commands share: their common options, the format list, the console (`--color`), and how a report is
 printed and written.
 
-Option help goes through Rich markup (Typer's help), so text in square brackets is escaped (`[tool.clearance]`);
-options carry readable metavars (FILE, DIR, FORMAT, ID...) and flags none.
+Option help goes through Rich markup (Typer's help), so text in square brackets is escaped (`\\[tool.clearance]`,
+written escaped: Rich is imported only when something is printed, issue 13); options carry readable metavars (FILE,
+DIR, FORMAT, ID...) and flags none.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from typer._click.globals import get_current_context  # typer vendors click privately
 from typer.core import TyperCommand, TyperGroup
 
@@ -25,6 +24,8 @@ from checks.selection import Selection
 from reports import format_names
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from checks.report import Report
 
 FORMATS_HELP = f"Report formats: {', '.join(format_names())} (repeat or comma-separate)."
@@ -71,8 +72,8 @@ FailOnOption = Annotated[Severity | None, typer.Option(case_sensitive=False, met
                                                             f"({SEVERITIES}).")]
 WaiversOption = Annotated[Path | None, typer.Option(metavar="FILE", help="Waivers YAML file.")]
 SettingsOption = Annotated[Path | None, typer.Option(
-    metavar="FILE", help=escape("clearance.toml or pyproject.toml with [tool.clearance] (default: found from the "
-                                "program folder, else the working folder, upwards)."))]
+    metavar="FILE", help="clearance.toml or pyproject.toml with \\[tool.clearance] (default: found from the program "
+                         "folder, else the working folder, upwards).")]
 RegisterOption = Annotated[Path | None, typer.Option(metavar="FILE", help="Security-group review register (FW-01).")]
 StrictOption = Annotated[bool, typer.Option(
     metavar="",
@@ -176,9 +177,13 @@ def color_mode() -> ColorMode:
 
 def make_console(*, stderr: bool = False, mode: ColorMode | None = None, **kwargs: Any) -> Console:
     """A Rich console in the chosen colour mode (`mode`, else this invocation's --color). Soft wrap by default: a
-    message is never cut at Rich's default 80 columns when the output is not a terminal."""
+    message is never cut at Rich's default 80 columns when the output is not a terminal. No emoji codes: a path or
+    a message that holds `:name:` prints as itself (and Rich's emoji table, ~3 ms, is never loaded: issue 13)."""
+    from rich.console import Console
+
     chosen = mode if isinstance(mode, ColorMode) else color_mode()
-    options: dict[str, Any] = {"highlight": False, "soft_wrap": True, **color_settings(chosen, os.environ)}
+    options: dict[str, Any] = {"highlight": False, "soft_wrap": True, "emoji": False,
+                               **color_settings(chosen, os.environ)}
     options.update(kwargs)
     console = Console(stderr=stderr, **options)
     if not console.is_terminal and "width" not in kwargs and not os.environ.get("COLUMNS"):

@@ -1,27 +1,25 @@
 """`clearance controls list | show | lint | coverage`: the control catalog and what it covers."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from checks.cli.common import FlagHelpCommand, FlagHelpGroup, make_console
 from checks.errors import InputError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from checks.catalog.loader import Catalog
 
 controls_app = typer.Typer(cls=FlagHelpGroup, no_args_is_help=True, help="Inspect the control catalog.")
 
 
-def _out() -> Console:
+def _out() -> "Console":
     return make_console(soft_wrap=False)
 
 
-def _catalog(framework: str | None = None) -> Catalog:
+def _catalog(framework: str | None = None) -> "Catalog":
     """The catalog; a --framework that it does not define is a usage error."""
     from checks.catalog.loader import load_catalog
 
@@ -59,6 +57,8 @@ def controls_coverage(
                                                   help="Only this framework id (e.g. soc2, statement).")] = None,
 ) -> None:
     """Which requirements of each framework the controls back, and which are manual (nothing is checked)."""
+    from rich.markup import escape
+
     from checks.coverage import static_coverage, summary_text
     from reports.console import coverage_summary_table, requirement_table
 
@@ -76,6 +76,8 @@ def controls_coverage(
 @controls_app.command("show", cls=FlagHelpCommand)
 def controls_show(control_id: Annotated[str, typer.Argument(help="Control id, e.g. KEY-01.")]) -> None:
     """Show one control: what it checks, how to fix it, where it maps."""
+    from rich.markup import escape
+
     catalog = _catalog()
     control = catalog.controls.get(control_id.upper())
     if control is None:

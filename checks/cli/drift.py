@@ -1,13 +1,10 @@
 """`clearance drift`: configuration drift (state vs live) and compliance drift (vs the stored runs), recorded in the
 history store and rendered as HTML, JSON, Markdown and an evidence CSV."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from checks.cli.common import (
     CheckOption,
@@ -48,8 +45,8 @@ def drift(
                                               help="A `pulumi stack export` file (repeatable).")] = [],  # noqa: B006
     backend: Annotated[str | None, typer.Option(
         metavar="URL",
-        help=escape("A Pulumi backend read directly: file://DIR, s3://BUCKET[/prefix], or https://api.pulumi.com "
-                    "(PULUMI_ACCESS_TOKEN)."))] = None,
+        help="A Pulumi backend read directly: file://DIR, s3://BUCKET\\[/prefix], or https://api.pulumi.com "
+             "(PULUMI_ACCESS_TOKEN).")] = None,  # `\\[`: Rich markup escaped (Typer's help)
     stack: Annotated[list[str], typer.Option("--stack", metavar="PROJECT/STACK",
                                              help="project/stack (org/project/stack for Pulumi Cloud) of the "
                                                   "backend; repeatable; default every stack.")] = [],  # noqa: B006
@@ -126,7 +123,7 @@ def drift(
         raise typer.Exit(code)
 
 
-def summary(result: DriftReport) -> list[str]:
+def summary(result: "DriftReport") -> list[str]:
     """The console's account of the run: drift by class, compliance drift, history, verdict last."""
     from checks.drift.model import DriftClass, Transition
 

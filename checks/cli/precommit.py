@@ -7,8 +7,6 @@ Files in no program are ignored; a program of another runtime is named and skipp
 the checks: bad input (2) over findings (1) over an incomplete evaluation (4) over 0.
 """
 
-from __future__ import annotations
-
 import os
 import subprocess
 import sys
@@ -22,6 +20,7 @@ import typer
 from checks.cli.common import FailOnOption, QuietOption, StrictOption
 from checks.errors import ExitCode
 from checks.model import Severity
+from checks.paths import PROJECT_FILES
 
 PREFIX = "clearance pre-commit:"
 # the order in which exit codes are worse; a code not listed (a crash, a signal) is worse than all of them
@@ -43,8 +42,6 @@ class Plan:
 
 
 def project_file(folder: Path) -> Path | None:
-    from checks.sources.stack_config import PROJECT_FILES  # not at import: every command imports this module
-
     return next((folder / name for name in PROJECT_FILES if (folder / name).is_file()), None)
 
 

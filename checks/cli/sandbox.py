@@ -1,19 +1,17 @@
 """`clearance sandbox up | status | down`: the local moto server that stands in for an AWS account."""
 
-from __future__ import annotations
-
 import datetime as dt
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from checks.cli.common import FlagHelpCommand, FlagHelpGroup
 from checks.errors import ExitCode
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from checks.sandbox import SandboxInfo
 
 sandbox_app = typer.Typer(cls=FlagHelpGroup, no_args_is_help=True,
@@ -22,7 +20,7 @@ sandbox_app = typer.Typer(cls=FlagHelpGroup, no_args_is_help=True,
 OutOption = Annotated[Path, typer.Option(help="Folder holding the sandbox state file (sandbox.json) and log.")]
 
 
-def _console() -> Console:
+def _console() -> "Console":
     from checks.cli.common import make_console
 
     return make_console()
@@ -35,7 +33,7 @@ def _uptime(delta: dt.timedelta) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
-def _describe(info: SandboxInfo) -> list[str]:
+def _describe(info: "SandboxInfo") -> list[str]:
     return [f"endpoint: {info.endpoint}",
             f"pid: {info.pid}  account: {info.account_id}  region: {info.region}",
             f"started: {info.started_at.isoformat(timespec='seconds')}  uptime: {_uptime(info.uptime())}",
@@ -54,6 +52,8 @@ def up(
              "(as in a production account: CIS and AWS advise it).")] = True,
 ) -> None:
     """Start the sandbox server in the background (or reuse the one already running) and print how to use it."""
+    import shlex
+
     from checks.sandbox import start_sandbox
 
     info = start_sandbox(out, port=port, region=region, timeout=timeout)

@@ -1,17 +1,13 @@
 """`clearance scan` (the live view) and `clearance iam-policy` (the least-privilege policy the scan needs)."""
 
-from __future__ import annotations
-
-import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from checks.cli.common import (
     CheckOption,
@@ -37,9 +33,12 @@ from checks.cli.common import (
 )
 from checks.errors import InputError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 
 @contextmanager
-def progress_bar(console: Console) -> Iterator[Callable[[int], Callable[[str], None]] | None]:
+def progress_bar(console: "Console") -> Iterator[Callable[[int], Callable[[str], None]] | None]:
     """A Rich progress bar on a terminal; none in CI logs or when output is redirected."""
     if not console.is_terminal or os.environ.get("CI"):
         yield None
@@ -232,6 +231,8 @@ def iam_policy(
                                                 help="Only these collectors.")] = [],  # noqa: B006
 ) -> None:
     """Print the least-privilege read-only IAM policy that `clearance scan` needs, derived from the collectors."""
+    import json
+
     from checks.collectors import load_collectors
     from checks.collectors.base import iam_policy as policy_of
 

@@ -1,7 +1,5 @@
 """`clearance sg review`: list the security-group rules that are not in the review register, and record reviews."""
 
-from __future__ import annotations
-
 import datetime as dt
 from pathlib import Path
 from typing import Annotated

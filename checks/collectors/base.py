@@ -27,6 +27,7 @@ from botocore.parsers import ResponseParserError
 
 from checks.collectors.endpoints import IN_FLIGHT, Health, watch, watched
 from checks.collectors.permissions import NO_PERMISSION_NEEDED, SCAN_ACTIONS, iam_action
+from checks.collectors.shared import Shared
 from checks.live_types import EVERYTHING, Needs
 from checks.raw import RawResource
 
@@ -74,6 +75,7 @@ class Scope:
     settings: ClientSettings = ClientSettings()
     health: Health = field(default_factory=Health, compare=False)  # the scan's deadline and dead endpoints
     needs: Needs = EVERYTHING  # what the selected controls read: per-resource reads nothing needs are left out
+    shared: Shared = field(default_factory=Shared, compare=False, repr=False)  # the scan's answers read once
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 

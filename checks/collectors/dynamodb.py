@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from checks.collectors.answers import listed, well_formed
-from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.collectors.base import CollectResult, Scope, action_of, call, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
-from checks.live_types import DYNAMODB_TABLE
+from checks.live_types import DYNAMODB_TABLE, skipped_reason
 from checks.model import UNKNOWN, SourceKind
 from checks.raw import RawResource
 
@@ -39,10 +39,15 @@ def _table(scope: Scope, ddb: Any, name: str, keys: KeyManagers) -> RawResource:
         errors["DescribeTable"] = described.error
     table: dict[str, Any] = (described.result or {}).get("Table") or {}
     arn = table.get("TableArn") or f"arn:aws:dynamodb:{scope.region}:{scope.account}:table/{name}"
-    backups = call(ddb, "describe_continuous_backups", TableName=name)
-    if backups.error:
-        errors["DescribeContinuousBackups"] = backups.error
-    pitr = ((backups.result or {}).get("ContinuousBackupsDescription") or {}).get("PointInTimeRecoveryDescription")
+    pitr = None
+    if not scope.needs.wants(DYNAMODB_TABLE, "DescribeContinuousBackups"):  # no selected control reads the PITR
+        errors["DescribeContinuousBackups"] = skipped_reason(action_of(ddb, "describe_continuous_backups"))
+    else:
+        backups = call(ddb, "describe_continuous_backups", TableName=name)
+        if backups.error:
+            errors["DescribeContinuousBackups"] = backups.error
+        pitr = ((backups.result or {}).get("ContinuousBackupsDescription") or {}).get(
+            "PointInTimeRecoveryDescription")
     tag_list, tag_error = paginate(ddb, "list_tags_of_resource", "Tags", ResourceArn=arn)
     tags: Any = {t["Key"]: t["Value"] for t in tag_list}
     if tag_error:

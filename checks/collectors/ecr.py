@@ -10,7 +10,7 @@ from typing import Any
 from checks.collectors.answers import listed, well_formed
 from checks.collectors.base import CollectResult, Scope, action_of, call, collector, paginate
 from checks.collectors.keys import KEY_OPERATIONS, KeyManagers
-from checks.live_types import ECR_REPOSITORY
+from checks.live_types import ECR_REPOSITORY, skipped_reason
 from checks.model import SourceKind
 from checks.raw import RawResource
 
@@ -48,17 +48,22 @@ def _repository(scope: Scope, ecr: Any, r: dict[str, Any], keys: KeyManagers, sc
         errors["DescribeKey"] = key_error
     if scanning_error:
         errors["GetRegistryScanningConfiguration"] = scanning_error
-    policy = call(ecr, "get_repository_policy", repositoryName=r["repositoryName"],
-                  absent=("RepositoryPolicyNotFoundException",))
-    if policy.error:
-        errors["GetRepositoryPolicy"] = policy.error
+    policy_text = None
+    if not scope.needs.wants(ECR_REPOSITORY, "GetRepositoryPolicy"):  # no selected control reads the policy
+        errors["GetRepositoryPolicy"] = skipped_reason(action_of(ecr, "get_repository_policy"))
+    else:
+        policy = call(ecr, "get_repository_policy", repositoryName=r["repositoryName"],
+                      absent=("RepositoryPolicyNotFoundException",))
+        if policy.error:
+            errors["GetRepositoryPolicy"] = policy.error
+        policy_text = (policy.result or {}).get("policyText")
     arn = r["repositoryArn"]
     props = {
         "arn": arn, "name": r["repositoryName"], "region": scope.region, "account": scope.account,
         "imageScanningConfiguration": r.get("imageScanningConfiguration"),
         "imageTagMutability": r.get("imageTagMutability"), "encryptionConfiguration": config,
         "keyManager": manager, "registryScanning": scanning,
-        "policyText": (policy.result or {}).get("policyText"),
+        "policyText": policy_text,
     }
     return RawResource(type=ECR_REPOSITORY, urn=arn, name=r["repositoryName"], props=props,
                        source=SourceKind.LIVE, id=arn, errors=errors)

@@ -11,9 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from checks.collectors.answers import listed, malformed_reason, well_formed
-from checks.collectors.base import CollectResult, Scope, call, collector, paginate
+from checks.collectors.base import CollectResult, Scope, action_of, call, collector, paginate
 from checks.collectors.iam_roles import ROLE_OPERATIONS, roles_and_policies
-from checks.live_types import IAM_PASSWORD_POLICY, IAM_POLICY, IAM_ROLE, IAM_USER, password_policy_id
+from checks.live_types import (
+    IAM_PASSWORD_POLICY,
+    IAM_POLICY,
+    IAM_ROLE,
+    IAM_USER,
+    password_policy_id,
+    skipped_reason,
+)
 from checks.model import SourceKind
 from checks.raw import RawResource
 
@@ -29,7 +36,7 @@ def collect(scope: Scope) -> CollectResult:
     errors = listed(scope, "iam:ListUsers", list_error, IAM_USER, global_scope=True)
     users, malformed = well_formed(scope, "iam:ListUsers", users, ("UserName", "Arn"), IAM_USER, global_scope=True)
     errors += malformed
-    resources += [_user(scope, iam, u) for u in users]
+    resources += scope.map(lambda u: _user(scope, iam, u), users)
     roles, role_errors = roles_and_policies(scope, iam)
     return CollectResult(tuple(resources + roles), tuple(errors + role_errors))
 
@@ -65,18 +72,21 @@ def _user(scope: Scope, iam: Any, u: dict[str, Any]) -> RawResource:
         "passwordLastUsed": _iso(u.get("PasswordLastUsed")),  # absent: no password was ever used
         "loginProfile": None if login is None else {"passwordResetRequired": login.get("PasswordResetRequired"),
                                                     "created": _iso(login.get("CreateDate"))},
-        "accessKeys": [_access_key(iam, k, errors) for k in keys],
+        "accessKeys": [_access_key(scope, iam, k, errors) for k in keys],
         "mfaDevices": None if mfa is None else [d.get("SerialNumber") for d in mfa],
     }
     return RawResource(type=IAM_USER, urn=arn, name=name, props=props, source=SourceKind.LIVE, id=arn,
                        errors=errors)
 
 
-def _access_key(iam: Any, k: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _access_key(scope: Scope, iam: Any, k: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     """The key's metadata; an active key also gets `lastUsed` (None: never used). No `lastUsed` entry means it
-    was not read: the key is inactive, or the call failed (recorded in `errors`)."""
+    was not read: the key is inactive, the call failed or no selected control reads it (recorded in `errors`)."""
     key = {"id": k.get("AccessKeyId"), "status": k.get("Status"), "created": _iso(k.get("CreateDate"))}
     if k.get("Status") != "Active" or k.get("AccessKeyId") is None:
+        return key
+    if not scope.needs.wants(IAM_USER, "GetAccessKeyLastUsed"):
+        errors.setdefault("GetAccessKeyLastUsed", skipped_reason(action_of(iam, "get_access_key_last_used")))
         return key
     got = call(iam, "get_access_key_last_used", AccessKeyId=k["AccessKeyId"])
     last = (got.result or {}).get("AccessKeyLastUsed")

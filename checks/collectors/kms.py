@@ -1,14 +1,16 @@
 """KMS keys of one account and region: list_keys and list_aliases (batch), then per key describe_key,
-get_key_rotation_status (customer-managed symmetric keys only) and get_key_policy."""
+get_key_rotation_status (customer-managed symmetric keys only) and get_key_policy. The aliases and the descriptions
+are shared with the collectors that name keys (keys.py: read once per scan, whoever asks first); the rotation status
+and the policy are left out when no selected control reads them (live_types.OPTIONAL_READS)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from checks.collectors.answers import listed, well_formed
-from checks.collectors.base import CollectResult, Scope, call, collector, paginate
-from checks.live_types import KMS_KEY, is_aws_managed
+from checks.collectors.base import CollectResult, Scope, action_of, call, collector, paginate
+from checks.collectors.keys import aliases_by_key, describe_key, region_aliases
+from checks.live_types import KMS_KEY, is_aws_managed, skipped_reason
 from checks.model import SourceKind
 from checks.raw import RawResource
 
@@ -23,11 +25,8 @@ def collect(scope: Scope) -> CollectResult:
     errors = listed(scope, "kms:ListKeys", list_error, KMS_KEY)
     keys, malformed = well_formed(scope, "kms:ListKeys", [_identified(scope, k) for k in keys], ("KeyId",), KMS_KEY)
     errors += malformed
-    aliases, alias_error = paginate(kms, "list_aliases", "Aliases")
-    by_key: dict[str, list[str]] = defaultdict(list)
-    for alias in aliases:
-        if isinstance(alias, dict) and alias.get("TargetKeyId") and alias.get("AliasName"):
-            by_key[alias["TargetKeyId"]].append(alias["AliasName"])
+    aliases, alias_error = region_aliases(scope, scope.region)
+    by_key = aliases_by_key(aliases)
     resources = scope.map(lambda k: _key(scope, kms, k, sorted(by_key.get(k["KeyId"], [])), alias_error), keys)
     return CollectResult(tuple(resources), tuple(errors))
 
@@ -47,27 +46,34 @@ def _identified(scope: Scope, entry: Any) -> Any:
 def _key(scope: Scope, kms: Any, entry: dict[str, Any], aliases: list[str], alias_error: str | None) -> RawResource:
     key_id, arn = entry["KeyId"], entry["KeyArn"]
     errors: dict[str, str] = {"ListAliases": alias_error} if alias_error else {}
-    described = call(kms, "describe_key", KeyId=key_id)
+    described = describe_key(scope, key_id, scope.region)
     meta = (described.result or {}).get("KeyMetadata")
     if described.error:
         errors["DescribeKey"] = described.error
     rotation: dict[str, Any] | None = None
     if meta is not None and _rotation_applies(meta, aliases):
-        status = call(kms, "get_key_rotation_status", KeyId=key_id)
-        if status.error:
-            errors["GetKeyRotationStatus"] = status.error
-        elif status.result is not None:
-            rotation = {"enabled": bool(status.result.get("KeyRotationEnabled")),
-                        "period_days": status.result.get("RotationPeriodInDays")}
-    # PolicyName is optional in the API (default "default"), but moto requires it
-    policy = call(kms, "get_key_policy", KeyId=key_id, PolicyName="default")
-    if policy.error:
-        errors["GetKeyPolicy"] = policy.error
+        if not scope.needs.wants(KMS_KEY, "GetKeyRotationStatus"):
+            errors["GetKeyRotationStatus"] = skipped_reason(action_of(kms, "get_key_rotation_status"))
+        else:
+            status = call(kms, "get_key_rotation_status", KeyId=key_id)
+            if status.error:
+                errors["GetKeyRotationStatus"] = status.error
+            elif status.result is not None:
+                rotation = {"enabled": bool(status.result.get("KeyRotationEnabled")),
+                            "period_days": status.result.get("RotationPeriodInDays")}
+    policy_text = None
+    if not scope.needs.wants(KMS_KEY, "GetKeyPolicy"):
+        errors["GetKeyPolicy"] = skipped_reason(action_of(kms, "get_key_policy"))
+    else:  # PolicyName is optional in the API (default "default"), but moto requires it
+        policy = call(kms, "get_key_policy", KeyId=key_id, PolicyName="default")
+        if policy.error:
+            errors["GetKeyPolicy"] = policy.error
+        policy_text = (policy.result or {}).get("Policy")
     props = {
         "arn": arn, "keyId": key_id, "region": scope.region, "account": scope.account,
         "metadata": _plain(meta) if meta is not None else None,
         "rotation": rotation,
-        "policy": (policy.result or {}).get("Policy"),
+        "policy": policy_text,
         "aliases": aliases,
     }
     return RawResource(type=KMS_KEY, urn=arn, name=aliases[0] if aliases else key_id, props=props,

@@ -25,6 +25,7 @@ from checks.live_types import (
     S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
     S3_BUCKET,
     account_public_access_block_id,
+    not_applicable_reason,
     skipped_reason,
 )
 from checks.model import SourceKind
@@ -120,37 +121,77 @@ def _bucket(scope: Scope, s3: Any, listed_bucket: dict[str, Any], keys: KeyManag
                 location.result.get("LocationConstraint"), location.result.get("LocationConstraint"))
     client = scope.client("s3", region)
     props: dict[str, Any] = {"arn": f"arn:aws:s3:::{name}", "bucket": name, "region": region,
-                             "account": scope.account}
-    for prop, method, absent, keep in BUCKET_CALLS:
-        operation = client.meta.method_to_api_mapping[method]
-        if not scope.needs.wants(S3_BUCKET, operation):
-            errors[operation] = skipped_reason(action_of(client, method))
-            props[prop] = None
-            continue
-        if method == "get_bucket_acl" and _owner_enforced(props["ownership"]):
-            props[prop] = []  # ACLs are disabled: the grants grant nothing, whatever they say
-            continue
-        outcome = call(client, method, absent=absent, Bucket=name)
-        if outcome.error:
-            errors[operation] = outcome.error
-        result = outcome.result
-        if result is not None:
-            result = {k: v for k, v in result.items() if k != "ResponseMetadata"}
-        props[prop] = result.get(keep) if result is not None and keep is not None else result
-    if isinstance(props["tags"], list):
+                             "account": scope.account, "keyManager": None}
+    # reads only controls with an applies_if need come last, and only if one of them may apply (scan_needs.py)
+    deferred = scope.needs.deferred(S3_BUCKET)
+    later = [spec for spec in BUCKET_CALLS if client.meta.method_to_api_mapping[spec[1]] in deferred]
+    for spec in BUCKET_CALLS:
+        if spec not in later:
+            _setting(scope, client, name, spec, props, errors)
+    if "DescribeKey" not in deferred:
+        _key_manager(scope, props, errors, keys)
+    pending = frozenset(client.meta.method_to_api_mapping[spec[1]] for spec in later) | (deferred & {"DescribeKey"})
+    if not pending:
+        return _raw(props, errors)
+    reasons = {op: not_applicable_reason(_action(client, op)) for op in pending}
+    wanted = scope.needs.still_wanted(_raw({**props, **{spec[0]: None for spec in later}}, {**errors, **reasons}),
+                                      pending)
+    for spec in later:
+        operation = client.meta.method_to_api_mapping[spec[1]]
+        if operation in wanted:
+            _setting(scope, client, name, spec, props, errors)
+        else:
+            props[spec[0]], errors[operation] = None, reasons[operation]
+    if "DescribeKey" in wanted:
+        _key_manager(scope, props, errors, keys)
+    elif "DescribeKey" in pending and _kms_key(props["encryption"]) is not None:
+        errors["DescribeKey"] = reasons["DescribeKey"]
+    return _raw(props, errors)
+
+
+def _raw(props: dict[str, Any], errors: dict[str, str]) -> RawResource:
+    return RawResource(type=S3_BUCKET, urn=props["arn"], name=props["bucket"], props=props, source=SourceKind.LIVE,
+                       id=props["arn"], errors=errors)
+
+
+def _action(client: Any, operation: str) -> str:
+    return "kms:DescribeKey" if operation == "DescribeKey" else iam_action(f"s3:{operation}")
+
+
+def _setting(scope: Scope, client: Any, name: str, spec: tuple[str, str, tuple[str, ...], str | None],
+             props: dict[str, Any], errors: dict[str, str]) -> None:
+    """One per-bucket read into props[prop] (None when not configured or not read) and errors[operation]."""
+    prop, method, absent, keep = spec
+    operation = client.meta.method_to_api_mapping[method]
+    if not scope.needs.wants(S3_BUCKET, operation):
+        errors[operation] = skipped_reason(action_of(client, method))
+        props[prop] = None
+        return
+    if method == "get_bucket_acl" and _owner_enforced(props.get("ownership")):
+        props[prop] = []  # ACLs are disabled: the grants grant nothing, whatever they say
+        return
+    outcome = call(client, method, absent=absent, Bucket=name)
+    if outcome.error:
+        errors[operation] = outcome.error
+    result = outcome.result
+    if result is not None:
+        result = {k: v for k, v in result.items() if k != "ResponseMetadata"}
+    props[prop] = result.get(keep) if result is not None and keep is not None else result
+    if prop == "tags" and isinstance(props["tags"], list):
         props["tags"] = {t["Key"]: t["Value"] for t in props["tags"]}
-    props["keyManager"] = None
-    key_id = _kms_key(props["encryption"])
+
+
+def _key_manager(scope: Scope, props: dict[str, Any], errors: dict[str, str], keys: KeyManagers) -> None:
+    """Who manages the key of the bucket's default encryption (props keyManager), when one is named."""
+    key_id = _kms_key(props.get("encryption"))
     if key_id is not None and not scope.needs.wants(S3_BUCKET, "DescribeKey"):
         errors["DescribeKey"] = skipped_reason("kms:DescribeKey")
     elif key_id is not None:
-        outcome = keys.outcome(key_id, region)
+        outcome = keys.outcome(key_id, props["region"])
         if outcome.error:
             errors["DescribeKey"] = outcome.error
         elif outcome.result is not None:
             props["keyManager"] = outcome.result["manager"]
-    return RawResource(type=S3_BUCKET, urn=props["arn"], name=name, props=props, source=SourceKind.LIVE,
-                       id=props["arn"], errors=errors)
 
 
 def _owner_enforced(ownership: Any) -> bool:

@@ -27,11 +27,11 @@ from checks.register import REGISTER_NAME, Review, load_register
 from checks.report import Report
 from checks.selection import Selection
 from checks.settings import Settings, apply_params, find_settings, load_settings
-from checks.unread import UnreadScope, unread_findings
 from checks.waivers import Waiver, load_waivers
 
 if TYPE_CHECKING:
     from checks.baseline import Baseline
+    from checks.unread import UnreadScope
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ class _KnownIds(set[str]):
 
 @dataclass(frozen=True)
 class Prepared:
+    """What every assessment of one run shares, read once before the resources are assessed."""
+
     catalog: Catalog        # the selected controls, with the project's parameters applied
     settings: Settings
     waivers: Sequence[Waiver]
@@ -133,7 +135,9 @@ def assess(prepared: Prepared, resources: Iterable[RawResource], now: dt.datetim
     normalized = normalize(resources, reviewed=prepared.reviewed, scopes=scopes, secrets=secrets)
     result = evaluate(prepared.catalog.controls.values(), normalized.assets, now=now,
                       templates=prepared.catalog.templates, waivers=prepared.waivers)
-    if unread:
+    if unread:  # a live scan's scopes it could not read (imported then: `check` has none)
+        from checks.unread import unread_findings
+
         extra = unread_findings(prepared.catalog.controls.values(), unread)
         result = Evaluation(findings=[*result.findings, *extra], waiver_problems=result.waiver_problems,
                             seconds=result.seconds)

@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # imported where used: a program's child process starts befor
 
 @dataclass(frozen=True)
 class CheckRequest:
+    """What `clearance check` was asked to check, and how: its arguments and options."""
+
     program_dir: Path | None = None
     preview: Path | None = None
     state: Path | None = None
@@ -46,6 +48,8 @@ class CheckRequest:
 
 @dataclass(frozen=True)
 class Loaded:
+    """The source's raw resources, which view they are, what the report names as target and artifact."""
+
     resources: list[RawResource]
     view: SourceKind
     target: str

@@ -25,6 +25,7 @@ from checks.baseline import load_baseline
 from checks.collectors import load_collectors
 from checks.collectors.base import ClientSettings, Collector, CollectResult, ListFailure, Scope, caller_account
 from checks.collectors.endpoints import IN_FLIGHT, Health, InFlight
+from checks.collectors.shared import Shared
 from checks.digests import strings_in
 from checks.errors import InputError
 from checks.flows.assess import Options, build_report, prepare, with_baseline
@@ -37,6 +38,7 @@ from checks.flows.scan_gaps import (
     unreachable_regions,
     unread_scopes,
 )
+from checks.flows.scan_needs import scan_needs
 from checks.flows.scan_request import (  # noqa: F401 - DEFAULT_TIMEOUT, ScanRequest: the flow's API
     DEFAULT_TIMEOUT,
     ScanRequest,
@@ -120,8 +122,9 @@ def collect(session: boto3.Session, account: str, regions: list[str], collectors
     malformed answer, is a ListFailure for every type it emits; the scan goes on. `needs`: what the selected controls
     read (per-resource reads nothing needs are left out; the default needs everything)."""
     health = health or Health()
+    shared = Shared()  # answers the collectors share (KMS keys), for this scan only
     scopes = {r: Scope(session=session, region=r, account=account, endpoint_url=endpoint_url, settings=settings,
-                       health=health, needs=needs) for r in regions}
+                       health=health, needs=needs, shared=shared) for r in regions}
     runs: list[tuple[Task, Scope]] = []
     for c in collectors:
         runs += [(Task(c, None), scopes[regions[0]])] if c.global_scope else [(Task(c, r), scopes[r]) for r in regions]
@@ -254,7 +257,7 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
         from checks.sources.backends import load_states
 
         states = load_states(list(req.states), None, [], program=req.program_dir)
-    live = read_live(req, progress=progress, needs=Needs.of(prepared.catalog.controls.values()))
+    live = read_live(req, progress=progress, needs=scan_needs(prepared.catalog.controls.values(), now))
     normalized, result, _ = assess_linked(prepared, live.resources, now, state=[r for s in states for r in s.resources],
                                           unread=live.unread, scopes=live.scopes,
                                           secrets_of=lambda raw: secrets_read(req, raw))

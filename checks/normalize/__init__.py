@@ -11,6 +11,7 @@ from checks.model import Asset
 from checks.normalize.base import FOLDED, NORMALIZERS, Index
 from checks.normalize.scopes import Scopes, derive_scopes
 from checks.normalize.secrets import seal_assets
+from checks.normalize.table import import_for
 from checks.plugins import import_package
 from checks.raw import RawResource
 
@@ -18,7 +19,10 @@ __all__ = ["Normalized", "Scopes", "load_normalizers", "normalize"]
 
 
 def load_normalizers() -> None:
-    """Import every module of this package once: each registers the type tokens it normalizes or folds."""
+    """Import every module of this package once: each registers the type tokens it normalizes or folds.
+
+    `normalize` imports only the modules its resources' types need (`checks.normalize.table`); this is for what
+    lists every normalizer, and for importing them ahead of time (while a Pulumi program runs)."""
     import_package(__name__)
 
 
@@ -41,8 +45,8 @@ def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = fr
 
     `group_names` (live view) maps a security group's id to the name its rules' fingerprints use: the name the
     planned view gives it (`checks.drift.link.group_names` makes it from a stack's state)."""
-    load_normalizers()
     index = Index(resources, reviewed=reviewed)
+    import_for(index.by_type)  # only the normalizers of the types present (side resources' included)
     if group_names:
         from checks.normalize.ec2.live_sg import LINKED_NAMES
 

@@ -72,7 +72,7 @@ def identity_map(index: Index, tokens: tuple[str, ...]) -> dict[str, RawResource
     if found is None:
         found = {}
         for r in index.of_type(*tokens):
-            for ident in Index.identities(r):
+            for ident in index.identities_of(r):
                 found.setdefault(ident, r)
         index.memo[key] = found
     return found

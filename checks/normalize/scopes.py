@@ -25,6 +25,7 @@ from typing import Any
 from checks.live_types import BACKUP_CANDIDATES, FEEDS
 from checks.model import UNKNOWN, Asset, Location, SourceKind, paths_overlap
 from checks.normalize.base import NORMALIZERS, Index
+from checks.normalize.table import import_for
 from checks.raw import RawResource
 
 REGION_KIND = "aws.region"
@@ -196,6 +197,7 @@ def _default(kind: str, token: str, props: Mapping[str, Any], region: str | None
     full = {**props, **({"region": region} if region else {})}
     raw = RawResource(type=token, urn=f"clearance:aws-default::{kind}::{region or ''}", name=name, props=full,
                       source=source, location=location)
+    import_for((token,))  # a setting the program does not declare: its normalizer may not be imported yet
     return list(NORMALIZERS[token](raw, index))
 
 

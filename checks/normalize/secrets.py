@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from checks.model import Asset, SecretTexts, secret_strings
+from checks.model import UNKNOWN, Asset, SecretTexts, secret_strings
 from checks.raw import RawResource, urn_name
 
 
@@ -27,23 +27,29 @@ def secret_texts(resources: Iterable[RawResource]) -> frozenset[str]:
     A secret policy document is one string: values parsed out of it are pieces of it (see `Sealer._mark`)."""
     found: set[str] = set()
     for raw in resources:
-        _collect(raw.props, found)
+        for value in raw.props.values():  # most props are plain scalars: skipped here without a call
+            kind = type(value)
+            if not (kind is str or kind is int or kind is bool or kind is float or value is None):
+                _collect(value, found)
     return frozenset(found)
 
 
 def _collect(value: Any, found: set[str]) -> None:
     """`secret_strings(value)` added to `found`, walking plain JSON values cheaply: only a `Secret` holds any."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or kind is float or value is None:
-        return
     if kind is dict:
-        for item in value.values():
-            _collect(item, found)
+        items: Iterable[Any] = value.values()
     elif kind is list:
-        for item in value:
-            _collect(item, found)
-    else:  # a Secret, UNKNOWN, or another mapping or sequence
+        items = value
+    elif kind is str or kind is int or kind is bool or kind is float or value is None or value is UNKNOWN:
+        return  # (UNKNOWN holds no secret string)
+    else:  # a Secret, or another mapping or sequence
         found.update(secret_strings(value))
+        return
+    for item in items:  # scalar items without a call
+        kind = type(item)
+        if not (kind is str or kind is int or kind is bool or kind is float or item is None or item is UNKNOWN):
+            _collect(item, found)
 
 
 class Sealer(SecretTexts):

@@ -7,20 +7,22 @@ regenerate the file. No message ever quotes file content: a file may hold secret
 from __future__ import annotations
 
 import codecs
-import json
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from checks.errors import InputError
 from checks.model import SourceKind
 from checks.raw import RawResource
+
+if TYPE_CHECKING:  # the stdlib parser is imported when orjson cannot read a file as it would (issue 13)
+    import json
 
 MAX_DEPTH = 100  # levels of nested arrays and objects: Pulumi files use a few dozen at most
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -200,6 +202,8 @@ def _fast_body(raw: bytes) -> bytes | None:
 
 
 def _parse_text(text: str, path: Path, regen: str) -> Any:
+    import json
+
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:

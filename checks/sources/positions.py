@@ -17,9 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from checks.errors import InputError
 from checks.model import Location
-from checks.paths import GIT_MARKER, display_path, repo_path, repo_root
-from checks.sources.stack_config import PROJECT_FILES
-from checks.yamlfile import load_yaml
+from checks.paths import GIT_MARKER, PROJECT_FILES, display_path, repo_path, repo_root
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +73,8 @@ def project_name(folder: Path) -> str | None:
     for file_name in PROJECT_FILES:
         path = folder / file_name
         if path.is_file():
+            from checks.yamlfile import load_yaml  # PyYAML only when there is a Pulumi.yaml to read (issue 13)
+
             try:
                 data = load_yaml(path, display_path(path)).data
             except InputError:

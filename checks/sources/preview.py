@@ -7,13 +7,12 @@ The preview writes every secret as the string `[secret]`: those values are UNKNO
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from checks.errors import InputError
 from checks.model import UNKNOWN, Secret, SourceKind
-from checks.raw import RawResource, normalize_urn
+from checks.raw import SIG_KEY, UNKNOWN_SENTINEL, RawResource, convert_value, normalize_urn
 from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
 from checks.sources.positions import Places, program_of
 from checks.sources.state import (
@@ -37,8 +36,7 @@ OLD_ID_OPS = frozenset({"update", "same", "refresh"})  # the resource keeps its 
 BLINDED_SECRET = "[secret]"
 
 
-@dataclass(frozen=True, slots=True)
-class _Step:
+class _Step(NamedTuple):
     at: str
     op: str
     urn: Urn
@@ -76,18 +74,19 @@ def load_preview(path: Path, *, cwd: Path | None = None, program_dir: Path | Non
     for step in steps:
         if is_skipped_type(step.type_):
             continue
-        inputs = step.new.get("inputs")
-        blinded += _count_blinded(inputs)
-        props = _blind(convert_props(inputs, file, f"{step.at}.newState.inputs"))
-        provider = provider_urn(step.new.get("provider"))
+        new = step.new
+        props, count = _planned_props(new.get("inputs"), file, step.at)
+        blinded += count
+        provider = provider_urn(new.get("provider"))
         props = with_region(props, regions.get(provider) if provider in regions else _default_region(provider, file))
-        id_ = known_id(step.new.get("id"))
+        id_ = known_id(new.get("id"))
         if id_ is None and step.op in OLD_ID_OPS and step.old is not None:
             id_ = known_id(step.old.get("id"))
         resources[step.urn_text] = build_raw(
-            step.new, file, f"{step.at}.newState", urn=step.urn, urn_text=step.urn_text, type_=step.type_,
+            new, file, f"{step.at}.newState", urn=step.urn, urn_text=step.urn_text, type_=step.type_,
             props=props, source=SourceKind.PLANNED, id_=id_, places=places)
-        ops[step.urn_text] = "replace" if "replace" in (ops.get(step.urn_text), step.op) else step.op
+        previous = ops.get(step.urn_text)
+        ops[step.urn_text] = "replace" if previous == "replace" or step.op == "replace" else step.op
     if blinded:
         warnings.append(f"the preview hides {blinded} secret value(s) as '[secret]': checks that read them "
                         f"are unknown")
@@ -214,3 +213,45 @@ def _count_blinded(value: Any) -> int:
         elif isinstance(item, dict | list):
             count += _count_blinded(item)
     return count
+
+
+def _planned_props(inputs: Any, file: JsonFile, at: str) -> tuple[dict[str, Any], int]:
+    """(`_blind(convert_props(inputs))`, `_count_blinded(inputs)`) in one walk that converts the parsed `inputs` in
+    place: the parsed file is read once and never again, so its objects become the props."""
+    if inputs is None:
+        return {}, 0
+    if type(inputs) is not dict:
+        raise file.error(f"{at}.newState.inputs is not an object")
+    blinded = 0
+    for key in [k for k in inputs if k.startswith("__")]:  # `__defaults`, `__meta`: dropped, as convert_props does
+        blinded += _count_blinded(inputs.pop(key))
+    return inputs, blinded + _convert_in_place(inputs)
+
+
+def _convert_in_place(node: dict[str, Any] | list[Any]) -> int:
+    """`_blind(convert_value(v))` written over every value of a parsed (orjson/json) object or array (of a plain
+    object, without its `__defaults`: taken out by the caller, as `convert_value` leaves it out); returns
+    `_count_blinded(node)` as it was."""
+    blinded = 0
+    items = node.items() if type(node) is dict else enumerate(node)
+    for key, value in items:
+        kind = type(value)
+        if kind is str:
+            if value == BLINDED_SECRET:
+                node[key] = UNKNOWN  # type: ignore[index]
+                blinded += 1
+            elif value == UNKNOWN_SENTINEL:
+                node[key] = UNKNOWN  # type: ignore[index]
+        elif kind is dict:
+            if SIG_KEY in value:  # a secret, asset or archive: converted as before (rare)
+                blinded += _count_blinded(value)
+                node[key] = _blind(convert_value(value))  # type: ignore[index]
+            else:
+                if "__defaults" in value:
+                    blinded += _count_blinded(value.pop("__defaults"))
+                blinded += _convert_in_place(value)
+        elif kind is list:
+            blinded += _convert_in_place(value)
+        elif kind is float and value.is_integer():
+            node[key] = int(value)  # type: ignore[index]
+    return blinded

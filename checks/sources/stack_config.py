@@ -13,14 +13,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks.errors import InputError
-from checks.paths import display_path
-from checks.yamlfile import LinedDocument, load_yaml
+from checks.paths import PROJECT_FILES, display_path
+
+if TYPE_CHECKING:  # PyYAML (~14 ms) is imported when a YAML file is read: a preview or state file's run may read none
+    from checks.yamlfile import LinedDocument
 
 DEFAULT_REGION = "us-east-1"
-PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +277,8 @@ def _is_secure(value: Any) -> bool:
 def _load_yaml(path: Path) -> LinedDocument:
     """The document with the line of every key, read by clearance's one bounded YAML loader (no alias bombs,
     no recursive aliases, no python tags); errors name the file and line."""
+    from checks.yamlfile import load_yaml
+
     return load_yaml(path, display_path(path))
 
 

@@ -57,8 +57,8 @@ class Urn:
 def parse_urn(value: Any) -> Urn | None:
     if not isinstance(value, str) or not value.startswith("urn:pulumi:"):
         return None
-    parts = value.removeprefix("urn:pulumi:").split("::", 3)
-    if len(parts) != 4 or not all(parts[:3]):
+    parts = value[11:].split("::", 3)  # after "urn:pulumi:"
+    if len(parts) != 4 or not (parts[0] and parts[1] and parts[2]):
         return None
     return Urn(*parts)
 
@@ -106,13 +106,19 @@ def build_raw(res: Mapping[str, Any], file: ErrorSource, at: str, *, urn: Urn, u
               props: Mapping[str, Any], source: SourceKind, id_: str | None, places: Places) -> RawResource:
     """A RawResource from a ResourceV3 object (`res`), with props and id already worked out."""
     custom = res.get("custom")
+    parent = res.get("parent")
+    dependencies = res.get("dependencies")
+    property_dependencies = res.get("propertyDependencies")
+    position = res.get("sourcePosition")
     return RawResource(
         type=type_, urn=normalize_urn(urn_text), name=urn.name, props=props, source=source, id=id_,
         custom=custom if isinstance(custom, bool) else id_ is not None,
-        parent=_parent(res.get("parent"), file, f"{at}.parent"),
-        dependencies=_urns(res.get("dependencies"), file, f"{at}.dependencies"),
-        property_dependencies=_property_dependencies(res.get("propertyDependencies"), file, at),
-        location=source_location(res.get("sourcePosition"), places),
+        parent=None if parent is None or parent == "" else _parent(parent, file, at),
+        dependencies=() if type(dependencies) is list and not dependencies
+        else _urns(dependencies, file, at, ".dependencies"),
+        property_dependencies={} if not property_dependencies and type(property_dependencies) is dict
+        else _property_dependencies(property_dependencies, file, at),
+        location=None if position is None else source_location(position, places),
         provider=provider_urn(res.get("provider")),
         input_keys=_input_keys(res) if source is SourceKind.STATE else None,
     )
@@ -134,19 +140,20 @@ def _parent(value: Any, file: ErrorSource, at: str) -> str | None:
         return None
     parsed = parse_urn(value)
     if parsed is None:
-        raise file.error(f"{at} is not a Pulumi URN")
+        raise file.error(f"{at}.parent is not a Pulumi URN")
     return None if parsed.type == STACK_TYPE else normalize_urn(value)
 
 
-def _urns(value: Any, file: ErrorSource, at: str) -> tuple[str, ...]:
+def _urns(value: Any, file: ErrorSource, at: str, field: str) -> tuple[str, ...]:
+    """The URNs of `{at}{field}` (a list of URN strings, or null)."""
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise file.error(f"{at} is not a list of URNs")
+        raise file.error(f"{at}{field} is not a list of URNs")
     urns: list[str] = []
     for v in value:
         if not isinstance(v, str):
-            raise file.error(f"{at} is not a list of URNs")
+            raise file.error(f"{at}{field} is not a list of URNs")
         urns.append(normalize_urn(v))
     return tuple(urns)
 
@@ -156,7 +163,7 @@ def _property_dependencies(value: Any, file: ErrorSource, at: str) -> dict[str, 
         return {}
     if not isinstance(value, dict):
         raise file.error(f"{at}.propertyDependencies is not an object")
-    return {k: _urns(v, file, f"{at}.propertyDependencies.{k}") for k, v in value.items()}
+    return {k: _urns(v, file, at, f".propertyDependencies.{k}") for k, v in value.items()}
 
 
 def stack_identity(urns: Iterable[Urn], warnings: list[str]) -> tuple[str | None, str | None]:

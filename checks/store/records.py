@@ -54,7 +54,7 @@ def catalog_version(controls: Mapping[str, Control]) -> str:
     """A content hash of the controls (their YAML-equivalent content: expressions by their source text; the file
     and line they were read from left out), so a run records which catalog judged it."""
     content = {
-        cid: _plain(control.model_dump(by_alias=True, exclude={"file", "line"}))
+        cid: _plain(control.definition())
         for cid, control in sorted(controls.items())
     }
     blob = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)

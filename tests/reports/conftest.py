@@ -32,7 +32,7 @@ ACCOUNT = "123456789012"
 
 def make_control(cid: str, title: str, severity: Severity, kind: str, frameworks: dict[str, tuple[str, ...]],
                  **extra: object) -> Control:
-    return Control.model_validate({
+    return Control.of({
         "id": cid,
         "title": title,
         "severity": severity,

@@ -23,6 +23,7 @@ import pytest
 from rich.console import Console
 
 import checks.report
+import reports.json
 import reports.markdown
 from checks.model import Finding, Status
 from checks.report import Report, finding_sort_key
@@ -176,7 +177,9 @@ def test_every_format_shares_one_coverage_one_sort_and_one_encoder_call(
     assert [p.name for p in written] == ["clearance.json", "clearance.sarif", "clearance.junit.xml", "clearance.md",
                                          "clearance.txt"]
     assert coverage_calls == [1]                 # JSON, Markdown, the file and the terminal console
-    assert dumps_calls == [1, 1]                 # one per JSON document (report, SARIF), not one per finding
+    # SARIF: one per document; the JSON report: one for the rest of the document and one per SLICE of findings
+    # (never one per finding)
+    assert len(dumps_calls) == 1 + 1 + -(-2000 // reports.json.SLICE) == 3
     assert report.sorted_findings is report.sorted_findings
     assert json.loads((tmp_path / "clearance.json").read_bytes())["summary"]["findings"] == 2000
 

@@ -171,7 +171,7 @@ def test_long_titles_and_many_frameworks_are_clipped(
     make_report: Callable[..., Report], make_finding: Callable[..., Finding], validator: Draft4Validator
 ) -> None:
     base = make_report().controls["S3-01"]
-    long = base.model_copy(update={"title": "T" * 2000, "frameworks": {"nist": tuple(f"AC-{i}" for i in range(40))}})
+    long = dataclasses.replace(base, title="T" * 2000, frameworks={"nist": tuple(f"AC-{i}" for i in range(40))})
     controls: dict[str, Control] = {**make_report().controls, "S3-01": long}
     f = make_finding("S3-01", Status.FAIL, "b", "b", "public")
     doc = json.loads(SarifRenderer().render(make_report(findings=(f,), controls=controls)))

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from checks.catalog.cache import CACHE_FORMAT, cache_dir
-from checks.catalog.controls import Control
+from checks.catalog.controls import FIELD_NAMES, Control
 from checks.catalog.expressions import Expression
 from checks.catalog.loader import Catalog, ControlLoadError, load_catalog, load_catalog_cached
 from checks.engine import evaluate
@@ -41,11 +41,11 @@ def expression_facts(expr: Expression | None) -> Any:
 
 
 def control_facts(control: Control) -> dict[str, Any]:
-    facts = {name: getattr(control, name) for name in Control.model_fields}
+    facts = {name: getattr(control, name) for name in FIELD_NAMES}
     facts["assert_"] = expression_facts(control.assert_)
     facts["applies_if"] = expression_facts(control.applies_if)
-    facts["types"] = {name: type(getattr(control, name)) for name in Control.model_fields}
-    facts["fields_set"] = control.model_fields_set
+    facts["types"] = {name: type(getattr(control, name)) for name in FIELD_NAMES}
+    facts["class"] = type(control)
     return facts
 
 

@@ -28,7 +28,7 @@ C = CoverageStatus
 
 
 def control(cid: str, **frameworks: tuple[str, ...]) -> Control:
-    return Control.model_validate({
+    return Control.of({
         "id": cid, "title": f"Control {cid}", "severity": Severity.HIGH, "kind": "s3.bucket", "reads": ("x",),
         "assert": Expression("x"), "message": "{name}", "remediation": Remediation(pulumi="fix it"),
         "frameworks": frameworks,

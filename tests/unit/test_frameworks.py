@@ -19,6 +19,7 @@ from checks.catalog.expressions import Expression
 from checks.catalog.frameworks import Evidence, load_frameworks
 from checks.catalog.loader import Catalog, ControlLoadError, load_catalog
 from checks.coverage import evidence_rows, evidence_table
+from checks.model import Severity
 from checks.paths import policies_dir
 from tests.unit.conftest import CONTROL
 
@@ -285,8 +286,8 @@ def test_the_evidence_doc_lists_every_claim_with_its_level(catalog: Catalog) -> 
 def test_evidence_rows_levels_and_reasons(tmp_path: Path) -> None:
     write(tmp_path, PARTIAL)
     frameworks, _ = load_frameworks(tmp_path)
-    controls = [Control.model_validate({
-        "id": "C-1", "title": "t", "severity": "high", "kind": "s3.bucket", "reads": ("x",),
+    controls = [Control.of({
+        "id": "C-1", "title": "t", "severity": Severity.HIGH, "kind": "s3.bucket", "reads": ("x",),
         "assert": Expression("x"), "message": "{name}", "remediation": Remediation(pulumi="fix"),
         "frameworks": {"soc2": ("CC6.1", "CC6.6")}})]
     assert evidence_rows(frameworks["soc2"], controls) == [

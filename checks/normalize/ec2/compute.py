@@ -109,15 +109,16 @@ def _instance_template(index: Index, raw: RawResource) -> Refs:
     return resolve_refs(index, raw, "launchTemplate", [LAUNCH_TEMPLATE], value=value, scalar=True)
 
 
-def _instance_network(index: Index, raw: RawResource, template: RawResource | None) -> tuple[Addresses, Routing, Any]:
-    """(public addresses, routing of its subnet, its declared VPC or None/UNKNOWN)."""
+def _instance_network(index: Index, raw: RawResource, template: RawResource | None,
+                      subnet: Refs) -> tuple[Addresses, Routing, Any]:
+    """(public addresses, routing of its subnet, its declared VPC or None/UNKNOWN); `subnet`: its `subnetId`'s refs."""
     p = raw.props
     explicit = as_bool(p.get("associatePublicIpAddress"))
     template4 = None if template is None else _launch_template_public_ip(template)
     ipv6 = asks_for_ipv6(p)
     template6 = None if template is None else template_ipv6(template)
     if p.get("subnetId") is not None:
-        refs = resolve_refs(index, raw, "subnetId", SUBNET_TOKENS, scalar=True)
+        refs = subnet
         routing, maps_public = subnets_routing(index, refs)
         assigns = tri_or(False, *(assigns_ipv6(s) for s in refs.targets),
                          *((UNKNOWN,) if refs.external or refs.unknown else ()))
@@ -196,8 +197,9 @@ def instance(raw: RawResource, index: Index) -> Iterable[Asset]:
     template_refs = _instance_template(index, raw)
     template = template_refs.targets[0] if template_refs.targets else None
     b.set("launch_template", template_refs.scalar())
-    addresses, routing, vpc = _instance_network(index, raw, template)
-    b.set("subnet_id", resolve_refs(index, raw, "subnetId", SUBNET_TOKENS, scalar=True).scalar())
+    subnet = resolve_refs(index, raw, "subnetId", SUBNET_TOKENS, scalar=True)  # resolved once
+    addresses, routing, vpc = _instance_network(index, raw, template, subnet)
+    b.set("subnet_id", subnet.scalar())
     groups = group_refs(index, raw)
     if not groups.targets and not groups.external and not groups.unknown and template is not None:
         groups = group_refs(index, template)

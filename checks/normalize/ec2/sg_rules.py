@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.model import UNKNOWN
+from checks.model import UNKNOWN, Secret
 from checks.normalize.base import Index, contains_unknown, unwrap
 from checks.normalize.ec2.sg_internet import internet_ingress
 from checks.normalize.refs import flatten, resolve_refs
@@ -101,9 +101,9 @@ def normalize_ports(protocol: Any, from_port: Any, to_port: Any) -> tuple[Any, A
 
 def fingerprint(name: Any, direction: str, protocol: Any, low: Any, high: Any, peer: Any) -> Any:
     parts = (name, direction, protocol, low, high, peer)
-    if any(p is UNKNOWN for p in parts):
+    if UNKNOWN in parts:  # by identity: no other value equals UNKNOWN
         return UNKNOWN
-    text = "|".join("" if p is None else str(p) for p in parts)
+    text = "|".join(["" if p is None else str(p) for p in parts])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -117,12 +117,14 @@ def _group_peer(index: Index, rule_owner: RawResource, prop: str, value: Any, us
 
 
 def _list_peers(kind: str, value: Any) -> list[Peer]:
+    if value is None:  # the usual absent list: no call
+        return []
     value = unwrap(value)
     if value is UNKNOWN:
         return [(kind, UNKNOWN, None)]
     if not isinstance(value, list):
         value = [] if value is None or value == "" else [value]
-    return [(kind, unwrap(v), None) for v in value if v is not None and v != ""]
+    return [(kind, v.value if type(v) is Secret else v, None) for v in value if v is not None and v != ""]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +213,8 @@ def _dedupe(entries: list[tuple[dict[str, Any], RawResource | None]]) -> list[tu
     seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     out: list[tuple[dict[str, Any], Any]] = []
     for entry, peer_group in entries:
-        key = tuple(entry[k] for k in ("direction", "protocol", "from_port", "to_port", "peer_type", "peer"))
+        key = (entry["direction"], entry["protocol"], entry["from_port"], entry["to_port"], entry["peer_type"],
+               entry["peer"])
         if contains_unknown(list(key)):
             out.append((entry, peer_group))
             continue

@@ -62,7 +62,7 @@ def pick(obj: Any, *names: str) -> Any:
     obj = unwrap(obj)
     if obj is UNKNOWN:
         return UNKNOWN
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict and not isinstance(obj, Mapping):  # a dict without the ABC's instance check
         return None
     for name in names:
         value = unwrap(obj.get(name))
@@ -74,9 +74,23 @@ def pick(obj: Any, *names: str) -> Any:
     return None
 
 
-def _side(raw: RawResource, index: Index, *tokens: str) -> RawResource | None:
-    found = index.referencing(raw, tokens, "bucket")
-    return found[-1] if found else None
+SIDE_TOKENS = (*SSE, *VERSIONING, *LOGGING, *LIFECYCLE, *ACL, PUBLIC_ACCESS_BLOCK, POLICY, OWNERSHIP, *OBJECT_LOCK)
+Sides = dict[str, tuple[int, RawResource]]  # side-resource token -> (position, the last of that token) of a bucket
+
+
+def _sides(raw: RawResource, index: Index) -> Sides:
+    """The bucket's side resources, looked up once: the last of each token, with its position among them."""
+    return {r.type: (i, r) for i, r in enumerate(index.referencing(raw, SIDE_TOKENS, "bucket"))}
+
+
+def _side(sides: Sides, *tokens: str) -> RawResource | None:
+    """The last side resource of `tokens` (= `index.referencing(raw, tokens, "bucket")[-1]`)."""
+    best: tuple[int, RawResource] | None = None
+    for token in tokens:
+        hit = sides.get(token)
+        if hit is not None and (best is None or hit[0] > best[0]):
+            best = hit
+    return None if best is None else best[1]
 
 
 @register(BUCKET, BUCKET_V2)
@@ -85,20 +99,21 @@ def bucket(raw: RawResource, index: Index) -> Iterable[Asset]:
     # absent: Pulumi auto-names the bucket; the name is known only once the provider has checked it
     name = first_set(raw.props.get("bucket"), UNKNOWN)
     b.set("bucket_name", name)
-    _encryption(b, raw, index)
-    _versioning(b, raw, index)
-    _public_access_block(b, raw, index)
-    ownership = _ownership(b, raw, index)
-    _acl(b, raw, index, ownership)
-    _policy(b, raw, index, name)
-    _logging(b, raw, index)
-    _lifecycle(b, raw, index)
-    _object_lock(b, raw, index)
+    sides = _sides(raw, index)
+    _encryption(b, raw, index, sides)
+    _versioning(b, raw, sides)
+    _public_access_block(b, raw, index, sides)
+    ownership = _ownership(b, sides)
+    _acl(b, raw, sides, ownership)
+    _policy(b, raw, sides, name)
+    _logging(b, raw, sides)
+    _lifecycle(b, raw, sides)
+    _object_lock(b, raw, sides)
     return [b.build()]
 
 
-def _encryption(b: AssetBuilder, raw: RawResource, index: Index) -> None:
-    side = _side(raw, index, *SSE)
+def _encryption(b: AssetBuilder, raw: RawResource, index: Index, sides: Sides) -> None:
+    side = _side(sides, *SSE)
     if side is not None:
         src, dep_prop = side, "rules"
         rule = pick(side.props, "rules", "rule")
@@ -122,8 +137,8 @@ def _encryption(b: AssetBuilder, raw: RawResource, index: Index) -> None:
     b.set("bucket_key_enabled", tri_map(rule, lambda r: first_set(pick(r, "bucketKeyEnabled"), False)))
 
 
-def _versioning(b: AssetBuilder, raw: RawResource, index: Index) -> None:
-    side = _side(raw, index, *VERSIONING)
+def _versioning(b: AssetBuilder, raw: RawResource, sides: Sides) -> None:
+    side = _side(sides, *VERSIONING)
     if side is not None:
         config = pick(side.props, "versioningConfiguration", "versioningConfigurations")
         status = tri_map(config, lambda c: first_set(pick(c, "status"), UNKNOWN))  # Enabled, Suspended, Disabled
@@ -143,8 +158,8 @@ def _versioning(b: AssetBuilder, raw: RawResource, index: Index) -> None:
     })
 
 
-def _public_access_block(b: AssetBuilder, raw: RawResource, index: Index) -> None:
-    side = _side(raw, index, PUBLIC_ACCESS_BLOCK)
+def _public_access_block(b: AssetBuilder, raw: RawResource, index: Index, sides: Sides) -> None:
+    side = _side(sides, PUBLIC_ACCESS_BLOCK)
     if side is None:
         # no BucketPublicAccessBlock: S3 turns all four settings on for every bucket created since April 2023
         values = [True] * 4
@@ -157,8 +172,8 @@ def _public_access_block(b: AssetBuilder, raw: RawResource, index: Index) -> Non
     b.set("effective_public_access_block", account.as_settings(account.effective(values, account_values)))
 
 
-def _ownership(b: AssetBuilder, raw: RawResource, index: Index) -> Any:
-    side = _side(raw, index, OWNERSHIP)
+def _ownership(b: AssetBuilder, sides: Sides) -> Any:
+    side = _side(sides, OWNERSHIP)
     if side is None:
         value = "BucketOwnerEnforced"  # ACLs are disabled on every bucket created since April 2023
     else:
@@ -167,8 +182,8 @@ def _ownership(b: AssetBuilder, raw: RawResource, index: Index) -> Any:
     return value
 
 
-def _acl(b: AssetBuilder, raw: RawResource, index: Index, ownership: Any) -> None:
-    side = _side(raw, index, *ACL)
+def _acl(b: AssetBuilder, raw: RawResource, sides: Sides, ownership: Any) -> None:
+    side = _side(sides, *ACL)
     if side is not None:
         canned = side.props.get("acl")
         policy = pick(side.props, "accessControlPolicy", "accessControlPolicies")
@@ -182,16 +197,16 @@ def _acl(b: AssetBuilder, raw: RawResource, index: Index, ownership: Any) -> Non
     b.set("acl_allows_public", tri_and(public, tri_map(enforced, lambda e: not e)))
 
 
-def _policy(b: AssetBuilder, raw: RawResource, index: Index, name: Any) -> None:
-    side = _side(raw, index, POLICY)
+def _policy(b: AssetBuilder, raw: RawResource, sides: Sides, name: Any) -> None:
+    side = _side(sides, POLICY)
     doc = facts.policy_document(side.props.get("policy") if side is not None else raw.props.get("policy"))
     b.set("policy", doc)
     b.set("policy_denies_insecure_transport", False if doc is None else facts.denies_insecure_transport(doc, name))
     b.set("policy_allows_public", False if doc is None else facts.allows_public(doc))
 
 
-def _logging(b: AssetBuilder, raw: RawResource, index: Index) -> None:
-    side = _side(raw, index, *LOGGING)
+def _logging(b: AssetBuilder, raw: RawResource, sides: Sides) -> None:
+    side = _side(sides, *LOGGING)
     config = side.props if side is not None else pick(raw.props, "logging", "loggings")  # absent: logging off
     target = tri_map(config, lambda c: blank(pick(c, "targetBucket")))
     b.set("logging", {
@@ -200,8 +215,8 @@ def _logging(b: AssetBuilder, raw: RawResource, index: Index) -> None:
     })
 
 
-def _lifecycle(b: AssetBuilder, raw: RawResource, index: Index) -> None:
-    side = _side(raw, index, *LIFECYCLE)
+def _lifecycle(b: AssetBuilder, raw: RawResource, sides: Sides) -> None:
+    side = _side(sides, *LIFECYCLE)
     if side is not None:
         rules = tri_map(side.props.get("rules"), lambda rs: [_side_rule(r) for r in rs])
     else:
@@ -263,10 +278,10 @@ def _inline_rule(r: Any) -> dict[str, Any]:
     )
 
 
-def _object_lock(b: AssetBuilder, raw: RawResource, index: Index) -> None:
+def _object_lock(b: AssetBuilder, raw: RawResource, sides: Sides) -> None:
     """Object Lock and its default retention: from BucketObjectLockConfiguration[V2], else the bucket's deprecated
     inline objectLockConfiguration. Absent: S3 creates buckets without Object Lock."""
-    side = _side(raw, index, *OBJECT_LOCK)
+    side = _side(sides, *OBJECT_LOCK)
     inline = pick(raw.props, "objectLockConfiguration", "objectLockConfigurations")
     if side is not None:
         enabled: Any = True  # a lock configuration exists only on a bucket with Object Lock enabled

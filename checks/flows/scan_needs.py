@@ -1,0 +1,95 @@
+"""What a scan's selected controls need read (checks/live_types.py Needs), from the controls themselves.
+
+Two kinds of per-resource reads are left out:
+- *not selected*: every attribute the read fills is read by no selected control (`Needs.of`);
+- *not applicable*: every selected control that reads what the read fills has an `applies_if` that reads only
+  identity fields (tags, account, region, ...: values the resource's own earlier reads decide, which neither a later
+  read nor another resource changes), and for this resource every one of them is not applicable. The collector
+  makes such a read last; before it, the judge normalizes the resource as read so far (the pending reads recorded
+  as not read) and evaluates those controls' `applies_if` as the engine does: a read is made unless all of them
+  are certainly not applicable. So a control that applies never sees a skipped attribute, and one that does not
+  stays not_applicable (the engine decides `applies_if` first, on the attributes it reads). Not `engine.evaluate`
+  per resource: it is made for one call per run (it pauses the garbage collector around its work).
+Drift needs everything (EVERYTHING): it compares every attribute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from checks.catalog.controls import Control
+from checks.catalog.expressions import EvaluationError, Evaluator, Expression, reads_only
+from checks.live_types import FEEDS, OPTIONAL_READS, Judge, Needs
+from checks.model import IDENTITY_FIELDS, Asset, path_segments
+from checks.normalize import normalize
+from checks.raw import RawResource
+
+# identity fields an applies_if may gate a read on: set from the resource's own reads, the same in the partial and
+# the final asset (a name or location can be replaced by the state's when a scan is linked to it: flows/linked.py)
+GATE_FIELDS = frozenset(IDENTITY_FIELDS) - {"name", "location"}
+
+
+def scan_needs(controls: Iterable[Control], now: dt.datetime) -> Needs:
+    """The Needs of a scan of `controls` (the selected ones, with the project's parameters), judged at `now`."""
+    selected = list(controls)
+    base = Needs.of(selected)
+    needing: dict[tuple[str, str], tuple[Control, ...]] = {}
+    gated: dict[str, frozenset[str]] = {}
+    for raw_type, reads in OPTIONAL_READS.items():
+        own = FEEDS[raw_type][0]
+        found = set()
+        for operation, fills in reads.items():
+            users = tuple(c for c in selected if Needs.of([c]).wants(raw_type, operation))
+            if users and all(kind == own for kind, _ in fills) and all(_gates(c, own) for c in users):
+                needing[(raw_type, operation)] = users
+                found.add(operation)
+        if found:
+            gated[raw_type] = frozenset(found)
+    if not gated:
+        return base
+    return Needs(roots=base.roots, gated=gated, judge=_judge(needing, now))
+
+
+def _gates(control: Control, kind: str) -> bool:
+    """Can `control`'s applies_if say, from identity fields alone, that it does not apply?"""
+    if control.kind != kind or control.applies_if is None:
+        return False
+    roots = reads_only(control.applies_if)
+    return roots is not None and roots - {"params"} <= GATE_FIELDS
+
+
+def _judge(needing: Mapping[tuple[str, str], tuple[Control, ...]], now: dt.datetime) -> Judge:
+    # each control's applies_if with its parameters bound, once (as the engine binds them)
+    bound = {c.id: (c, c.applies_if.bind(c.params)) for users in needing.values() for c in users if c.applies_if}
+
+    def still_wanted(partial: RawResource, pending: frozenset[str]) -> frozenset[str]:
+        judged = {c.id for op in pending for c in needing.get((partial.type, op), ())}
+        if not judged:
+            return pending
+        assets = normalize([partial], derive=False).assets
+        if len(assets) != 1:  # nothing (or more than the resource) to judge on: read everything
+            return pending
+        evaluator = Evaluator(now)
+        applies = {cid for cid in judged if not _not_applicable(*bound[cid], assets[0], evaluator)}
+        return frozenset(op for op in pending
+                         if (partial.type, op) not in needing or any(c.id in applies
+                                                                     for c in needing[(partial.type, op)]))
+
+    return still_wanted
+
+
+def _not_applicable(control: Control, applies_if: Expression, asset: Asset, evaluator: Evaluator) -> bool:
+    """Would the engine find `control` not_applicable to `asset`? It decides applies_if first, on the attributes
+    applies_if reads (an error or unknown among them is error or unknown, not not_applicable), and only a `false`
+    applies_if is not_applicable. Here any error or unknown path under a root applies_if reads counts as undecided
+    (broader than the engine's overlap test): a read is left out only when the answer is certain."""
+    roots = applies_if.root_fields
+    if any(path_segments(p)[0] in roots for p in (*asset.errors, *asset.unknown)):
+        return False
+    doc = asset.document()
+    doc["params"] = control.params
+    try:
+        return applies_if.search(doc, evaluator) is False
+    except EvaluationError:
+        return False
