@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -180,7 +181,11 @@ def run_check(req: CheckRequest) -> Report:
             loaded = pending.result()
     from checks.flows.assess import assess, build_report, with_baseline
 
-    normalized, result = assess(prepared, loaded.resources, now)
+    # without checkov, the raw resources are let go once normalized: not kept alive while the assets are evaluated
+    # and reported (issue 13: at 100,000 resources they held ~100 MiB of the peak)
+    raw = loaded.resources
+    loaded = dataclasses.replace(loaded, resources=[])
+    normalized, result = assess(prepared, raw if checkov is not None else _handed_over(raw), now)
     warnings = list(loaded.warnings)
     if not prepared.register.exists() and any(a.kind == "ec2.security_group" for a in normalized.assets):
         warnings.append(f"no security-group review register at {display_path(prepared.register)}: every rule counts "
@@ -190,9 +195,15 @@ def run_check(req: CheckRequest) -> Report:
     if checkov is not None:
         from checks.checkov.scan import with_checkov
 
-        report = with_checkov(report, loaded.resources, normalized.assets, executable=checkov,
+        report = with_checkov(report, raw, normalized.assets, executable=checkov,
                               waivers=prepared.other_waivers, now=now)
     return with_baseline(report, baseline)
+
+
+def _handed_over(resources: list[RawResource]) -> Iterator[RawResource]:
+    """The resources, one by one; the list is emptied once they have all been taken (normalization keeps its own)."""
+    yield from resources
+    resources.clear()
 
 
 def _while_the_program_runs() -> None:
