@@ -62,25 +62,43 @@ def account_id() -> str:
 
 def _server_class() -> type:
     try:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from moto.server import ThreadedMotoServer
+        from werkzeug.serving import make_server
+
+        from checks.sandbox import keepalive
     except ImportError as err:  # moto, or one of its server-mode packages (flask...), is not installed
         raise moto_missing(err) from None
 
     class BoundedMotoServer(ThreadedMotoServer):
-        """ThreadedMotoServer whose start() reports a bind failure instead of waiting for ever.
+        """ThreadedMotoServer whose start() reports a bind failure instead of waiting for ever, and whose connections
+        stay open between requests (HTTP/1.1 keep-alive: `checks.sandbox.keepalive`).
 
         moto 5.2.5 binds inside the server thread and sets its ready event only on success; a failed bind would
         leave start() blocked. Here the failure is recorded and the event set, so start() returns and re-raises.
+        `_server_entry` is moto's, with the keep-alive request handler in place of moto's.
         """
 
         bind_error: BaseException | None = None
 
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.connections = keepalive.Connections()
+
         def _server_entry(self) -> None:
             try:
-                super()._server_entry()
+                app = DomainDispatcherApplication(create_backend_app)
+                self._server = make_server(self._ip_address, self._port, app, True,
+                                           request_handler=keepalive.handler_for(self.connections))
+                self._server_ready_event.set()
+                self._server.serve_forever()
             except BaseException as err:  # noqa: BLE001 - handed to the starting thread
                 self.bind_error = err
                 self._server_ready_event.set()
+
+        def stop(self) -> None:
+            self.connections.stop()  # idle keep-alive connections would otherwise hold their threads
+            super().stop()
 
     return BoundedMotoServer
 
@@ -115,6 +133,11 @@ class MotoServer:
             self.stop()
             raise SandboxError(f"the sandbox server bound {host}, not {HOST}")
         return int(port)
+
+    @property
+    def connections_accepted(self) -> int:
+        """TCP connections accepted since the server started (a client's calls share one: HTTP/1.1 keep-alive)."""
+        return int(self._server.connections.accepted)
 
     def stop(self) -> None:
         if self._server._server is not None:
