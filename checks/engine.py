@@ -186,7 +186,8 @@ def _evaluate_control(control: Control, assets: list[Asset], template: MessageTe
                 message = f"{title} (message could not be rendered: {err})"
         findings.append(new_finding(
             control_id, severity, status, asset.kind, asset.id, asset.name, asset.source, message,
-            sha256(prefix + entry.identity).hexdigest()[:32], asset.location, detail, waiver,
+            sha256(prefix + entry.identity).hexdigest()[:32], asset.location, detail, waiver, asset.account,
+            asset.region,  # the asset's own, also when its verdict was reused from an asset of another account
         ))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -16,7 +16,7 @@ from checks.coverage import FrameworkCoverage, coverage
 from checks.errors import ExitCode
 from checks.model import Finding, Severity, SourceKind, Status
 
-REPORT_SCHEMA_VERSION = "1.4"
+REPORT_SCHEMA_VERSION = "1.5"
 
 # Order of statuses in tables and listings: what needs action first (reports.base.STATUS_ORDER).
 ACTION_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.WAIVED, Status.PASS,
@@ -28,6 +28,58 @@ _CONTROL_ID = attrgetter("control_id")
 _SEVERITY_STATUS = attrgetter("severity", "status")
 _IN_BASELINE = attrgetter("in_baseline")
 _SEVERITY_FIRST = {severity: -severity.rank for severity in Severity}   # a dict: `.rank` is a slower property
+_SEVERITIES = tuple(sorted(Severity, key=lambda s: -s.rank))             # most severe first
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRollup:
+    """One AWS account's results: counts by status, `fail` results by severity (recorded in a baseline or not, as
+    the report's own counts), and `failing`, the fails that decide the exit code (`Report.failing_count`'s rule:
+    at or above the threshold, not in the baseline)."""
+
+    account: str
+    by_status: Mapping[Status, int]
+    fail_by_severity: Mapping[Severity, int]
+    failing: int
+
+    @property
+    def findings(self) -> int:
+        return sum(self.by_status.values())
+
+    def worst_first(self) -> tuple[int, ...]:
+        """The order of `Report.accounts`: most critical fails, then high, medium and low ones, then errors."""
+        fails = self.fail_by_severity
+        return (-fails[Severity.CRITICAL], -fails[Severity.HIGH], -fails[Severity.MEDIUM], -fails[Severity.LOW],
+                -self.by_status[Status.ERROR])
+
+
+_ACCOUNT_TALLY = attrgetter("account", "status", "severity", "in_baseline")
+
+
+def account_rollups(findings: Iterable[Finding], fail_on: Severity | None = None) -> tuple[AccountRollup, ...]:
+    """Per account (findings of no known account left out), worst first (`AccountRollup.worst_first`), then by id.
+
+    One C-level count of (account, status, severity, in baseline) over the findings, then a pass over the few
+    distinct tuples."""
+    floor = -fail_on.rank if fail_on else 0
+    by_status: dict[str, dict[Status, int]] = {}
+    fails: dict[str, dict[Severity, int]] = {}
+    failing: dict[str, int] = {}
+    for (account, status, severity, in_baseline), n in Counter(map(_ACCOUNT_TALLY, findings)).items():
+        if account is None:
+            continue
+        counts = by_status.get(account)
+        if counts is None:
+            counts = by_status[account] = dict.fromkeys(ACTION_ORDER, 0)
+            fails[account] = dict.fromkeys(_SEVERITIES, 0)
+            failing[account] = 0
+        counts[status] += n
+        if status is Status.FAIL:
+            fails[account][severity] += n
+            if not in_baseline and _SEVERITY_FIRST[severity] <= floor:
+                failing[account] += n
+    rollups = [AccountRollup(a, by_status[a], fails[a], failing[a]) for a in by_status]
+    return tuple(sorted(rollups, key=lambda r: (r.worst_first(), r.account)))
 
 
 def finding_sort_key(finding: Finding) -> tuple[int, str, int, str, str, str]:
@@ -150,6 +202,11 @@ class Report:
         first = _SEVERITY_FIRST
         return (f for f in self.findings
                 if f.status is Status.FAIL and first[f.severity] <= floor and not f.in_baseline)
+
+    @cached_property
+    def accounts(self) -> tuple[AccountRollup, ...]:
+        """Per AWS account, worst first (`account_rollups`); empty when no finding has a known account."""
+        return account_rollups(self.findings, self.fail_on)
 
     def coverage(self) -> list[FrameworkCoverage]:
         """Per framework and requirement: the controls mapped to it and the status their findings give."""

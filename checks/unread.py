@@ -77,6 +77,7 @@ def unread_findings(controls: Iterable[Control], scopes: Iterable[UnreadScope]) 
                 asset_id=scope.id, asset_name=scope.name, source=SourceKind.LIVE,
                 message=f"{control.title}: not evaluated, {scope.operation} could not be read in {scope.name[6:]}",
                 fingerprint=unread_fingerprint(control.id, scope),
-                detail=f"{scope.operation} failed: {scope.reason}; {scope.fix}",
+                detail=f"{scope.operation} failed: {scope.reason}; {scope.fix}", account=scope.account,
+                region=scope.region,
             ))
     return findings

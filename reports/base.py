@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import orjson
 
 from checks.model import Finding, Severity, Status
-from checks.report import ACTION_ORDER, Report
+from checks.report import ACTION_ORDER, AccountRollup, Report
 from checks.report import finding_sort_key as finding_sort_key  # re-exported: the renderers' order
 from reports import EXTENSIONS, format_names
 
@@ -229,3 +229,22 @@ def control_order(report: Report) -> list[str]:
     """Control ids that have findings, most severe first, then by id."""
     groups = report.by_control()
     return sorted(groups, key=lambda cid: (-max(f.severity.rank for f in groups[cid]), cid))
+
+
+ACCOUNT_ROWS = 10   # the console's "By account" table lists the worst accounts; the JSON report lists every one
+ACCOUNT_HEADINGS = ("account", "critical", "high", "medium", "low", "error", "unknown", "pass", "total")
+
+
+def account_table(report: Report) -> tuple[AccountRollup, ...]:
+    """The accounts of a "By account" table, worst first: every one when the findings span two or more accounts,
+    none for one account (its counts are the summary's) or none known (planned and state views)."""
+    accounts = report.accounts
+    return accounts if len(accounts) > 1 else ()
+
+
+def account_cells(rollup: AccountRollup) -> list[str]:
+    """A row under `ACCOUNT_HEADINGS`: the account, its fails by severity, its error, unknown and pass results, and
+    all its findings."""
+    counts = rollup.by_status
+    return [rollup.account, *(str(rollup.fail_by_severity[sev]) for sev in SEVERITY_ORDER),
+            *(str(counts[s]) for s in (Status.ERROR, Status.UNKNOWN, Status.PASS)), str(rollup.findings)]

@@ -27,9 +27,13 @@ from checks.errors import ExitCode
 from checks.model import Finding, Severity, Status
 from checks.report import Report
 from reports.base import (
+    ACCOUNT_HEADINGS,
+    ACCOUNT_ROWS,
     SEVERITY_ORDER,
     STATUS_LABELS,
     STATUS_ORDER,
+    account_cells,
+    account_table,
     api_calls_line,
     control_order,
     finding_sort_key,
@@ -72,6 +76,7 @@ def _print(report: Report, console: Console, limit: int | None, plain: bool, cov
            full_list: str | None = None, soft_fail: tuple[ExitCode, ExitCode] | None = None) -> None:
     _emit(console, _header(report), plain)
     console.print(_summary_table(report), highlight=False)
+    _print_accounts(report, console, plain)
     coverages = report.coverage() if report.frameworks else []
     if coverages:
         _emit(console, [[("Compliance coverage (requirements by status):", "bold")]], plain)
@@ -192,6 +197,28 @@ def _summary_table(report: Report) -> Table:
         row.append(str(sum(counts[sev].values())))
         table.add_row(*row)
     return table
+
+
+def _print_accounts(report: Report, console: Console, plain: bool) -> None:
+    """When the findings span two or more accounts: the worst `ACCOUNT_ROWS` of them, failing results by
+    severity."""
+    accounts = account_table(report)
+    if not accounts:
+        return
+    _emit(console, [[("By account (failing results by severity; worst first):", "bold")]], plain)
+    table = Table(box=box.SIMPLE_HEAD, title=None, pad_edge=False)
+    for i, heading in enumerate(ACCOUNT_HEADINGS):
+        table.add_column(heading, justify="right" if i else "left", no_wrap=True)
+    styles = ["bold", *(SEVERITY_STYLE[sev] for sev in SEVERITY_ORDER), STATUS_STYLE[Status.ERROR],
+              STATUS_STYLE[Status.UNKNOWN], "", ""]   # a count is coloured only when it is not 0
+    for rollup in accounts[:ACCOUNT_ROWS]:
+        cells = account_cells(rollup)
+        table.add_row(*(Text(c, style=style if i == 0 or c != "0" else "") for i, (c, style) in
+                        enumerate(zip(cells, styles, strict=True))))
+    console.print(table, highlight=False)
+    if len(accounts) > ACCOUNT_ROWS:
+        _emit(console, [[(f"    {plural(len(accounts) - ACCOUNT_ROWS, 'more account')} in the JSON report", "dim")]],
+              plain)
 
 
 def coverage_summary_table(coverages: list[FrameworkCoverage], static: bool = False) -> Table:

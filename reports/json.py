@@ -16,7 +16,7 @@ from checks.catalog.controls import Control
 from checks.coverage import COVERAGE_ORDER, FrameworkCoverage
 from checks.model import Finding
 from checks.paths import policies_dir
-from checks.report import REPORT_SCHEMA_VERSION, Report
+from checks.report import REPORT_SCHEMA_VERSION, AccountRollup, Report
 from reports.base import (
     SEVERITY_ORDER,
     STATUS_ORDER,
@@ -53,6 +53,7 @@ def report_document(report: Report, *, findings: bool = True) -> dict[str, Any]:
         "baseline": _baseline(report),
         "warnings": list(report.warnings),
         "coverage": {fc.id: _coverage(fc) for fc in report.coverage()},
+        "accounts": [_account(a) for a in report.accounts],   # since 1.5
     }
     calls = api_calls_document(report)   # since 1.4, only when the run called AWS (a live view)
     if calls is not None:
@@ -74,6 +75,16 @@ def _summary(report: Report) -> dict[str, Any]:
         "findings": len(report.findings),
         "by_status": {s.value: counts[s] for s in STATUS_ORDER},
         "by_severity": {sev.value: {s.value: by_sev[sev][s] for s in STATUS_ORDER} for sev in SEVERITY_ORDER},
+    }
+
+
+def _account(rollup: AccountRollup) -> dict[str, Any]:
+    return {
+        "account": rollup.account,
+        "failing": rollup.failing,
+        "findings": rollup.findings,
+        "by_status": {s.value: rollup.by_status[s] for s in STATUS_ORDER},
+        "fail_by_severity": {sev.value: rollup.fail_by_severity[sev] for sev in SEVERITY_ORDER},
     }
 
 
@@ -156,6 +167,8 @@ def _finding(f: Finding) -> dict[str, Any]:
         "waiver": None if w is None else {"control": w.control, "asset": w.asset, "reason": w.reason,
                                           "approver": w.approver, "expires": w.expires},
         "in_baseline": f.in_baseline,
+        "account": f.account,
+        "region": f.region,
     }
 
 

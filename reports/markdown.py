@@ -20,9 +20,12 @@ from checks.model import Finding, Status
 from checks.report import Report
 from reports._markdown_text import MAX_CELL, code_cell, escape_cell, html_text
 from reports.base import (
+    ACCOUNT_HEADINGS,
     SEVERITY_ORDER,
     STATUS_LABELS,
     STATUS_ORDER,
+    account_cells,
+    account_table,
     api_calls_line,
     incomplete_note,
     plural,
@@ -45,7 +48,9 @@ def render_markdown(report: Report, max_bytes: int = STEP_SUMMARY_LIMIT) -> str:
     rows that can fit are ever escaped."""
     coverages = report.coverage() if report.frameworks else []
     sections = [
-        _Section(_header(report) + _summary_table(report) + _coverage_summary(coverages)),
+        _Section(_header(report) + _summary_table(report)),
+        _accounts(report),
+        _Section(_coverage_summary(coverages)),
         _failing(report),
         _incomplete(report),
         _waived(report),
@@ -158,6 +163,18 @@ def _summary_table(report: Report) -> list[str]:
     ]
     total = "| **total** | " + " | ".join(f"**{totals[s]}**" for s in STATUS_ORDER) + f" | **{len(report.findings)}** |"
     return ["", "### Summary", "", head, rule, *rows, total]
+
+
+def _accounts(report: Report) -> _Section:
+    """When the findings span two or more accounts: one row per account, worst first (cut like the other tables)."""
+    accounts = account_table(report)
+    if not accounts:
+        return _Section([])
+    head = ["| " + " | ".join(ACCOUNT_HEADINGS) + " |", "|---|" + "---:|" * (len(ACCOUNT_HEADINGS) - 1)]
+    rows = _Rows([f"| {code_cell(cells[0])} | " + " | ".join(cells[1:]) + " |"
+                  for cells in map(account_cells, accounts)])
+    return _Section(["", f"### By account ({len(accounts)})", "",
+                     "Failing results by severity, then the other results; worst accounts first.", "", *head], rows)
 
 
 def _coverage_summary(coverages: list[FrameworkCoverage]) -> list[str]:

@@ -244,6 +244,10 @@ def _result(report: Report, f: Finding, location: dict[str, Any], index: dict[st
     }
     if f.detail:
         result["properties"]["detail"] = f.detail
+    if f.account is not None:  # a live scan's: which account, and region, the resource is in
+        result["properties"]["account"] = f.account
+    if f.region is not None:
+        result["properties"]["region"] = f.region
     return result
 
 

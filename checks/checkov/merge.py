@@ -171,7 +171,7 @@ def merge_results(clearance: Sequence[Finding], result: CheckovResult, where: Ma
             status=Status.WAIVED if waiver else status, asset_kind=asset.kind, asset_id=asset.id,
             asset_name=asset.name, source=view, message=_message(rec, asset, status), fingerprint=fingerprint(
                 rec.check_id, asset), location=asset.location, detail=_detail(rec),
-            waiver=waiver.ref() if waiver else None))
+            waiver=waiver.ref() if waiver else None, account=asset.account, region=asset.region))
     for i, ids in also.items():
         f = merged[i]
         note = f"also checkov {', '.join(sorted(set(ids)))}"

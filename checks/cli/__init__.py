@@ -35,7 +35,8 @@ from checks.errors import ClearanceError, ExitCode
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("checks.cli.check", "check"),
     "scan": ("checks.cli.scan", "scan"),
-    "iam-policy": ("checks.cli.scan", "iam_policy"),
+    "report": ("checks.cli.report", "report"),
+    "iam-policy": ("checks.cli.iam", "iam_policy"),
     "drift": ("checks.cli.drift", "drift"),
     "pre-commit": ("checks.cli.precommit", "pre_commit"),
     "controls": ("checks.cli.controls", "controls_app"),

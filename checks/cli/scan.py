@@ -1,4 +1,4 @@
-"""`clearance scan` (the live view) and `clearance iam-policy` (the least-privilege policy the scan needs)."""
+"""`clearance scan`: the live view of one account, or of many (an organization, in one process or in shards)."""
 
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +35,8 @@ from checks.errors import InputError
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from checks.flows.scan_org import OrgRequest
 
 
 @contextmanager
@@ -88,6 +90,32 @@ TimeoutOption = Annotated[float | None, typer.Option(
     min=0.1, metavar="SECONDS",
     help="Seconds the whole live read may take (default 300); what is not read by then is an error.",
     show_default=False)]
+OrganizationOption = Annotated[bool, typer.Option(
+    "--organization", metavar="",
+    help="Scan every ACTIVE account of the AWS Organization (organizations:ListAccounts, from the management or a "
+         "delegated administrator account), each through --role-name.")]
+AccountsOption = Annotated[list[str], typer.Option(
+    "--accounts", metavar="IDS|@FILE",
+    help="Accounts to scan through --role-name (comma-separated ids, or a file: one id per line, or the JSON of "
+         "`aws organizations list-accounts`); with --organization, only these of it.")]
+ExcludeAccountsOption = Annotated[list[str], typer.Option(
+    "--exclude-accounts", metavar="IDS|@FILE", help="Accounts left out (same forms as --accounts).")]
+RoleNameOption = Annotated[str, typer.Option(
+    "--role-name", metavar="NAME",
+    help="The role assumed in each account (`clearance iam-policy --organization` prints it and its trust policy).")]
+ExternalIdOption = Annotated[str | None, typer.Option(
+    "--external-id", metavar="TEXT", help="The sts:ExternalId the member roles' trust policy requires.")]
+PerAccountOption = Annotated[int, typer.Option(
+    "--per-account", min=1, max=64, metavar="N",
+    help="Collector runs of one account (and of one account and region) at once: AWS throttles per account "
+         "and region, so a slow or throttled account does not hold the others.")]
+ShardOption = Annotated[str | None, typer.Option(
+    "--shard", metavar="K/N",
+    help="Read only this share of the (account, region, service) units (deterministic and balanced) and record it "
+         "in --store under --run-group; `clearance report --run-group` merges the shards.")]
+RunGroupOption = Annotated[str | None, typer.Option(
+    "--run-group", metavar="ID", envvar="CLEARANCE_RUN_GROUP",
+    help="The id every shard of one organization scan shares (e.g. the CI run id; env CLEARANCE_RUN_GROUP).")]
 SandboxDirOption = Annotated[Path, typer.Option(
     metavar="DIR", help="Where `clearance sandbox up --out` put the running sandbox; used when no account is named.")]
 
@@ -191,8 +219,17 @@ def scan(
     sarif_category: Annotated[str | None, typer.Option(
         "--sarif-category", metavar="TEXT", help="The SARIF run's code-scanning category (automationDetails.id); "
                                                  "default: clearance/<view>/<target>.")] = None,
+    organization: OrganizationOption = False,
+    accounts: AccountsOption = [],  # noqa: B006
+    exclude_accounts: ExcludeAccountsOption = [],  # noqa: B006
+    role_name: RoleNameOption = "ClearanceScan",
+    external_id: ExternalIdOption = None,
+    per_account: PerAccountOption = 4,
+    shard: ShardOption = None,
+    run_group: RunGroupOption = None,
 ) -> None:
-    """Scan a live AWS account (read-only), or the running sandbox when no account is named."""
+    """Scan a live AWS account (read-only), or the running sandbox when no account is named; or many accounts
+    (--organization, --accounts), in one process or in shards (--shard K/N) merged by `clearance report`."""
     from checks.collectors import load_collectors
     from checks.flows.scan import DEFAULT_TIMEOUT, ScanRequest, run_scan
 
@@ -204,6 +241,8 @@ def scan(
     bad = [s for s in chosen if s not in known]
     if bad:
         raise InputError(f"unknown service '{bad[0]}' (known: {', '.join(sorted(known))})", where="--services")
+    org = org_request(organization, accounts, exclude_accounts, role_name, external_id, per_account, shard, run_group,
+                      store)
     target = live_target(profile, endpoint_url, role_arn, sandbox_dir, "scanning")
     # always said, on stderr under -q: where the scan goes and with whose credentials is never a surprise
     told = make_console(stderr=True) if quiet else console
@@ -219,26 +258,46 @@ def scan(
                       waivers=waivers,
                       settings=settings, sg_register=sg_register, fail_on=fail_on,
                       timeout=DEFAULT_TIMEOUT if timeout is None else timeout, secret_digests=target.digests,
-                      selection=selection, baseline=baseline, sarif_category=sarif_category)
+                      selection=selection, baseline=baseline, sarif_category=sarif_category, org=org)
+    if org is not None and org.shard is not None:
+        from checks.flows.groups import run_shard
+
+        with progress_bar(make_console(stderr=True, soft_wrap=False)) as progress:
+            done = run_shard(req, store, progress=progress)
+        for line in done.lines(store, quiet=quiet):
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
+        return
     with progress_bar(make_console(stderr=True, soft_wrap=False)) as progress:
         report = run_scan(req, progress=progress)
     recorded = record_run(report, store, quiet=quiet)
     emit(report, formats, out, console, quiet=quiet, strict=strict, after=recorded, soft_fail=soft_fail)
 
 
-def iam_policy(
-    services: Annotated[list[str], typer.Option("--services", metavar="SERVICE",
-                                                help="Only these collectors.")] = [],  # noqa: B006
-) -> None:
-    """Print the least-privilege read-only IAM policy that `clearance scan` needs, derived from the collectors."""
-    import json
+def org_request(organization: bool, accounts: list[str], exclude: list[str], role_name: str,  # noqa: PLR0913
+                external_id: str | None, per_account: int, shard: str | None, run_group: str | None,
+                store: str | None) -> "OrgRequest | None":
+    """The many-accounts part of the request (None: one account), its combinations checked before any call."""
+    from checks.flows.scan_org import OrgRequest
+    from checks.org.shards import parse_shard
 
-    from checks.collectors import load_collectors
-    from checks.collectors.base import iam_policy as policy_of
+    if not organization and not accounts:
+        for given, option in ((exclude, "--exclude-accounts"), (shard, "--shard"), (run_group, "--run-group")):
+            if given:
+                raise InputError(f"{option} applies to a scan of many accounts", where=option,
+                                 hint="add --organization or --accounts")
+        return None
+    parsed = parse_shard(shard) if shard is not None else None
+    if parsed is not None:
+        if not run_group:
+            raise InputError("a shard needs the run group its results join", where="--shard",
+                             hint="give --run-group ID (the same on every shard, e.g. the CI run id)")
+        if not store:
+            raise InputError("a shard records what it read in the history store", where="--shard",
+                             hint="give --store URL (PostgreSQL when shards run on different machines)")
+    if run_group is not None:
+        from checks.store.groups import check_group_id
 
-    known = load_collectors()
-    chosen = split_values(services) or tuple(sorted(known))
-    bad = [s for s in chosen if s not in known]
-    if bad:
-        raise InputError(f"unknown service '{bad[0]}' (known: {', '.join(sorted(known))})", where="--services")
-    print(json.dumps(policy_of(known[s] for s in chosen), indent=2))
+        check_group_id(run_group)
+    return OrgRequest(organization=organization, accounts=tuple(accounts), exclude=tuple(exclude),
+                      role_name=role_name, external_id=external_id, per_account=per_account, shard=parsed,
+                      run_group=run_group)

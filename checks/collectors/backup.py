@@ -153,7 +153,8 @@ def _restore_testing(backup: Any, place: dict[str, str]) -> tuple[list[RawResour
             continue
         body = (got.result or {}).get("RestoreTestingPlan") or {}
         rps = body.get("RecoveryPointSelection") or {}
-        arn = body.get("RestoreTestingPlanArn") or item.get("RestoreTestingPlanArn") or name
+        arn = (body.get("RestoreTestingPlanArn") or item.get("RestoreTestingPlanArn")
+               or f"arn:aws:backup:{place['region']}:{place['account']}:restore-testing-plan:{name}")
         props = {**place, "arn": arn, "name": name, "scheduleExpression": body.get("ScheduleExpression"),
                  "recoveryPointSelection": {"includeVaults": rps.get("IncludeVaults") or [],
                                             "excludeVaults": rps.get("ExcludeVaults") or []}}

@@ -8,27 +8,26 @@ account and region: scan_gaps.py) and is summarized by reason, with the IAM acti
 from __future__ import annotations
 
 import datetime as dt
-import threading
+import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from concurrent.futures import TimeoutError as FuturesTimeout
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from checks.baseline import load_baseline
+from checks.baseline import Baseline, load_baseline
 from checks.collectors import load_collectors
 from checks.collectors.base import ClientSettings, Collector, CollectResult, ListFailure, Scope, caller_account
 from checks.collectors.endpoints import IN_FLIGHT, Health, InFlight
 from checks.collectors.shared import Shared
 from checks.digests import strings_in
 from checks.errors import InputError
-from checks.flows.assess import Options, build_report, prepare, with_baseline
+from checks.flows.assess import Options, Prepared, build_report, prepare, with_baseline
+from checks.flows.fanout import FairTimeout, Limits, fair_completed
 from checks.flows.linked import assess_linked
 from checks.flows.scan_gaps import (
     Task,
@@ -39,6 +38,7 @@ from checks.flows.scan_gaps import (
     unread_scopes,
 )
 from checks.flows.scan_needs import scan_needs
+from checks.flows.scan_org import denied_failures, open_accounts, plan_accounts, units_of
 from checks.flows.scan_request import (  # noqa: F401 - DEFAULT_TIMEOUT, ScanRequest: the flow's API
     DEFAULT_TIMEOUT,
     ScanRequest,
@@ -46,64 +46,25 @@ from checks.flows.scan_request import (  # noqa: F401 - DEFAULT_TIMEOUT, ScanReq
     credentials_source,
     resolve_regions,
 )
+from checks.flows.scan_stats import ScanStats
 from checks.live_types import EVERYTHING, FEEDS, Needs
 from checks.model import SourceKind
 from checks.normalize import Scopes
+from checks.org.shards import Shard, Unit
 from checks.raw import RawResource
 from checks.report import Report
 from checks.unread import UnreadScope
 
+if TYPE_CHECKING:
+    from checks.sources.backends import StateSet
+
 DEADLINE_GRACE = 1.0     # past the deadline, for the calls in flight to end (they are refused from then on)
 
 
-@dataclass
-class ScanStats:
-    """What the live read cost: every attempt of every API call (retries included), by "service:Operation" (the
-    client's service name, as in Collector.operations), and each collector run's time."""
-
-    seconds: float = 0.0
-    by_operation: Counter[str] = field(default_factory=Counter)
-    collector_seconds: dict[str, float] = field(default_factory=dict)
-    _services: dict[str, str] = field(default_factory=dict, repr=False)  # hyphenized service id -> service name
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def api_calls(self) -> int:
-        with self._lock:
-            return sum(self.by_operation.values())
-
-    @property
-    def by_service(self) -> Counter[str]:
-        with self._lock:
-            out: Counter[str] = Counter()
-            for operation, count in self.by_operation.items():
-                out[operation.split(":", 1)[0]] += count
-            return out
-
-    def listen(self, session: boto3.Session) -> None:
-        """Count the calls of every client `session` builds from now on."""
-        session.events.register("before-call", self._named)
-        session.events.register("before-send", self._sent)
-
-    def _named(self, model: Any = None, **_: Any) -> None:
-        """before-call (once per call, before its attempts): which service name the event's service id stands for."""
-        if model is not None:
-            service = model.service_model
-            self._services.setdefault(service.service_id.hyphenize(), service.service_name)
-
-    def _sent(self, event_name: str = "", **_: Any) -> None:
-        """before-send: once per attempt (`before-send.<service id>.<Operation>`)."""
-        parts = event_name.split(".")
-        if len(parts) < 3:
-            return
-        with self._lock:
-            self.by_operation[f"{self._services.get(parts[1], parts[1])}:{parts[2]}"] += 1
-
-
-def _timed(c: Collector, scope: Scope, calls: InFlight) -> tuple[CollectResult, float]:
+def _timed(task: Task, scope: Scope, calls: InFlight) -> tuple[CollectResult, float]:
     IN_FLIGHT.set(calls)  # this pool thread now works for this run: its calls are tracked in `calls`
     started = time.perf_counter()
-    return c.collect(scope), time.perf_counter() - started
+    return task.collector.collect(scope), time.perf_counter() - started
 
 
 @dataclass(frozen=True)
@@ -117,68 +78,100 @@ def collect(session: boto3.Session, account: str, regions: list[str], collectors
             endpoint_url: str | None, max_workers: int, settings: ClientSettings, health: Health | None = None,
             on_done: Callable[[str], None] | None = None, timings: dict[str, float] | None = None,
             needs: Needs = EVERYTHING) -> Collected:
-    """Run every collector in every region (global collectors once) on a bounded pool, until `health`'s deadline
-    (and DEADLINE_GRACE for the calls in flight): a collector still running then, or one that raised on a
-    malformed answer, is a ListFailure for every type it emits; the scan goes on. `needs`: what the selected controls
-    read (per-resource reads nothing needs are left out; the default needs everything)."""
+    """Run every collector in every region of one account (global collectors once): `collect_units` for one
+    account, every worker free to work for it."""
+    chosen = list(collectors)
+    units = units_of([account], regions, chosen)
+    return collect_units({account: session}, regions, units, {c.name: c for c in chosen}, endpoint_url=endpoint_url,
+                         limits=Limits(max(1, max_workers), max(1, max_workers), max(1, max_workers)),
+                         settings=settings, health=health, on_done=on_done, timings=timings, needs=needs)
+
+
+def collect_units(sessions: Mapping[str, boto3.Session], regions: list[str], units: Sequence[Unit],
+                  collectors: Mapping[str, Collector], *, endpoint_url: str | None, limits: Limits,
+                  settings: ClientSettings, health: Health | None = None,
+                  on_done: Callable[[str], None] | None = None, timings: dict[str, float] | None = None,
+                  needs: Needs = EVERYTHING) -> Collected:
+    """Run each unit (account, region, collector; a global collector's region is None) on a fair bounded pool
+    (`limits`: at most so many tasks of one account, and of one account and region, in flight; accounts
+    interleaved), until `health`'s deadline (and DEADLINE_GRACE for the calls in flight): a collector still running
+    then, or one that raised on a malformed answer, is a ListFailure for every type it emits; the scan goes on.
+    `needs`: what the selected controls read (per-resource reads nothing needs are left out)."""
     health = health or Health()
-    shared = Shared()  # answers the collectors share (KMS keys), for this scan only
-    scopes = {r: Scope(session=session, region=r, account=account, endpoint_url=endpoint_url, settings=settings,
-                       health=health, needs=needs, shared=shared) for r in regions}
-    runs: list[tuple[Task, Scope]] = []
-    for c in collectors:
-        runs += [(Task(c, None), scopes[regions[0]])] if c.global_scope else [(Task(c, r), scopes[r]) for r in regions]
+    shared = Shared()  # answers the collectors share (KMS keys), for this scan only; keyed by account and region
+    many = len(sessions) > 1
+    scopes = {(a, r): Scope(session=sessions[a], region=r, account=a, endpoint_url=endpoint_url, settings=settings,
+                            health=health, needs=needs, shared=shared) for a in sessions for r in regions}
+    tasks = [Task(collectors[u.service], u.region, u.account) for u in units]
+    in_flight = {task: InFlight() for task in tasks}
     resources: list[RawResource] = []
     failures: list[ListFailure] = []
-    pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="clearance-scan")
-    in_flight = {task: InFlight() for task, _ in runs}
-    futures = {pool.submit(_timed, task.collector, scope, in_flight[task]): task for task, scope in runs}
-    pending = set(futures)
     left = health.remaining()
+    remaining = Counter(t.account for t in tasks)  # tasks left per account: the progress says accounts done
+    finished = 0
+
+    def run(task: Task) -> tuple[CollectResult, float]:
+        return _timed(task, scopes[(task.account, task.region or regions[0])], in_flight[task])
+
     try:
-        for future in as_completed(futures, timeout=None if left is None else max(0.0, left) + DEADLINE_GRACE):
-            pending.discard(future)
-            task = futures[future]
+        for task, future in fair_completed(tasks, run, key=lambda t: (t.account, t.region), limits=limits,
+                                           timeout=None if left is None else max(0.0, left) + DEADLINE_GRACE):
             label = f"{task.collector.name} {task.region or 'global'}"
+            told = label
+            if many:
+                remaining[task.account] -= 1
+                finished += remaining[task.account] == 0
+                label = f"{task.account} {label}"
+                told = f"{label} · {finished}/{len(remaining)} accounts done"
             try:
                 result, seconds = future.result()
             except (KeyError, TypeError, ValueError, AttributeError) as err:  # a malformed answer the collector
-                failures.append(crash_failure(task, account, err))             # did not expect
+                failures.append(crash_failure(task, task.account, err))      # did not expect
             else:
                 if timings is not None:
                     timings[label] = seconds
                 resources.extend(result.resources)
                 failures.extend(result.errors)
             if on_done is not None:
-                on_done(label)
-    except FuturesTimeout:
-        for f in pending:
-            run = in_flight[futures[f]]
-            failures += deadline_failures(futures[f], account, health.deadline_reason, run.pending(), run.failures())
-    finally:
+                on_done(told)
+    except FairTimeout as late:
         # collectors still in a call finish on their own (every later call fails at once past the deadline)
-        pool.shutdown(wait=not pending, cancel_futures=True)
-    return Collected(resources, failures, [task for task, _ in runs])
+        for task in late.pending:
+            run_ = in_flight[task]
+            failures += deadline_failures(task, task.account, health.deadline_reason, run_.pending(),
+                                          run_.failures())
+    return Collected(resources, failures, tasks)
 
 
 @dataclass(frozen=True)
 class LiveRead:
-    """What a live read produced before evaluation: raw resources, the scopes that could not be read, and notes."""
+    """What a live read produced before evaluation: raw resources, the scopes that could not be read, and notes.
+    A scan of many accounts names them all (`accounts`: id and name), its organization, and the units of work."""
 
     resources: list[RawResource]
     unread: list[UnreadScope]
     notes: list[str]
-    account: str
+    account: str                     # the account the scan's credentials belong to
     regions: list[str]
     endpoint: str
     kinds: frozenset[str] = frozenset()  # the asset kinds the chosen collectors read
     api_calls: Mapping[str, int] = field(default_factory=dict)  # "service:Operation" -> attempts (retries included)
+    accounts: tuple[tuple[str, str], ...] = ()  # many accounts: (id, name) of each; empty: `account` alone
+    organization: str | None = None  # "o-abc123" (--organization)
+    units: tuple[Unit, ...] = ()     # many accounts: every unit of the run (all shards)
+    shard: Shard | None = None
+    secrets: frozenset[str] | None = None  # a merged group: the sandbox's secrets the shards found
+
+    @property
+    def account_ids(self) -> list[str]:
+        return [a for a, _ in self.accounts] if self.accounts else [self.account]
 
     @property
     def scopes(self) -> Scopes:
-        """The account and regions read, and what could not be read there: for the region-level assets."""
+        """The accounts and regions read, and what could not be read there: for the region-level assets."""
         unread = {(u.account, u.region, u.kind): u.reason for u in self.unread}
-        return Scopes(regions=[(self.account, r) for r in self.regions], unread=unread, read_kinds=self.kinds)
+        return Scopes(regions=[(a, r) for a in self.account_ids for r in self.regions], unread=unread,
+                      read_kinds=self.kinds)
 
     @property
     def target(self) -> str:
@@ -188,14 +181,31 @@ class LiveRead:
     @property
     def key(self) -> str:
         """`account 123456789012 (eu-west-1)`: the history store's key for this target (no endpoint: a sandbox's
-        port changes between runs, its account does not)."""
-        return f"account {self.account} ({', '.join(self.regions)})"
+        port changes between runs, its account does not). Many accounts: `organization o-abc (eu-west-1)`, else
+        `accounts 111111111111,222222222222 (...)` (sharded or not: the same key)."""
+        regions = ", ".join(self.regions)
+        if not self.accounts:
+            return f"account {self.account} ({regions})"
+        if self.organization:
+            return f"organization {self.organization} ({regions})"
+        ids = self.account_ids
+        if len(ids) > 4:  # the store keeps 512 characters of a key: many accounts are named by a digest
+            digest = hashlib.sha256(",".join(ids).encode()).hexdigest()[:12]
+            return f"accounts {ids[0]} and {len(ids) - 1} more, sha256:{digest} ({regions})"
+        return f"accounts {','.join(ids)} ({regions})"
+
+
+def _stats_notes(stats: ScanStats) -> str:
+    slowest = sorted(stats.collector_seconds.items(), key=lambda kv: -kv[1])[:3]
+    return (f"{stats.api_calls} API calls in {stats.seconds:.1f} s (slowest: "
+            + ", ".join(f"{name} {secs:.1f} s" for name, secs in slowest) + ")")
 
 
 def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None]] | None = None,
               needs: Needs = EVERYTHING) -> LiveRead:
-    """Read the account: every chosen collector in every region, within the request's deadline. `needs`: what the
-    selected controls read; the default (everything) is what drift needs, which compares every attribute."""
+    """Read the account (or the accounts of `req.org`): every chosen collector in every region, within the
+    request's deadline. `needs`: what the selected controls read; the default (everything) is what drift needs,
+    which compares every attribute."""
     client_settings = ClientSettings()
     session = build_session(req)
     health = Health(timeout=req.timeout)
@@ -214,22 +224,46 @@ def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], Non
                          hint="check the endpoint, the network and the credentials") from None
     registry = load_collectors()
     chosen = [registry[s] for s in (req.services or tuple(sorted(registry)))]
-    total = sum(1 if c.global_scope else len(regions) for c in chosen)
-    collected = collect(session, account, regions, chosen, endpoint_url=req.endpoint_url,
-                        max_workers=req.max_workers, settings=client_settings, health=health,
-                        on_done=progress(total) if progress else None, timings=stats.collector_seconds,
-                        needs=needs)
+    by_name = {c.name: c for c in chosen}
+    org = req.org
+    notes: list[str] = []
+    if org is None:
+        sessions = {account: session}
+        units: Sequence[Unit] = units_of([account], regions, chosen)
+        failures: list[ListFailure] = []
+        limits = Limits(max(1, req.max_workers), max(1, req.max_workers), max(1, req.max_workers))
+        plan = None
+    else:
+        plan = plan_accounts(session, org, regions, chosen, endpoint_url=req.endpoint_url, settings=client_settings)
+        mine = sorted({u.account for u in plan.mine})
+        sessions, denied = open_accounts(session, mine, org, endpoint_url=req.endpoint_url, settings=client_settings,
+                                         region=regions[0], caller_arn=None, listen=stats.listen)
+        failures = denied_failures(plan.mine, denied, by_name)
+        units = [u for u in plan.mine if u.account in sessions]
+        per = max(1, min(org.per_account, req.max_workers))
+        limits = Limits(max(1, req.max_workers), per, per)
+        notes += list(plan.warnings)
+        if denied:
+            notes.append(f"could not assume the role in {len(denied)} account(s): "
+                         + ", ".join(sorted(denied)) + " (their controls are error results)")
+    collected = collect_units(sessions, regions, units, by_name, endpoint_url=req.endpoint_url, limits=limits,
+                              settings=client_settings, health=health,
+                              on_done=progress(len(units)) if progress else None,
+                              timings=stats.collector_seconds, needs=needs)
+    failures += collected.failures
     stats.seconds = time.perf_counter() - started
-    unreachable = unreachable_regions(collected.tasks, collected.failures)
-    unread = unread_scopes(collected.failures, collected.tasks, account, unreachable)
-    slowest = sorted(stats.collector_seconds.items(), key=lambda kv: -kv[1])[:3]
-    notes = [f"{stats.api_calls} API calls in {stats.seconds:.1f} s (slowest: "
-             + ", ".join(f"{name} {secs:.1f} s" for name, secs in slowest) + ")",
-             f"read from {endpoint} with credentials from {credentials_source(session, req)}"]
-    notes += read_problems(collected.resources, collected.failures, unreachable)
+    unreachable = unreachable_regions(collected.tasks, failures)
+    unread = unread_scopes(failures, collected.tasks, account, unreachable)
+    notes = [_stats_notes(stats), f"read from {endpoint} with credentials from {credentials_source(session, req)}",
+             *notes, *read_problems(collected.resources, failures, unreachable, accounts=len(sessions))]
     kinds = frozenset(k for c in chosen for t in c.types for k in FEEDS.get(t, ()))
+    if plan is None:
+        return LiveRead(collected.resources, unread, notes, account, regions, endpoint, kinds,
+                        dict(sorted(stats.by_operation.items())))
     return LiveRead(collected.resources, unread, notes, account, regions, endpoint, kinds,
-                    dict(sorted(stats.by_operation.items())))
+                    dict(sorted(stats.by_operation.items())),
+                    accounts=tuple(sorted((a.id, a.name) for a in plan.accounts)),
+                    organization=plan.organization, units=plan.units, shard=org.shard if org else None)
 
 
 def secrets_read(req: ScanRequest, resources: Iterable[RawResource]) -> frozenset[str]:
@@ -258,10 +292,19 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
 
         states = load_states(list(req.states), None, [], program=req.program_dir)
     live = read_live(req, progress=progress, needs=scan_needs(prepared.catalog.controls.values(), now))
+    return judge_live(req, live, prepared, options, now, started=started, states=states, baseline=baseline)
+
+
+def judge_live(req: ScanRequest, live: LiveRead, prepared: Prepared, options: Options, now: dt.datetime, *,
+               started: float, states: Sequence[StateSet] = (), baseline: Baseline | None = None,
+               target: str | None = None) -> Report:
+    """Normalize and evaluate a live read (of one process, or merged from a run group's shards)."""
+    def secrets_of(raw: Iterable[RawResource]) -> frozenset[str]:
+        return live.secrets if live.secrets is not None else secrets_read(req, raw)
+
     normalized, result, _ = assess_linked(prepared, live.resources, now, state=[r for s in states for r in s.resources],
-                                          unread=live.unread, scopes=live.scopes,
-                                          secrets_of=lambda raw: secrets_read(req, raw))
+                                          unread=live.unread, scopes=live.scopes, secrets_of=secrets_of)
     notes = [*live.notes, *(w for s in states for w in s.warnings)]
-    report = build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=live.target, now=now,
-                          warnings=notes, key=live.key, started=started, api_calls=live.api_calls)
+    report = build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=target or live.target,
+                          now=now, warnings=notes, key=live.key, started=started, api_calls=live.api_calls)
     return with_baseline(report, baseline)

@@ -24,10 +24,12 @@ _DENIED = re.compile(r"^AccessDenied (\S+)")
 
 @dataclass(frozen=True)
 class Task:
-    """One collector run: in `region`, or account-wide (`region` None) for a global collector."""
+    """One collector run: in `region`, or account-wide (`region` None) for a global collector; in `account` (""
+    in a scan of one account, where the caller knows it)."""
 
     collector: Collector
     region: str | None
+    account: str = ""
 
 
 def crash_failure(task: Task, account: str, err: Exception) -> ListFailure:
@@ -50,41 +52,44 @@ def deadline_failures(task: Task, account: str, reason: str, pending: str | None
     return [*met, *late]
 
 
-def unreachable_regions(tasks: Sequence[Task], failures: Sequence[ListFailure]) -> dict[str, str]:
-    """region -> the first connection failure, for each region where every collector failed to connect."""
-    by_region: dict[str, list[ListFailure]] = {}
+def unreachable_regions(tasks: Sequence[Task], failures: Sequence[ListFailure]) -> dict[tuple[str, str], str]:
+    """(account, region) -> the first connection failure, for each account and region where every collector failed
+    to connect. A task's empty account stands for the failures' account (a scan of one account)."""
+    by_region: dict[tuple[str, str], list[ListFailure]] = {}
     for failure in failures:
         if failure.region is not None:
-            by_region.setdefault(failure.region, []).append(failure)
-    out: dict[str, str] = {}
-    for region, found in by_region.items():
+            by_region.setdefault((failure.account, failure.region), []).append(failure)
+    out: dict[tuple[str, str], str] = {}
+    for (account, region), found in by_region.items():
         if not all(is_connection_failure(f.reason) for f in found):
             continue
-        ran = [t for t in tasks if t.region == region and not t.collector.global_scope]
+        ran = [t for t in tasks if t.region == region and not t.collector.global_scope
+               and t.account in ("", account)]
         if ran and all(any(set(f.types) & set(t.collector.types) for f in found) for t in ran):
-            out[region] = found[0].reason
+            out[(account, region)] = found[0].reason
     return out
 
 
 def unread_scopes(failures: Iterable[ListFailure], tasks: Sequence[Task], account: str,
-                  unreachable: dict[str, str]) -> list[UnreadScope]:
-    """One UnreadScope per asset kind fed by each failed list; every kind of an unreachable region."""
+                  unreachable: dict[tuple[str, str], str]) -> list[UnreadScope]:
+    """One UnreadScope per asset kind fed by each failed list; every kind of an unreachable account and region.
+    `account`: the account of tasks that name none (a scan of one account)."""
     scopes: list[UnreadScope] = []
     for failure in failures:
         scopes += [UnreadScope(failure.account, failure.region, kind, failure.operation, failure.action,
                                failure.reason) for raw_type in failure.types for kind in FEEDS.get(raw_type, ())]
-    for region, reason in unreachable.items():
+    for (where, region), reason in unreachable.items():
         for task in tasks:
-            if task.region != region or task.collector.global_scope:
+            if task.region != region or task.collector.global_scope or (task.account or account) != where:
                 continue
-            failure = ListFailure(account, region, task.collector.operations[0], reason, task.collector.types)
-            scopes += [UnreadScope(account, region, kind, failure.operation, failure.action, reason)
+            failure = ListFailure(where, region, task.collector.operations[0], reason, task.collector.types)
+            scopes += [UnreadScope(where, region, kind, failure.operation, failure.action, reason)
                        for raw_type in failure.types for kind in FEEDS.get(raw_type, ())]
     return scopes
 
 
 def read_problems(resources: Iterable[RawResource], failures: Iterable[ListFailure],
-                  unreachable: dict[str, str] | None = None) -> list[str]:
+                  unreachable: dict[tuple[str, str], str] | None = None, *, accounts: int = 1) -> list[str]:
     """What could not be read, grouped by reason, with the permission to grant (or what else to do)."""
     unreachable = unreachable or {}
     reasons: Counter[str] = Counter()
@@ -97,9 +102,10 @@ def read_problems(resources: Iterable[RawResource], failures: Iterable[ListFailu
         denied = _DENIED.match(reason)
         fix = f": grant {denied.group(1)} to the scanning identity" if denied else ""
         lines.append(f"could not read ({count} resource(s)): {reason}{fix}")
-    for region, reason in sorted(unreachable.items()):
-        lines.append(f"could not reach region {region} ({reason}): every kind it holds is unread (error); "
+    for (account, region), reason in sorted(unreachable.items()):
+        where = f"region {region} of account {account}" if accounts > 1 else f"region {region}"
+        lines.append(f"could not reach {where} ({reason}): every kind it holds is unread (error); "
                      "check the endpoint and the network, then scan again")
     listed = {f"could not list: {f.describe()}: {fix_for(f.reason, f.action)}" for f in failures
-              if f.region not in unreachable}
+              if (f.account, f.region) not in unreachable}
     return lines + sorted(listed)

@@ -17,6 +17,7 @@ from checks.collectors.base import ClientSettings
 from checks.collectors.endpoints import Health, watch
 from checks.digests import SecretDigests
 from checks.errors import InputError
+from checks.flows.scan_org import OrgRequest
 from checks.model import Severity
 from checks.selection import Selection
 
@@ -45,6 +46,7 @@ class ScanRequest:
     baseline: Path | None = None     # `--baseline FILE`: accepted failures (checks/baseline.py)
     sarif_category: str | None = None  # `--sarif-category`: the SARIF run's category; None: from the target
     states: tuple[Path, ...] = ()    # `--state FILE`: what Pulumi deployed, so findings point at declaring lines
+    org: OrgRequest | None = None    # many accounts (--organization, --accounts): checks/flows/scan_org.py
 
 
 def build_session(req: ScanRequest) -> boto3.Session:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -57,7 +57,21 @@ findings = Table(
     Column("asset_id", Text, nullable=False),
     Column("asset_name", Text, nullable=False),
     Column("message", Text, nullable=False),
+    Column("account", String(12), nullable=True),               # revision 3: the asset's account and region
+    Column("region", String(32), nullable=True),                # (NULL for planned resources, older rows)
     Index("ix_findings_run_fingerprint", "run_id", "fingerprint"),
 )
 
-OUR_TABLES = frozenset({"runs", "findings", "alembic_version"})
+shards = Table(   # revision 3: what each shard of a run group read (opaque payload: zlib-compressed JSON)
+    "shards", metadata,
+    Column("run_group", String(128), primary_key=True),
+    Column("shard_index", Integer, primary_key=True, autoincrement=False),   # 1..shard_count
+    Column("shard_count", Integer, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("target", String(512), nullable=False),
+    Column("tool_version", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+)
+
+OUR_TABLES = frozenset({"runs", "findings", "shards", "alembic_version"})

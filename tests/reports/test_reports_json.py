@@ -124,8 +124,8 @@ def test_non_ascii_text_survives(make_report: Callable[..., Report], make_findin
 # --- compliance coverage (schema 1.1; partial evidence 1.2) -----------------------------------------------------------
 
 
-def test_schema_version_is_1_4() -> None:  # 1.3: the baseline fields (tests/unit/test_baseline.py); 1.4: api_calls
-    assert REPORT_SCHEMA_VERSION == "1.4"
+def test_schema_version_is_1_5() -> None:  # 1.3: the baseline fields (tests/unit/test_baseline.py); 1.4: api_calls;
+    assert REPORT_SCHEMA_VERSION == "1.5"    # 1.5: account and region (tests/reports/test_accounts_rollup.py)
 
 
 def test_api_calls_of_a_live_run(make_report: Callable[..., Report], validator: Draft202012Validator) -> None:

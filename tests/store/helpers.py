@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from sqlalchemy import create_engine, text
 
@@ -18,6 +19,11 @@ def finding(name: str, status: Status, severity: Severity = Severity.HIGH, contr
     return Finding(control_id=control, severity=severity, status=status, asset_kind="s3.bucket",
                    asset_id=f"arn:aws:s3:::{name}", asset_name=name, source=SourceKind.LIVE,
                    message=f"Bucket {name} is {status.value}", fingerprint=f"fp-{control}-{name}")
+
+
+def located(f: Finding, account: str | None, region: str | None = "eu-west-1") -> Finding:
+    """`f` as the finding of an asset in `account` and `region`."""
+    return replace(f, account=account, region=region)
 
 
 def run(day: int, findings: Sequence[Finding], target: str = TARGET,

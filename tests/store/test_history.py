@@ -98,7 +98,7 @@ def test_stores_history_fields_and_configuration_but_nothing_else(url: str) -> N
     assert dict(finding_row) == {
         "run_id": recorded.run_id, "seq": 0, "fingerprint": "fp-S3-01-a", "control_id": "S3-01",
         "severity": "high", "status": "fail", "asset_kind": "s3.bucket", "asset_id": "arn:aws:s3:::a",
-        "asset_name": "a", "message": "Bucket a is fail"}
+        "asset_name": "a", "message": "Bucket a is fail", "account": None, "region": None}
 
 
 def test_an_exception_during_the_bulk_insert_leaves_the_store_unchanged(url: str) -> None:

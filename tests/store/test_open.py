@@ -17,7 +17,7 @@ from checks.store.migrate import alembic_config, known_revisions
 from tests.store.conftest import free_port
 from tests.store.helpers import counts, finding, run
 
-HEAD = "clearance_0002"
+HEAD = "clearance_0003"
 NOT_OURS = "(give an empty database, or another file)"
 
 

@@ -29,6 +29,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "reports": ("reports",),
     "store": ("checks.store",),
     "terraform": ("checks.terraform",),
+    "org": ("checks.org",),
     "core": ("checks.engine", "checks.unread", "checks.drift", "checks.waivers", "checks.settings", "checks.register",
              "checks.coverage", "checks.report", "checks.checkov"),
     "base": ("checks.model", "checks.errors", "checks.paths", "checks.yamlfile", "checks.fsutil", "checks.raw",
@@ -46,10 +47,11 @@ ALLOWED: dict[str, set[str]] = {
     "sandbox": {"base", "sources"},
     "store": {"base", "catalog", "core"},
     "terraform": {"base"},
+    "org": {"base", "collectors", "core"},  # many accounts: listing, roles (collectors' client settings), shards
     "flows": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox", "store",
-              "terraform"},
+              "terraform", "org"},
     "cli": {"base", "catalog", "core", "sources", "collectors", "normalize", "reports", "sandbox", "store", "flows",
-            "terraform"},
+            "terraform", "org"},
 }
 
 

@@ -229,7 +229,7 @@ def test_json_report_carries_the_baseline_and_validates() -> None:
     doc = json.loads(JsonRenderer().render(report))
     validator = Draft202012Validator(json.loads(report_schema_path().read_text(encoding="utf-8")))
     assert [e.message for e in validator.iter_errors(doc)] == []
-    assert doc["schema_version"] == "1.4"
+    assert doc["schema_version"] == "1.5"
     gone = fail("S3-02", "old0")
     assert doc["baseline"] == {"file": "b.yaml", "matched": 1, "gone": [f"S3-02 old0 ({gone.fingerprint})"]}
     assert {f["asset"]["name"]: (f["status"], f["in_baseline"]) for f in doc["findings"]} == {

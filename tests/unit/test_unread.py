@@ -74,7 +74,7 @@ def test_a_region_where_every_collector_failed_to_connect_is_unreachable() -> No
             ListFailure(ACCOUNT, "us-east-1", "kms:ListKeys", "EndpointConnectionError kms:ListKeys",
                         ("live:kms:key",))]  # us-east-1's logs answered: that region is reachable
     unreachable = unreachable_regions(tasks, down)
-    assert unreachable == {"eu-west-1": "EndpointConnectionError kms:ListKeys"}
+    assert unreachable == {(ACCOUNT, "eu-west-1"): "EndpointConnectionError kms:ListKeys"}
     kinds = {(s.region, s.kind) for s in unread_scopes(down, tasks, ACCOUNT, unreachable)}
     assert kinds == {("eu-west-1", "kms.key"), ("eu-west-1", "logs.log_group"), ("us-east-1", "kms.key")}
     notes = read_problems([], down, unreachable)
