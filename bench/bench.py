@@ -4,12 +4,14 @@
    same estate (bench/planned.py), and 100,000 assets checked by clearance alone;
 2. `clearance check` on a 1,000-resource Pulumi program (PROGRAM below) vs the bare mock run (bench/floor.py);
 3. a ~2,000-resource sandbox account: `clearance scan` vs Prowler on the overlapping checks
-   (bench/prowler_checks.yaml, bench/live_prowler.py), and the S3-heavy account (300 buckets), clearance alone.
+   (bench/prowler_checks.yaml, bench/live_prowler.py), and the S3-heavy account (300 buckets), clearance alone;
+4. a sandbox organization of 20 accounts x 2 regions: one `scan --organization` process vs two `--shard` processes
+   at once and `report` (bench/bench_org.py), and the time per account.
 It prints the table (work | clearance | peer | ratio | goal | met?), and "REGRESSION: ..." for each clearance figure
 more than 20% above the README's table (between <!-- bench:start --> and <!-- bench:end -->); `--write-readme`
 puts the new table there.
 
-Usage: python bench/bench.py [--quick] [--parts planned,big,program,live] [--write-readme] [--no-prowler]
+Usage: python bench/bench.py [--quick] [--parts planned,big,program,live,org] [--write-readme] [--no-prowler]
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ for i in range({units}):
     aws.ec2.Instance(f"vm-{{i}}", ami="ami-123", instance_type="t3.micro", vpc_security_group_ids=[sg.id])
 '''
 
-PARTS = ("planned", "big", "program", "live")
+PARTS = ("planned", "big", "program", "live", "org")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -52,6 +54,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--program-resources", type=int, default=1000)
     parser.add_argument("--live-resources", type=int, default=2000)
     parser.add_argument("--no-prowler", action="store_true", help="live: clearance alone")
+    parser.add_argument("--org-accounts", type=int, default=20, help="org: member accounts (x 2 regions)")
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     parser.add_argument("--write-readme", action="store_true", help="replace the README's bench block")
     args = parser.parse_args(argv)
@@ -108,6 +111,15 @@ def main(argv: list[str] | None = None) -> int:
                     _show(row, "")
                 rows += live
                 notes += live_notes
+            if "org" in parts:
+                from bench_org import REGIONS, org_rows
+
+                org, org_notes = org_rows(args.org_accounts, REGIONS, 40, 1 if args.quick else 2, work,
+                                          warmup=0 if args.quick else 1)
+                for row in org:
+                    _show(row, "")
+                rows += org
+                notes += org_notes
     except BenchError as err:
         print(f"bench: {err}", file=sys.stderr)
         return 1

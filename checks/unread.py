@@ -43,6 +43,10 @@ class UnreadScope:
 
 def fix_for(reason: str, action: str) -> str:
     """What to do about a read that failed with `reason`; `action` is the IAM action the read needs."""
+    if reason.startswith("NotReported"):  # a shard of a run group (checks/flows/groups.py) never recorded its read
+        return "run the missing shard with the same --run-group, then render the report again"
+    if reason.startswith("AccessDenied sts:AssumeRole"):  # the reason names the role and its trust policy
+        return "deploy the role or fix its trust policy as the reason says, then scan again"
     if reason.startswith("AccessDenied"):
         return f"grant {action} to the scanning identity"
     if reason.startswith("Throttled"):

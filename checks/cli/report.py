@@ -2,14 +2,13 @@
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from checks.cli.common import (
     CheckOption,
     FailOnOption,
-    FormatOption,
     FrameworkOption,
     OutOption,
     QuietOption,
@@ -27,6 +26,10 @@ from checks.cli.common import (
     selection_of,
 )
 from checks.cli.scan import ProgramDirOption
+from checks.errors import InputError
+
+if TYPE_CHECKING:
+    from checks.model import Asset
 
 
 def report(
@@ -36,7 +39,10 @@ def report(
     run_group: Annotated[str | None, typer.Option(
         "--run-group", metavar="ID", envvar="CLEARANCE_RUN_GROUP",
         help="The run group to render (default: the latest group whose every shard reported).")] = None,
-    format: FormatOption = ["console"],  # noqa: A002, B006
+    format: Annotated[list[str], typer.Option(
+        "--format", "-f", metavar="FORMAT",
+        help="Report formats: console, json, sarif, junit, markdown, and html (the security officer's page, with the "
+             "account view and trends per account: <out>/drift/drift.html) (repeat or comma-separate).")] = ["console"],  # noqa: A002, B006
     out: OutOption = Path("clearance-out"),
     program_dir: ProgramDirOption = None,
     fail_on: FailOnOption = None,
@@ -60,26 +66,45 @@ def report(
     import time
 
     from checks.flows.assess import prepare
-    from checks.flows.groups import merge_group
+    from checks.flows.groups import merge_group, recorded_before
     from checks.flows.scan import ScanRequest, judge_live, scan_options
 
     started = time.perf_counter()
     console = make_console()
-    formats = parse_formats(format)
+    asked = [f for v in format for f in v.split(",") if f.strip()]
+    html = any(f.strip().lower() == "html" for f in asked)
+    formats = parse_formats([f for f in asked if f.strip().lower() != "html"] or ["console"])
     selection = selection_of(check, skip_check, severity, framework)
     if program_dir is not None and not (program_dir / "Pulumi.yaml").is_file():
-        from checks.errors import InputError
-
         raise InputError("no Pulumi.yaml in this folder", where=str(program_dir),
                          hint="--program-dir names the Pulumi program that deployed the accounts")
     req = ScanRequest(program_dir=program_dir, waivers=waivers, settings=settings, sg_register=sg_register,
                       fail_on=fail_on, selection=selection)
     options = scan_options(req)
-    now = datetime.now(UTC)
-    prepared = prepare(options, now)  # a bad waiver or settings file fails before the store is read
+    prepared = prepare(options, datetime.now(UTC))  # a bad waiver or settings file fails before the store is read
     merged = merge_group(store, run_group)
+    now = merged.started_at  # the group's scan time: the report and the recorded run are dated by it
     shards = merged.count - len(merged.missing)
     target = f"{merged.live.key}, run group {merged.run_group} ({shards} of {merged.count} shards)"
-    result = judge_live(req, merged.live, prepared, options, now, started=started, target=target)
-    recorded = record_run(result, store or str(Path("clearance-out") / "history.db"), quiet=quiet) if record else []
-    emit(result, formats, out, console, quiet=quiet, strict=strict, after=recorded, soft_fail=soft_fail)
+    assets: list[Asset] = []
+    result = judge_live(req, merged.live, prepared, options, now, started=started, target=target, assets=assets)
+    before = recorded_before(store, result.history_key, now) if record else None
+    if before is not None:
+        record = False
+    if not html:
+        after = record_run(result, store or str(Path("clearance-out") / "history.db"), quiet=quiet) if record else []
+    else:  # the security officer's page: recorded, with trends overall and per account
+        from checks.flows.groups import group_drift
+        from reports.drift import write_drift_reports
+
+        drift = group_drift(result, assets, store, record=record)
+        try:
+            written = write_drift_reports(drift, ["html"], out / "drift")  # a set of its own, as `drift` writes
+        except OSError as err:
+            raise InputError(f"cannot write the HTML report: {err.strerror or err}", where=str(out),
+                             hint="choose another --out folder") from None
+        after = [f"recorded run {drift.run_id} in {drift.store}"] if drift.run_id and not quiet else []
+        after += [f"wrote {p}" for p in written]
+    if before is not None and not quiet:
+        after.insert(0, f"run group {merged.run_group} was recorded before, as run {before}: not recorded again")
+    emit(result, formats, out, console, quiet=quiet, strict=strict, after=after, soft_fail=soft_fail)

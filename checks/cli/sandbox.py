@@ -1,4 +1,5 @@
-"""`clearance sandbox up | status | down`: the local moto server that stands in for an AWS account."""
+"""`clearance sandbox up | status | down | apply | org`: the local moto server that stands in for an AWS account (or
+an organization of them)."""
 
 import datetime as dt
 from pathlib import Path
@@ -86,7 +87,7 @@ def status(out: OutOption = Path("clearance-out")) -> None:
         console.print(f"sandbox is not running{stale}", markup=False)
         raise typer.Exit(ExitCode.NOT_RUNNING)
     console.print("sandbox is running", markup=False)
-    for line in _describe(info):
+    for line in [*_describe(info), *_org_lines(out, info)]:
         console.print(f"  {line}", markup=False)
 
 
@@ -136,3 +137,74 @@ def apply(
     console.print(f"state written to {result.state_file}", markup=False)
     if result.failed:
         raise typer.Exit(ExitCode.FINDINGS)
+
+
+@sandbox_app.command("org", cls=FlagHelpCommand)
+def org(
+    out: OutOption = Path("clearance-out"),
+    accounts: Annotated[int, typer.Option(min=1, max=256, metavar="N",
+                                          help="Member accounts sandbox-1..N (those already there are kept).")] = 3,
+    regions: Annotated[list[str], typer.Option(
+        "--regions", metavar="REGION",
+        help="Regions seeded in each member account (comma-separated or repeated; default: the sandbox's).")] = [],  # noqa: B006
+    role_name: Annotated[str, typer.Option(metavar="NAME",
+                                           help="Role created in every account for the scan to assume.")]
+    = "ClearanceScan",
+    resources: Annotated[int, typer.Option(min=0, max=2000, metavar="N",
+                                           help="Resources per member account, spread over the regions.")] = 40,
+    seed: Annotated[int, typer.Option(min=0, metavar="N", help="Which violations go to which account.")] = 0,
+) -> None:
+    """Turn the running sandbox's account into the management account of an AWS Organization with member accounts,
+    each holding the scan role and a small estate whose violations differ from account to account (idempotent: a
+    second run adds only what is missing)."""
+    import json
+    import shlex
+
+    from checks.cli.common import split_values
+    from checks.errors import InputError
+    from checks.fsutil import atomic_write
+    from checks.sandbox import read_sandbox
+    from checks.sandbox.org import ORG_FILE, VIOLATIONS, MemberAccount, create_organization
+
+    console = _console()
+    info = read_sandbox(out)
+    if info is None:
+        raise InputError(f"no sandbox is running in {out}",
+                         hint=f"start one with 'clearance sandbox up --out {out}'")
+    chosen = split_values(regions) or (info.region,)
+    controls = {v.name: v.control for v in VIOLATIONS}
+
+    def show(member: MemberAccount) -> None:
+        seeded = ", ".join(f"{v} ({controls.get(v, '?')})" for v in member.violations) or "none (clean)"
+        state = f"created, {member.seeded} resources" if member.created else (
+            f"{member.seeded} resources added" if member.seeded else "already there")
+        console.print(f"  {member.name:<12} {member.account_id}  {state}; violations: {seeded}", markup=False)
+
+    console.print(f"building the organization in the sandbox at {info.endpoint} ({accounts} member account(s), "
+                  f"{', '.join(chosen)})", markup=False)
+    made = create_organization(info.session(chosen[0]), endpoint_url=info.endpoint, accounts=accounts,
+                               regions=chosen, role_name=role_name, resources=resources, seed=seed, progress=show)
+    record = {**made.to_json(), "sandbox_pid": info.pid, "endpoint": info.endpoint}
+    atomic_write(out / ORG_FILE, json.dumps(record, indent=2) + "\n")
+    console.print(f"organization {made.organization_id}: management account {made.management_account}, "
+                  f"{len(made.members)} member account(s); role {made.role_name} in each, trusting "
+                  f"{made.management_account} (recorded in {out / ORG_FILE})", markup=False)
+    where = None if out == Path("clearance-out") else shlex.quote(str(out))
+    console.print(f"scan it with: {made.scan_command(where)}", markup=False)
+
+
+def _org_lines(out: Path, info: "SandboxInfo") -> list[str]:
+    """What `status` says of the organization `sandbox org` recorded for this very sandbox (none for another)."""
+    import json
+
+    from checks.sandbox.org import ORG_FILE, OrgSandbox
+
+    try:
+        data = json.loads((out / ORG_FILE).read_text(encoding="utf-8"))
+        made = OrgSandbox.from_json(data)
+    except (OSError, ValueError):
+        return []
+    if not isinstance(data, dict) or data.get("sandbox_pid") != info.pid:
+        return []
+    return [f"organization: {made.organization_id}, {len(made.members)} member account(s), role {made.role_name}, "
+            f"regions {', '.join(made.regions)}"]

@@ -298,6 +298,11 @@ def org_request(organization: bool, accounts: list[str], exclude: list[str], rol
         from checks.store.groups import check_group_id
 
         check_group_id(run_group)
-    return OrgRequest(organization=organization, accounts=tuple(accounts), exclude=tuple(exclude),
+    from checks.org.accounts import parse_account_list
+
+    # read (and checked) before any call: a bad id or file is one line naming it
+    ids = parse_account_list(accounts, option="--accounts") if accounts else []
+    left_out = parse_account_list(exclude, option="--exclude-accounts") if exclude else []
+    return OrgRequest(organization=organization, accounts=tuple(ids), exclude=tuple(left_out),
                       role_name=role_name, external_id=external_id, per_account=per_account, shard=parsed,
                       run_group=run_group)

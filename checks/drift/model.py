@@ -145,7 +145,8 @@ class UnreviewedRule:
 @dataclass(frozen=True)
 class DriftReport:
     """Everything the drift renderers show. `report` is the evaluation of the live view (its findings, controls,
-    frameworks, waivers); `assets` the live assets (the evidence view prints the values controls read)."""
+    frameworks, waivers; over every account scanned); `assets` the live assets (the evidence view prints the values
+    controls read)."""
 
     report: Report
     configuration: ConfigurationDrift
@@ -157,10 +158,17 @@ class DriftReport:
     run_id: str | None = None             # the run's id in the store (None: not recorded)
     store: str | None = None              # where it was recorded, without any password
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # per account id: its stored runs, oldest first (the account view's sparklines); empty when not known
+    account_trend: Mapping[str, tuple[TrendPoint, ...]] = field(default_factory=dict)
+    # False when no state was given (an organization-wide report merged from shards): configuration drift was not
+    # compared, so `configuration` says nothing and never counts as drift
+    configuration_compared: bool = True
 
     def drift_found(self, fail_on: Severity | None = None) -> bool:
-        """Configuration drift of any class, or a new or regressed failure at or above `fail_on` (any without)."""
+        """Configuration drift of any class (when compared), or a new or regressed failure at or above `fail_on`
+        (any without), or an unreviewed security-group rule."""
         floor = fail_on.rank if fail_on else 0
         worse = [i for i in self.compliance.items if i.transition in (Transition.NEW, Transition.REGRESSED)
                  and i.severity.rank >= floor]
-        return self.configuration.found or bool(worse) or bool(self.unreviewed)
+        configuration = self.configuration_compared and self.configuration.found
+        return configuration or bool(worse) or bool(self.unreviewed)

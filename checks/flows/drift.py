@@ -18,7 +18,7 @@ from pathlib import Path
 from checks import tool_version
 from checks.drift.config import compare
 from checks.drift.ignore import IgnoreRules
-from checks.drift.model import DriftReport
+from checks.drift.model import DriftReport, TrendPoint
 from checks.drift.rules import unreviewed_rules
 from checks.errors import InputError
 from checks.flows.assess import build_report, prepare
@@ -78,7 +78,14 @@ def run_drift(req: DriftRequest, *, progress: Callable[[int], Callable[[str], No
             target=live.key, view=SourceKind.LIVE, started_at=now, tool_version=tool_version(),
             catalog_version=catalog_version(report.controls), findings=report.findings, configuration=dict(counts)))
         trend = store.trend(live.key)
+        account_trend = _account_trend(store, live.key)
     return DriftReport(
         report=report, configuration=configuration, compliance=recorded.compliance, trend=trend,
         unreviewed=unreviewed_rules(normalized.assets, req.program), stacks=tuple(s.name for s in states),
-        assets=tuple(normalized.assets), run_id=recorded.run_id, store=safe_url(url))
+        assets=tuple(normalized.assets), run_id=recorded.run_id, store=safe_url(url), account_trend=account_trend)
+
+
+def _account_trend(store: object, target: str) -> dict[str, tuple[TrendPoint, ...]]:
+    """The stored runs of `target` per account (`Store.account_trend`), or none when the store cannot tell."""
+    read = getattr(store, "account_trend", None)
+    return dict(read(target)) if callable(read) else {}

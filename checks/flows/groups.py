@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from checks import tool_version
 from checks.collectors import load_collectors
@@ -24,6 +25,11 @@ from checks.org.payload import PayloadError, ShardRead, decode, encode, merged_a
 from checks.org.shards import Unit, assign, select
 from checks.store import open_store, safe_url, store_url
 from checks.unread import UnreadScope
+
+if TYPE_CHECKING:
+    from checks.drift.model import DriftReport
+    from checks.model import Asset
+    from checks.report import Report
 
 NOT_REPORTED = "NotReported"  # the reason's first word for the units of a shard that never reported
 
@@ -156,3 +162,44 @@ def merge_group(store: str | None, run_group: str | None) -> MergedGroup:
     started = min(s.started_at for s in group.shards)
     return MergedGroup(live=live, run_group=group.run_group, count=group.count, missing=missing, started_at=started,
                        target=group.shards[0].target)
+
+
+def group_drift(report: Report, assets: Sequence[Asset], store: str | None, *, record: bool) -> DriftReport:
+    """The security officer's view of a merged group (`report --format html`): the run recorded (unless not
+    `record`), compliance drift against the previous run of the organization, trends overall and per account.
+    No state is compared: configuration drift is said to be not compared, never reported as none."""
+    from checks.drift.model import ComplianceDrift, ConfigurationDrift, DriftReport
+    from checks.store import RunRecord, catalog_version
+
+    url = store_url(store, DEFAULT_STORE)
+    with open_store(url) as opened:
+        recorded = opened.record(RunRecord(
+            target=report.history_key, view=report.view, started_at=report.generated_at, tool_version=tool_version(),
+            catalog_version=catalog_version(report.controls), findings=report.findings)) if record else None
+        trend = opened.trend(report.history_key)
+        per_account = opened.account_trend(report.history_key)
+    return DriftReport(report=report, configuration=ConfigurationDrift(),
+                       compliance=recorded.compliance if recorded else ComplianceDrift(), trend=trend,
+                       account_trend=per_account, assets=tuple(assets),
+                       run_id=recorded.run_id if recorded else None, store=safe_url(url),
+                       configuration_compared=False)
+
+
+def recorded_before(store: str | None, key: str, started_at: dt.datetime) -> str | None:
+    """The id of the run already recorded for this group (same key, started when the group started), if any: a
+    report rendered twice records the group once."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from checks.store.schema import runs
+
+    url = store_url(store, DEFAULT_STORE)
+    with open_store(url) as opened:
+        try:
+            with opened.engine.connect() as conn:
+                row = conn.execute(select(runs.c.id).where(runs.c.target == key, runs.c.started_at == started_at)
+                                   .limit(1)).first()
+        except SQLAlchemyError as err:
+            raise InputError(f"could not read the store: {err}", where=safe_url(url),
+                             hint="check the store and run again") from None
+    return None if row is None else str(row.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -48,7 +49,7 @@ from checks.flows.scan_request import (  # noqa: F401 - DEFAULT_TIMEOUT, ScanReq
 )
 from checks.flows.scan_stats import ScanStats
 from checks.live_types import EVERYTHING, FEEDS, Needs
-from checks.model import SourceKind
+from checks.model import Asset, SourceKind
 from checks.normalize import Scopes
 from checks.org.shards import Shard, Unit
 from checks.raw import RawResource
@@ -100,8 +101,11 @@ def collect_units(sessions: Mapping[str, boto3.Session], regions: list[str], uni
     health = health or Health()
     shared = Shared()  # answers the collectors share (KMS keys), for this scan only; keyed by account and region
     many = len(sessions) > 1
+    making = threading.Lock()  # clients are built one at a time: boto3 Sessions (and the model loader the
+    # accounts' sessions share, checks/org/roles.py) are not thread-safe; the clients are
     scopes = {(a, r): Scope(session=sessions[a], region=r, account=a, endpoint_url=endpoint_url, settings=settings,
-                            health=health, needs=needs, shared=shared) for a in sessions for r in regions}
+                            health=health, needs=needs, shared=shared, _lock=making)
+              for a in sessions for r in regions}
     tasks = [Task(collectors[u.service], u.region, u.account) for u in units]
     in_flight = {task: InFlight() for task in tasks}
     resources: list[RawResource] = []
@@ -297,13 +301,16 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
 
 def judge_live(req: ScanRequest, live: LiveRead, prepared: Prepared, options: Options, now: dt.datetime, *,
                started: float, states: Sequence[StateSet] = (), baseline: Baseline | None = None,
-               target: str | None = None) -> Report:
-    """Normalize and evaluate a live read (of one process, or merged from a run group's shards)."""
+               target: str | None = None, assets: list[Asset] | None = None) -> Report:
+    """Normalize and evaluate a live read (of one process, or merged from a run group's shards); `assets`, when
+    given, receives the live assets (the drift report's evidence)."""
     def secrets_of(raw: Iterable[RawResource]) -> frozenset[str]:
         return live.secrets if live.secrets is not None else secrets_read(req, raw)
 
     normalized, result, _ = assess_linked(prepared, live.resources, now, state=[r for s in states for r in s.resources],
                                           unread=live.unread, scopes=live.scopes, secrets_of=secrets_of)
+    if assets is not None:
+        assets.extend(normalized.assets)
     notes = [*live.notes, *(w for s in states for w in s.warnings)]
     report = build_report(prepared, options, normalized, result, view=SourceKind.LIVE, target=target or live.target,
                           now=now, warnings=notes, key=live.key, started=started, api_calls=live.api_calls)

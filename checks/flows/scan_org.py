@@ -85,9 +85,11 @@ def open_accounts(session: boto3.Session, accounts: Sequence[str], org: OrgReque
                   settings: ClientSettings, region: str, caller_arn: str | None,
                   listen: Callable[[boto3.Session], None]) -> tuple[dict[str, boto3.Session], dict[str, Denied]]:
     """Assume the role in every account (a few at a time): the sessions, and the accounts that refused."""
+    sts = session.client("sts", region_name=region, endpoint_url=endpoint_url, config=settings.config())
+
     def one(account: str) -> boto3.Session | Denied:
         return assume(session, account, role_name=org.role_name, external_id=org.external_id,
-                      endpoint_url=endpoint_url, settings=settings, region=region, caller_arn=caller_arn)
+                      endpoint_url=endpoint_url, settings=settings, region=region, caller_arn=caller_arn, sts=sts)
 
     with ThreadPoolExecutor(max_workers=max(1, min(ASSUME_WORKERS, len(accounts))),
                             thread_name_prefix="clearance-assume") as pool:

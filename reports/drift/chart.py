@@ -1,6 +1,9 @@
 """The trend chart of the HTML report: failing findings by severity over the stored runs, as inline SVG drawn here
 (server-side: no script, no external file). One stacked bar per run, most severe at the bottom, with axes, axis
-labels, a legend and an accessible <title>/<desc>; every bar segment has its own <title> (a tooltip)."""
+labels, a legend and an accessible <title>/<desc>; every bar segment has its own <title> (a tooltip).
+
+`sparkline_svg` draws the account view's tiny line of one account's failing findings per stored run, in the same
+colours (the line takes the colour of the worst severity still failing in the latest run)."""
 
 from __future__ import annotations
 
@@ -10,13 +13,15 @@ from collections.abc import Sequence
 from html import escape
 
 from checks.drift.model import TrendPoint
-from reports.base import SEVERITY_ORDER
+from reports.base import SEVERITY_ORDER, plural
 from reports.drift.common import SEVERITY_COLOURS
 
 WIDTH = 760
 HEIGHT = 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 40, 58
 MAX_LABELS = 10
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 96, 22, 3
+CLEAN_COLOUR = "#15803d"   # the report's --good: nothing failing in the latest run
 
 
 def nice_step(top: int, ticks: int = 5) -> int:
@@ -83,6 +88,33 @@ def trend_svg(points: Sequence[TrendPoint], title: str = "Failing findings by se
                    'no stored runs yet</text>')
     out.append("</g></svg>")
     return "\n".join(out)
+
+
+def sparkline_svg(points: Sequence[TrendPoint], label: str) -> str:
+    """One account's failing findings per stored run as a tiny inline <svg> line (no axes; its <title> says the
+    runs, the first and the latest count); "" without any stored run."""
+    pts = sorted(points, key=lambda p: (p.at, p.run_id))
+    if not pts:
+        return ""
+    totals = [sum(int(p.failing.get(s, 0)) for s in SEVERITY_ORDER) for p in pts]
+    top = max(1, *totals)
+    inner_w, inner_h = SPARK_WIDTH - 2 * SPARK_PAD, SPARK_HEIGHT - 2 * SPARK_PAD
+    step = inner_w / (len(pts) - 1) if len(pts) > 1 else 0.0
+    xy = [(SPARK_PAD + (step * i if len(pts) > 1 else inner_w / 2), SPARK_PAD + inner_h - n / top * inner_h)
+          for i, n in enumerate(totals)]
+    worst = next((s for s in SEVERITY_ORDER if int(pts[-1].failing.get(s, 0))), None)
+    colour = SEVERITY_COLOURS[worst] if worst else CLEAN_COLOUR
+    last = _utc(pts[-1].at)
+    tip = (f"{label}: failing findings in {len(pts)} stored run{'s' if len(pts) != 1 else ''}: "
+           f"{totals[0]} then {totals[-1]} in the latest ({last:%Y-%m-%d %H:%M} UTC)" if len(pts) > 1 else
+           f"{label}: {plural(totals[0], 'failing finding')} in 1 stored run ({last:%Y-%m-%d %H:%M} UTC)")
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    x, y = xy[-1]
+    return (f'<svg class="spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" width="{SPARK_WIDTH}" '
+            f'height="{SPARK_HEIGHT}" role="img" aria-label="{escape(tip)}"><title>{escape(tip)}</title>'
+            + (f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.5" '
+               'stroke-linejoin="round" stroke-linecap="round"/>' if len(pts) > 1 else "")
+            + f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.2" fill="{colour}"/></svg>')
 
 
 def _legend() -> list[str]:

@@ -1,4 +1,5 @@
-"""What every drift renderer shares: orderings, the verdict, and printing values without leaking secrets.
+"""What every drift renderer shares: orderings, the verdict, the per-account rollup, and printing values without
+leaking secrets.
 
 A value is printed through `shown()`: a `checks.model.Secret` anywhere inside it becomes "****", maps and lists are
 written as compact JSON, and the result is cut to `limit` characters. Renderers never print a value any other way.
@@ -7,7 +8,9 @@ written as compact JSON, and the result is cut to `limit` characters. Renderers 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from checks.drift.model import (
@@ -18,11 +21,13 @@ from checks.drift.model import (
     DriftReport,
     FindingHistory,
     Transition,
+    TrendPoint,
 )
 from checks.model import UNKNOWN, Secret, SecretTexts, Severity, Status
 from reports.base import SEVERITY_ORDER, plural
 
 REDACTED = SecretTexts.REDACTED
+NOT_COMPARED = "configuration drift not compared: no state given (--state)"
 MAX_VALUE = 300                     # characters of one printed value
 # Order of the compliance-drift classes: what needs action first.
 TRANSITION_ORDER: tuple[Transition, ...] = (Transition.NEW, Transition.REGRESSED, Transition.RECURRING,
@@ -95,10 +100,11 @@ def drift_found(drift: DriftReport) -> bool:
 
 def verdict(drift: DriftReport) -> str:
     """`DRIFT FOUND: 2 changed, 1 missing; 3 new failing findings; 1 unreviewed security-group rule` or
-    `NO DRIFT: 40 assets in sync; no new or regressed failing findings`."""
+    `NO DRIFT: 40 assets in sync; no new or regressed failing findings`. Without a state to compare with
+    (`configuration_compared` False) the configuration part is NOT_COMPARED, never "N assets in sync"."""
     parts: list[str] = []
     config = [f"{len(drift.configuration.of(c))} {c.value}" for c in DRIFT_ORDER if drift.configuration.of(c)]
-    if config:
+    if config and drift.configuration_compared:
         parts.append(", ".join(config))
     floor = drift.report.fail_on
     worse = [i for i in drift.compliance.items if i.transition in (Transition.NEW, Transition.REGRESSED)
@@ -112,7 +118,9 @@ def verdict(drift: DriftReport) -> str:
     if drift.unreviewed:
         parts.append(plural(len(drift.unreviewed), "unreviewed security-group rule"))
     if parts:
-        return "DRIFT FOUND: " + "; ".join(parts)
+        return "DRIFT FOUND: " + "; ".join([*parts, *([] if drift.configuration_compared else [NOT_COMPARED])])
+    if not drift.configuration_compared:
+        return f"NO DRIFT: no new or regressed failing findings; {NOT_COMPARED}"
     return (f"NO DRIFT: {plural(in_sync_count(drift), 'asset')} in sync; "
             "no new or regressed failing findings")
 
@@ -124,3 +132,60 @@ def severity_totals(drift: DriftReport) -> dict[Severity, int]:
         if f.status is Status.FAIL:
             out[f.severity] += 1
     return out
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account of the run: its findings by status, its failing findings by severity, its stored runs."""
+
+    account: str
+    failing: Mapping[Severity, int]
+    statuses: Mapping[Status, int]
+    trend: tuple[TrendPoint, ...] = field(default_factory=tuple)   # oldest first
+
+    @property
+    def errors(self) -> int:
+        return self.statuses.get(Status.ERROR, 0)
+
+    @property
+    def passes(self) -> int:
+        return self.statuses.get(Status.PASS, 0)
+
+    @property
+    def failing_total(self) -> int:
+        return sum(self.failing.values())
+
+
+def account_order(row: AccountRow) -> tuple[int | str, ...]:
+    """Worst first: most critical failures, then high, medium, low, then errors; then by account id."""
+    return (*(-row.failing.get(s, 0) for s in SEVERITY_ORDER), -row.errors, row.account)
+
+
+def account_rows(drift: DriftReport) -> list[AccountRow]:
+    """Every account that findings of this run belong to, worst first (findings without an account are left out).
+
+    Reads `Finding.account` where the model has it (`getattr`: older findings have none), so the rollup works with
+    findings of any version; each row's trend is `drift.account_trend[account]` sorted oldest first."""
+    statuses: dict[str, Counter[Status]] = {}
+    failing: dict[str, Counter[Severity]] = {}
+    for f in drift.report.findings:
+        account = finding_account(f)
+        if account is None:
+            continue
+        statuses.setdefault(account, Counter())[f.status] += 1
+        if f.status is Status.FAIL:
+            failing.setdefault(account, Counter())[f.severity] += 1
+    rows = [AccountRow(account, {s: failing.get(account, Counter())[s] for s in SEVERITY_ORDER},
+                       dict(counts), trend_of(drift, account))
+            for account, counts in statuses.items()]
+    return sorted(rows, key=account_order)
+
+
+def trend_of(drift: DriftReport, account: str) -> tuple[TrendPoint, ...]:
+    return tuple(sorted(drift.account_trend.get(account, ()), key=lambda p: (p.at, p.run_id)))
+
+
+def finding_account(finding: Any) -> str | None:
+    """The account of a finding, or None (findings before the model had accounts, or not scoped to one)."""
+    account = getattr(finding, "account", None)
+    return account if isinstance(account, str) and account else None

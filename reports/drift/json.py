@@ -4,6 +4,10 @@ docs/drift-format.md; its JSON Schema is policies/schema/drift-report.schema.jso
 The evaluation of the live view is the check report's own document (`reports.json.report_document`) under
 `evaluation`. Every list is sorted, so two runs over the same estate and history give the same bytes (apart from
 times and the run id).
+
+Two keys appear only when they say something (so a single-account report compared with its state keeps the 1.0
+shape): `accounts`, the per-account rollup worst first, when the findings span two or more accounts, and
+`configuration_drift.compared: false` when no state was given (an organization-wide report merged from shards).
 """
 
 from __future__ import annotations
@@ -21,10 +25,14 @@ from checks.drift.model import (
     KindCoverage,
     TrendPoint,
 )
+from checks.model import Status
 from checks.paths import policies_dir
 from reports.base import SEVERITY_ORDER
 from reports.drift.common import (
+    NOT_COMPARED,
     TRANSITION_ORDER,
+    AccountRow,
+    account_rows,
     drift_found,
     drifted,
     in_sync_count,
@@ -34,7 +42,7 @@ from reports.drift.common import (
 )
 from reports.json import TOOL_NAME, report_document
 
-DRIFT_SCHEMA_VERSION = "1.0"
+DRIFT_SCHEMA_VERSION = "1.1"
 
 
 def drift_schema_path() -> Path:
@@ -46,6 +54,8 @@ def drift_document(drift: DriftReport) -> dict[str, Any]:
     report = drift.report
     config = drift.configuration
     compliance = drift.compliance
+    accounts = account_rows(drift)
+    notes = [*drift.notes, *([] if drift.configuration_compared or NOT_COMPARED in drift.notes else [NOT_COMPARED])]
     return {
         "drift_schema_version": DRIFT_SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
@@ -62,6 +72,7 @@ def drift_document(drift: DriftReport) -> dict[str, Any]:
             "in_sync_count": in_sync_count(drift),
             "ignored": config.ignored,
             "coverage": [_coverage(c) for c in sorted(config.coverage, key=lambda c: c.kind)],
+            **({} if drift.configuration_compared else {"compared": False}),
         },
         "compliance_drift": {
             "previous_run": compliance.previous_run,
@@ -69,12 +80,13 @@ def drift_document(drift: DriftReport) -> dict[str, Any]:
             **{t.value: [_history(i) for i in transitions(drift, t)] for t in TRANSITION_ORDER},
         },
         "trend": [_point(p) for p in sorted(drift.trend, key=lambda p: (p.at, p.run_id))],
+        **({"accounts": [_account(a) for a in accounts]} if len(accounts) >= 2 else {}),
         "unreviewed_rules": [
             {"group_id": r.group_id, "group_name": r.group_name, "fingerprint": r.fingerprint, "rule": r.rule,
              "command": r.command}
             for r in sorted(drift.unreviewed, key=lambda r: (r.group_id, r.fingerprint))
         ],
-        "notes": list(drift.notes),
+        "notes": notes,
         "evaluation": report_document(report),
     }
 
@@ -129,6 +141,18 @@ def _history(i: FindingHistory) -> dict[str, Any]:
         "fingerprint": i.fingerprint,
         "first_seen": i.first_seen.isoformat(),
         "last_seen": i.last_seen.isoformat(),
+    }
+
+
+def _account(a: AccountRow) -> dict[str, Any]:
+    return {
+        "account": a.account,
+        "failing": {s.value: int(a.failing.get(s, 0)) for s in SEVERITY_ORDER},
+        "failing_total": a.failing_total,
+        "errors": a.errors,
+        "passes": a.passes,
+        "statuses": {s.value: int(a.statuses.get(s, 0)) for s in Status},
+        "trend": [_point(p) for p in a.trend],
     }
 
 

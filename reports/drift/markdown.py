@@ -2,6 +2,9 @@
 
 Cells are escaped with the check report's helpers (`reports.markdown.escape_cell`, `code_cell`); when the full text
 would not fit, the tables are cut (5000, 2000, ... rows) and the page says so and where the full lists are.
+
+When the findings span two or more accounts, a short Accounts table (worst first, at most `MAX_ACCOUNT_ROWS`) follows
+the counts; without a state to compare with, the configuration part says NOT_COMPARED instead of any count.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from checks.drift.model import AssetDrift, DriftClass, DriftReport, FindingHisto
 from reports.base import SEVERITY_ORDER, api_calls_line, plural
 from reports.base import verdict as check_verdict
 from reports.drift.common import (
+    NOT_COMPARED,
     TRANSITION_ORDER,
+    AccountRow,
+    account_rows,
     change_values,
     drift_found,
     drifted,
@@ -26,6 +32,7 @@ from reports.markdown import STEP_SUMMARY_LIMIT, code_cell, escape_cell
 
 _ROW_CAPS: tuple[int | None, ...] = (None, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 0)
 MAX_TREND_ROWS = 10
+MAX_ACCOUNT_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,8 @@ class _Table:
 
 
 def render_drift_markdown(drift: DriftReport, max_bytes: int = STEP_SUMMARY_LIMIT) -> str:
-    sections = [_head(drift), *_configuration(drift), *_compliance(drift), _rules(drift), _tail(drift)]
+    sections = [_head(drift), *_accounts(drift), *_configuration(drift), *_compliance(drift), _rules(drift),
+                _tail(drift)]
     text = ""
     for cap in _ROW_CAPS:
         lines = [line for s in sections for line in s.lines(cap)]
@@ -58,7 +66,8 @@ def render_drift_markdown(drift: DriftReport, max_bytes: int = STEP_SUMMARY_LIMI
 def _head(drift: DriftReport) -> _Table:
     report = drift.report
     config = drift.configuration
-    badge = "**Result: DRIFT FOUND**" if drift_found(drift) else "**Result: NO DRIFT**"
+    badge = ("**Result: DRIFT FOUND**" if drift_found(drift) else
+             "**Result: NO DRIFT**" if drift.configuration_compared else "**Result: NO COMPLIANCE DRIFT**")
     stamp = report.generated_at.isoformat(timespec="seconds")
     previous = (f"compared with run {code_cell(drift.compliance.previous_run)}" if drift.compliance.previous_run
                 else "first run of this target")
@@ -77,8 +86,11 @@ def _head(drift: DriftReport) -> _Table:
     if drift.run_id:
         lines += ["", f"Recorded as run {code_cell(drift.run_id)}" + (f" in {code_cell(drift.store)}"
                                                                        if drift.store else "")]
-    counts = [(c.value, len(config.of(c))) for c in (DriftClass.CHANGED, DriftClass.MISSING, DriftClass.UNMANAGED)]
-    counts += [("in sync", in_sync_count(drift))]
+    counts: list[tuple[str, int | str]] = [("configuration", "not compared (no state given)")]
+    if drift.configuration_compared:
+        counts = [(c.value, len(config.of(c))) for c in (DriftClass.CHANGED, DriftClass.MISSING,
+                                                          DriftClass.UNMANAGED)]
+        counts += [("in sync", in_sync_count(drift))]
     counts += [(t.value, len(drift.compliance.of(t))) for t in TRANSITION_ORDER]
     counts += [("unreviewed security-group rules", len(drift.unreviewed))]
     lines += ["", "| Drift | Count |", "|---|---:|", *(f"| {name} | {n} |" for name, n in counts)]
@@ -96,7 +108,30 @@ def _asset_cell(item: AssetDrift) -> str:
     return f"{escape_cell(item.name or item.id, 200)} ({code_cell(item.kind)})"
 
 
+def _accounts(drift: DriftReport) -> list[_Table]:
+    rows = account_rows(drift)
+    if len(rows) < 2:
+        return []
+    head = ("| Account | " + " | ".join(s.value for s in SEVERITY_ORDER)
+            + " | errors | pass | failing over stored runs |")
+    lines = [_account_line(r) for r in rows[:MAX_ACCOUNT_ROWS]]
+    if len(rows) > MAX_ACCOUNT_ROWS:
+        lines += ["", f"_... and {len(rows) - MAX_ACCOUNT_ROWS} more accounts (all are in drift.json)_"]
+    return [_Table(["", f"### Accounts ({len(rows)}, worst first)", "", head,
+                    "|---|" + "---:|" * (len(SEVERITY_ORDER) + 2) + "---|"], lines)]
+
+
+def _account_line(row: AccountRow) -> str:
+    totals = [p.total for p in row.trend]
+    trend = (f"{totals[0]} → {totals[-1]} ({plural(len(totals), 'run')})" if len(totals) > 1
+             else f"{totals[0]} (1 run)" if totals else "")
+    return (f"| {code_cell(row.account)} | " + " | ".join(str(row.failing.get(s, 0)) for s in SEVERITY_ORDER)
+            + f" | {row.errors} | {row.passes} | {trend} |")
+
+
 def _configuration(drift: DriftReport) -> list[_Table]:
+    if not drift.configuration_compared:
+        return [_Table(["", "### Configuration drift", "", f"{NOT_COMPARED[0].upper()}{NOT_COMPARED[1:]}."])]
     changed = drifted(drift, DriftClass.CHANGED)
     rows = []
     for item in changed:

@@ -52,8 +52,8 @@ def describe(value: Any, depth: int = 0) -> Any:
 def test_the_commands_are_listed_in_the_order_they_were_registered() -> None:
     lazy = typer.main.get_command(cli.app).commands  # type: ignore[attr-defined]
     eager = typer.main.get_command(eager_app()).commands  # type: ignore[attr-defined]
-    assert list(lazy) == list(eager) == ["check", "scan", "report", "iam-policy", "drift", "pre-commit", "controls", "sg",
-                                         "sandbox", "baseline"]
+    assert list(lazy) == list(eager) == ["check", "scan", "report", "iam-policy", "drift", "pre-commit", "controls",
+                                         "sg", "sandbox", "baseline"]
 
 
 @pytest.mark.parametrize("name", list(cli.COMMANDS))

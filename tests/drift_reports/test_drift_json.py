@@ -51,7 +51,7 @@ def test_exact_keys() -> None:
     assert list(d) == ["drift_schema_version", "tool", "generated_at", "target", "run_id", "store", "stacks",
                        "summary", "configuration_drift", "compliance_drift", "trend", "unreviewed_rules", "notes",
                        "evaluation"]
-    assert d["drift_schema_version"] == DRIFT_SCHEMA_VERSION == "1.0"
+    assert d["drift_schema_version"] == DRIFT_SCHEMA_VERSION == "1.1"
     assert list(d["configuration_drift"]) == ["changed", "missing", "unmanaged", "in_sync_count", "ignored",
                                               "coverage"]
     assert list(d["compliance_drift"]) == ["previous_run", "previous_at", "new", "regressed", "recurring",

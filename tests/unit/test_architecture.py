@@ -44,7 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     "collectors": {"base"},
     "normalize": {"base"},
     "reports": {"base", "catalog", "core"},
-    "sandbox": {"base", "sources"},
+    "sandbox": {"base", "sources", "collectors"},  # sandbox org: the scan role gets the policy the collectors need
     "store": {"base", "catalog", "core"},
     "terraform": {"base"},
     "org": {"base", "collectors", "core"},  # many accounts: listing, roles (collectors' client settings), shards

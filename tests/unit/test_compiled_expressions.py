@@ -225,7 +225,8 @@ def test_new_finding_equals_the_dataclass_constructor() -> None:
         "asset_id": "urn:x", "asset_name": "x", "source": SourceKind.PLANNED, "message": "m", "fingerprint": "f",
         "location": Location("a.py", 2), "detail": "d", "waiver": None,
     }
-    assert [f.name for f in dataclasses.fields(Finding)] == [*values, "in_baseline", "account", "region"]  # a new field: set it there
+    # a new field: set it there
+    assert [f.name for f in dataclasses.fields(Finding)] == [*values, "in_baseline", "account", "region"]
     built = new_finding(**values)
     assert built == Finding(**values)
     assert dataclasses.replace(built, in_baseline=True).in_baseline is True
