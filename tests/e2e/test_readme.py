@@ -70,6 +70,23 @@ RUN: dict[str, Runs] = {
     ".venv/bin/clearance drift --state clearance-out/sandbox-state.json --regions eu-west-1": Runs(
         4, ("compliance: first recorded run of this account", "wrote clearance-out/drift/drift.html")),
     ".venv/bin/clearance sandbox down": Runs(0, ("sandbox stopped",)),
+    ".venv/bin/clearance iam-policy --organization --scanner-arn arn:aws:iam::123456789012:role/clearance-org": Runs(
+        0, ('"ManagementPolicy"', '"MemberRole"', '"StackSetTemplate"',
+            '"arn:aws:iam::123456789012:role/clearance-org"')),
+    ".venv/bin/clearance sandbox up --region eu-west-1": Runs(0, ("sandbox started at http://127.0.0.1:",)),
+    ".venv/bin/clearance sandbox org --accounts 3 --regions eu-west-1": Runs(
+        0, ("3 member account(s)", "scan it with: clearance scan --organization --role-name ClearanceScan")),
+    (".venv/bin/clearance scan --organization --role-name ClearanceScan --regions eu-west-1 -f json "
+     "--out clearance-out/org"): Runs(1, ("live view of organization o-", "By account", "failing findings",
+                 "wrote clearance-out/org/clearance.json")),
+    (".venv/bin/clearance scan --organization --role-name ClearanceScan --regions eu-west-1 --shard 1/2 "
+     "--run-group demo --store clearance-out/org.db"): Runs(0, ("shard 1/2 of run group demo: read", "recorded in")),
+    (".venv/bin/clearance scan --organization --role-name ClearanceScan --regions eu-west-1 --shard 2/2 "
+     "--run-group demo --store clearance-out/org.db"): Runs(0, ("shard 2/2 of run group demo: read", "recorded in")),
+    (".venv/bin/clearance report --store clearance-out/org.db --run-group demo -f json,html "
+     "--out clearance-out/org-shards"): Runs(
+        1, ("run group demo (2 of 2 shards)", "By account", "wrote clearance-out/org-shards/drift/drift.html")),
+    ".venv/bin/clearance sandbox down --out clearance-out": Runs(0, ("sandbox stopped",)),
     ".venv/bin/clearance sg review infra/": Runs(
         0, ("0 unreviewed rule(s); register: infra/security-group-reviews.yaml",)),
     ".venv/bin/clearance sg review examples/noncompliant": Runs(
@@ -108,6 +125,9 @@ NOT_RUN: dict[str, str] = {
     ".venv/bin/clearance drift --backend s3://acme-pulumi-state --regions eu-west-1 --store postgresql+psycopg://...":
         ACCOUNT,
     ".venv/bin/clearance drift --state prod.json --state network.json --ignore drift-ignore.yaml": ACCOUNT,
+    ".venv/bin/clearance scan --organization --role-name ClearanceScan --regions all --format sarif,json": ACCOUNT,
+    ".venv/bin/clearance scan --accounts @accounts.txt --exclude-accounts 111111111111 --role-name ClearanceScan":
+        ACCOUNT,
     "open clearance-out/drift/drift.html": "opens a browser; tests/drift_reports renders that page in Chromium",
 }
 
