@@ -22,18 +22,6 @@ REGION = "us-east-1"
 FAST = ClientSettings(max_attempts=0, connect_timeout=1, read_timeout=2)
 
 
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never reach a real endpoint: no endpoint override (mock_aws would not intercept), fake credentials."""
-    import os
-
-    for var in list(os.environ):
-        if var.startswith("AWS_ENDPOINT_URL") or var in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-            monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-
 
 @pytest.fixture
 def session() -> Iterator[boto3.Session]:

@@ -30,17 +30,6 @@ NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 ROLE = "ClearanceScan"
 
 
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    for var in list(os.environ):
-        if var.startswith("AWS_ENDPOINT_URL") or var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID"):
-            monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGIONS[0])
-
 
 def _member(base: boto3.Session, account: str) -> boto3.Session:
     creds = base.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}",
