@@ -22,13 +22,20 @@ from checks.cli.common import (
     split_values,
 )
 from checks.cli.scan import (
+    AccountsOption,
     EndpointOption,
+    ExcludeAccountsOption,
+    ExternalIdOption,
+    OrganizationOption,
+    PerAccountOption,
     ProfileOption,
     RegionsOption,
+    RoleNameOption,
     RoleOption,
     SandboxDirOption,
     TimeoutOption,
     live_target,
+    org_request,
     progress_bar,
 )
 from checks.errors import ExitCode, InputError
@@ -76,8 +83,15 @@ def drift(
     severity: SeverityOption = [],  # noqa: B006
     framework: FrameworkOption = [],  # noqa: B006
     soft_fail: SoftFailOption = False,
+    organization: OrganizationOption = False,
+    accounts: AccountsOption = [],  # noqa: B006
+    exclude_accounts: ExcludeAccountsOption = [],  # noqa: B006
+    role_name: RoleNameOption = "ClearanceScan",
+    external_id: ExternalIdOption = None,
+    per_account: PerAccountOption = 4,
 ) -> None:
-    """Compare the live account with Pulumi's state and with the stored runs; exit 3 when drift is found."""
+    """Compare the live account (or every account of --organization / --accounts) with Pulumi's state and with the
+    stored runs; exit 3 when drift is found."""
     from checks.flows.drift import DriftRequest, run_drift
     from checks.flows.scan import DEFAULT_TIMEOUT, ScanRequest
     from reports.drift import DRIFT_FORMATS, write_drift_reports
@@ -88,6 +102,7 @@ def drift(
     unknown = [f for f in formats if f not in DRIFT_FORMATS]
     if unknown:
         raise InputError(f"unknown drift format '{unknown[0]}' (known: {', '.join(DRIFT_FORMATS)})", where="--format")
+    org = org_request(organization, accounts, exclude_accounts, role_name, external_id, per_account, None, None, store)
     target = live_target(profile, endpoint_url, role_arn, sandbox_dir, "reading")
     told = make_console(stderr=True) if quiet else console
     program_dir, said = target.program_dir(Path(program) if program else None)
@@ -96,7 +111,7 @@ def drift(
                        role_arn=role_arn, session=target.session, waivers=waivers, settings=settings,
                        sg_register=sg_register, fail_on=fail_on,
                        timeout=DEFAULT_TIMEOUT if timeout is None else timeout, secret_digests=target.digests,
-                       selection=selection)
+                       selection=selection, org=org)
     req = DriftRequest(scan=scan, states=tuple(state), backend=backend, stacks=split_values(stack), ignore=ignore,
                        store=store, program=program or (display_path(program_dir) if program_dir else None))
     with progress_bar(make_console(stderr=True, soft_wrap=False)) as progress:
