@@ -88,6 +88,8 @@ def report(
     target = f"{merged.live.key}, run group {merged.run_group} ({shards} of {merged.count} shards)"
     assets: list[Asset] = []
     result = judge_live(req, merged.live, prepared, options, now, started=started, target=target, assets=assets)
+    incomplete = bool(merged.missing) and record  # recorded once whole: a later render of the whole group counts
+    record = record and not incomplete
     before = recorded_before(store, result.history_key, now) if record else None
     if before is not None:
         record = False
@@ -105,6 +107,9 @@ def report(
                              hint="choose another --out folder") from None
         after = [f"recorded run {drift.run_id} in {drift.store}"] if drift.run_id and not quiet else []
         after += [f"wrote {p}" for p in written]
+    if incomplete and not quiet:
+        after.insert(0, f"not recorded in the history: shard(s) of run group {merged.run_group} are missing (it is "
+                        "recorded when the report is rendered with every shard in)")
     if before is not None and not quiet:
         after.insert(0, f"run group {merged.run_group} was recorded before, as run {before}: not recorded again")
     emit(result, formats, out, console, quiet=quiet, strict=strict, after=after, soft_fail=soft_fail)

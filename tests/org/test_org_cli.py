@@ -4,11 +4,13 @@ line naming the option and what to add, before any AWS call or store is touched.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from checks.cli import app
+from tests.org.organization import REGIONS, ROLE
 
 PLAIN = {"COLUMNS": "200", "NO_COLOR": None, "FORCE_COLOR": None, "TERM": "dumb", "CLEARANCE_RUN_GROUP": None,
          "AWS_ENDPOINT_URL": None, "AWS_PROFILE": None}
@@ -52,3 +54,22 @@ def test_report_without_any_complete_group_says_so(tmp_path: Path, monkeypatch: 
     code, out = run(["report", "--store", f"sqlite:///{tmp_path / 'h.db'}"])
     assert code == 2, out
     assert "run group" in out and "Traceback" not in out
+
+
+def test_a_group_is_recorded_once_and_only_when_every_shard_reported(
+        org: tuple[Any, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = f"sqlite:///{tmp_path / 'h.db'}"
+    shard = ["scan", "--organization", "--role-name", ROLE, "--regions", REGIONS[0], "--services", "kms,ec2_network",
+             "--run-group", "nightly", "--store", store, "--shard"]
+    report = ["report", "--store", store, "--run-group", "nightly", "-f", "json", "--out", str(tmp_path / "out")]
+    code, out = run([*shard, "1/2"])
+    assert code == 0 and "shard 1/2 of run group nightly: read" in out, out
+    code, out = run(report)
+    assert code != 0 and "shard(s) 2/2 never reported" in out and "not recorded in the history" in out, out
+    code, out = run([*shard, "2/2"])
+    assert code == 0, out
+    code, out = run(report)
+    assert "run group nightly (2 of 2 shards)" in out and "recorded run " in out, out
+    code, out = run(report)
+    assert "was recorded before, as run" in out, out

@@ -11,10 +11,10 @@ import boto3
 from checks.flows.drift import DriftRequest, run_drift
 from checks.flows.scan import ScanRequest
 from checks.flows.scan_org import OrgRequest
-from tests.org.test_org_scan import NOW, REGIONS, ROLE, SERVICES, org  # noqa: F401 - the fixture
+from tests.org.organization import NOW, REGIONS, ROLE, SERVICES
 
 
-def test_drift_of_an_organization_records_findings_per_account(org: tuple[boto3.Session, list[str]],  # noqa: F811
+def test_drift_of_an_organization_records_findings_per_account(org: tuple[boto3.Session, list[str]],
                                                                tmp_path: Path) -> None:
     base, members = org
     state = tmp_path / "empty.json"
