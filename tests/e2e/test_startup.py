@@ -25,8 +25,8 @@ METADATA = "importlib.metadata"
 # parsing the command line: typer>=0.29 builds a pydantic TypeAdapter per parameter (~0.1-0.25 s a run)
 ADAPTERS = ("pydantic", "pydantic_core", "typer._adapters", "typer._coercion")
 # the modules of the other commands: `check` neither imports them nor builds their click commands (checks/cli)
-OTHER_COMMANDS = tuple(f"checks.cli.{name}" for name in ("scan", "drift", "precommit", "controls", "sg", "sandbox",
-                                                         "baseline"))
+OTHER_COMMANDS = tuple(f"checks.cli.{name}" for name in ("scan", "report", "iam", "drift", "precommit", "controls",
+                                                         "sg", "sandbox", "baseline"))
 # what a preview run without a Pulumi.yaml beside it needs none of: PyYAML, importlib.resources (the catalog is found
 # beside the package), Rich's emoji table (clearance prints no emoji codes), the stack configuration reader and the
 # live scan's unread scopes
@@ -140,12 +140,13 @@ def test_command_help_imports_no_schema_or_yaml_library(tmp_path: Path) -> None:
 
 
 def test_help_lists_every_command(tmp_path: Path) -> None:
-    """`clearance --help` builds every command (they are built when used): all nine are listed."""
+    """`clearance --help` builds every command (they are built when used): all ten are listed."""
     done, modules = run(tmp_path, "--help")
     assert done.returncode == 0, done.stderr
     panel = done.stdout.partition(" Commands ")[2]
     listed = [m.group(1) for m in re.finditer(r"^│ ([a-z][\w-]*) ", panel, flags=re.MULTILINE)]
-    assert listed == ["check", "scan", "iam-policy", "drift", "pre-commit", "controls", "sg", "sandbox", "baseline"]
+    assert listed == ["check", "scan", "report", "iam-policy", "drift", "pre-commit", "controls", "sg", "sandbox",
+                      "baseline"]
     assert imported(modules, OTHER_COMMANDS) == sorted(OTHER_COMMANDS)
 
 
