@@ -8,12 +8,11 @@ account and region: scan_gaps.py) and is summarized by reason, with the IAM acti
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,7 @@ from checks.errors import InputError
 from checks.flows.assess import Options, Prepared, build_report, prepare, with_baseline
 from checks.flows.fanout import FairTimeout, Limits, fair_completed
 from checks.flows.linked import assess_linked
+from checks.flows.live_read import LiveRead
 from checks.flows.scan_gaps import (
     Task,
     crash_failure,
@@ -50,11 +50,9 @@ from checks.flows.scan_request import (  # noqa: F401 - DEFAULT_TIMEOUT, ScanReq
 from checks.flows.scan_stats import ScanStats
 from checks.live_types import EVERYTHING, FEEDS, Needs
 from checks.model import Asset, SourceKind
-from checks.normalize import Scopes
-from checks.org.shards import Shard, Unit
+from checks.org.shards import Unit
 from checks.raw import RawResource
 from checks.report import Report
-from checks.unread import UnreadScope
 
 if TYPE_CHECKING:
     from checks.sources.backends import StateSet
@@ -145,58 +143,6 @@ def collect_units(sessions: Mapping[str, boto3.Session], regions: list[str], uni
             failures += deadline_failures(task, task.account, health.deadline_reason, run_.pending(),
                                           run_.failures())
     return Collected(resources, failures, tasks)
-
-
-@dataclass(frozen=True)
-class LiveRead:
-    """What a live read produced before evaluation: raw resources, the scopes that could not be read, and notes.
-    A scan of many accounts names them all (`accounts`: id and name), its organization, and the units of work."""
-
-    resources: list[RawResource]
-    unread: list[UnreadScope]
-    notes: list[str]
-    account: str                     # the account the scan's credentials belong to
-    regions: list[str]
-    endpoint: str
-    kinds: frozenset[str] = frozenset()  # the asset kinds the chosen collectors read
-    api_calls: Mapping[str, int] = field(default_factory=dict)  # "service:Operation" -> attempts (retries included)
-    accounts: tuple[tuple[str, str], ...] = ()  # many accounts: (id, name) of each; empty: `account` alone
-    organization: str | None = None  # "o-abc123" (--organization)
-    units: tuple[Unit, ...] = ()     # many accounts: every unit of the run (all shards)
-    shard: Shard | None = None
-    secrets: frozenset[str] | None = None  # a merged group: the sandbox's secrets the shards found
-
-    @property
-    def account_ids(self) -> list[str]:
-        return [a for a, _ in self.accounts] if self.accounts else [self.account]
-
-    @property
-    def scopes(self) -> Scopes:
-        """The accounts and regions read, and what could not be read there: for the region-level assets."""
-        unread = {(u.account, u.region, u.kind): u.reason for u in self.unread}
-        return Scopes(regions=[(a, r) for a in self.account_ids for r in self.regions], unread=unread,
-                      read_kinds=self.kinds)
-
-    @property
-    def target(self) -> str:
-        """`account 123456789012 (eu-west-1) at <endpoint>`: what the report says was scanned."""
-        return f"{self.key} at {self.endpoint}"
-
-    @property
-    def key(self) -> str:
-        """`account 123456789012 (eu-west-1)`: the history store's key for this target (no endpoint: a sandbox's
-        port changes between runs, its account does not). Many accounts: `organization o-abc (eu-west-1)`, else
-        `accounts 111111111111,222222222222 (...)` (sharded or not: the same key)."""
-        regions = ", ".join(self.regions)
-        if not self.accounts:
-            return f"account {self.account} ({regions})"
-        if self.organization:
-            return f"organization {self.organization} ({regions})"
-        ids = self.account_ids
-        if len(ids) > 4:  # the store keeps 512 characters of a key: many accounts are named by a digest
-            digest = hashlib.sha256(",".join(ids).encode()).hexdigest()[:12]
-            return f"accounts {ids[0]} and {len(ids) - 1} more, sha256:{digest} ({regions})"
-        return f"accounts {','.join(ids)} ({regions})"
 
 
 def _stats_notes(stats: ScanStats) -> str:
