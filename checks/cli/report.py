@@ -24,6 +24,7 @@ from checks.cli.common import (
     parse_formats,
     record_run,
     selection_of,
+    split_values,
 )
 from checks.cli.scan import ProgramDirOption
 from checks.errors import InputError
@@ -71,9 +72,9 @@ def report(
 
     started = time.perf_counter()
     console = make_console()
-    asked = [f for v in format for f in v.split(",") if f.strip()]
-    html = any(f.strip().lower() == "html" for f in asked)
-    formats = parse_formats([f for f in asked if f.strip().lower() != "html"] or ["console"])
+    asked = split_values(format)
+    html = any(f.lower() == "html" for f in asked)
+    formats = parse_formats([f for f in asked if f.lower() != "html"] or ["console"])
     selection = selection_of(check, skip_check, severity, framework)
     if program_dir is not None and not (program_dir / "Pulumi.yaml").is_file():
         raise InputError("no Pulumi.yaml in this folder", where=str(program_dir),

@@ -169,13 +169,11 @@ def group_drift(report: Report, assets: Sequence[Asset], store: str | None, *, r
     `record`), compliance drift against the previous run of the organization, trends overall and per account.
     No state is compared: configuration drift is said to be not compared, never reported as none."""
     from checks.drift.model import ComplianceDrift, ConfigurationDrift, DriftReport
-    from checks.store import RunRecord, catalog_version
+    from checks.flows.history import record as record_report
 
+    recorded = record_report(report, report.history_key, store)[0] if record else None
     url = store_url(store, DEFAULT_STORE)
     with open_store(url) as opened:
-        recorded = opened.record(RunRecord(
-            target=report.history_key, view=report.view, started_at=report.generated_at, tool_version=tool_version(),
-            catalog_version=catalog_version(report.controls), findings=report.findings)) if record else None
         trend = opened.trend(report.history_key)
         per_account = opened.account_trend(report.history_key)
     return DriftReport(report=report, configuration=ConfigurationDrift(),
@@ -186,20 +184,8 @@ def group_drift(report: Report, assets: Sequence[Asset], store: str | None, *, r
 
 
 def recorded_before(store: str | None, key: str, started_at: dt.datetime) -> str | None:
-    """The id of the run already recorded for this group (same key, started when the group started), if any: a
-    report rendered twice records the group once."""
-    from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
+    """The id of the run already recorded for this group (same key, started when the group started), if any."""
+    from checks.store.groups import recorded_run
 
-    from checks.store.schema import runs
-
-    url = store_url(store, DEFAULT_STORE)
-    with open_store(url) as opened:
-        try:
-            with opened.engine.connect() as conn:
-                row = conn.execute(select(runs.c.id).where(runs.c.target == key, runs.c.started_at == started_at)
-                                   .limit(1)).first()
-        except SQLAlchemyError as err:
-            raise InputError(f"could not read the store: {err}", where=safe_url(url),
-                             hint="check the store and run again") from None
-    return None if row is None else str(row.id)
+    with open_store(store_url(store, DEFAULT_STORE)) as opened:
+        return recorded_run(opened, key, started_at)

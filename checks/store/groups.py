@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from checks.errors import InputError
-from checks.store.schema import shards
+from checks.store.schema import runs, shards
 from checks.store.store import READ_HINT, Store
 
 GROUP_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -162,6 +162,18 @@ def latest_complete_group(store: Store) -> Group:
         raise InputError(f"no run group is complete: {named}{more}", where=store.url,
                          hint="wait for the missing shards, or give --run-group ID to report one incomplete")
     return _group(latest.run_group, rows)
+
+
+def recorded_run(store: Store, target: str, started_at: dt.datetime) -> str | None:
+    """The id of a run of `target` started at `started_at` (a merged run group's start), if one is recorded: a
+    group's report rendered twice records the group once."""
+    try:
+        with store.engine.begin() as conn:
+            row = conn.execute(select(runs.c.id).where(runs.c.target == target, runs.c.started_at == started_at)
+                               .limit(1)).first()
+    except SQLAlchemyError as err:
+        raise store.error("could not read the store", err, READ_HINT) from None
+    return None if row is None else str(row.id)
 
 
 def list_groups(store: Store, limit: int = 20) -> list[GroupSummary]:
