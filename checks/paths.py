@@ -47,6 +47,30 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+class PathDisplay:
+    """`display_path` for many files, with the same result: the working folder is resolved once and each folder
+    once, instead of every component of every path each time (the catalog cache names ~100 files when the working
+    folder changed: ~4 ms of a run, issue 13). A file that is itself a symbolic link (or a name such as `..`) is
+    resolved on its own."""
+
+    def __init__(self) -> None:
+        self.cwd = Path.cwd().resolve()
+        self._folders: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> str:
+        if path.name in ("", ".", "..") or path.is_symlink():
+            resolved = path.resolve()
+        else:
+            folder = self._folders.get(path.parent)
+            if folder is None:
+                folder = self._folders[path.parent] = path.parent.resolve()
+            resolved = folder / path.name
+        try:
+            return str(resolved.relative_to(self.cwd))
+        except ValueError:
+            return str(path)
+
+
 GIT_MARKER = ".git"  # a folder (a clone) or a file (a worktree, a submodule)
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")  # what makes a folder a Pulumi program (checks/sources/stack_config.py)
 

@@ -49,17 +49,19 @@ def _entry_model() -> Any:
 
 DEFAULT_MAX_WAIVER_DAYS = 365
 MAX_WAIVER_DAYS_LIMIT = 3650  # the largest max_waiver_days the settings accept (ten years)
-_WILDCARDS = re.compile(r"\*|\?|\[[^\]]*\]")  # fnmatch's: any text, any character, a character class
+# fnmatch's: any text, any character, a character class (compiled by `re` on first use: a run without waivers
+# never needs it, issue 13)
+_WILDCARDS = r"\*|\?|\[[^\]]*\]"
 
 
 def only_wildcards(pattern: str) -> bool:
     """`*`, `**`, `*?`, `[a-z]*`: a pattern that names nothing and matches (almost) every asset."""
-    return not _WILDCARDS.sub("", pattern).strip()
+    return not re.sub(_WILDCARDS, "", pattern).strip()
 
 
 def is_broad(pattern: str) -> bool:
     """A pattern with a wildcard covers every matching asset, also those created after the waiver was approved."""
-    return _WILDCARDS.search(pattern) is not None
+    return re.search(_WILDCARDS, pattern) is not None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from checks.errors import ExitCode
 from checks.model import Finding, Severity, Status
 from checks.report import ACTION_ORDER, AccountRollup, Report
 from checks.report import finding_sort_key as finding_sort_key  # re-exported: the renderers' order
@@ -196,6 +197,23 @@ def coverage_line(report: Report) -> str:
         more = ", ..." if len(report.unsupported) > 3 else ""
         text += f"; {plural(uncovered, 'resource')} of types no control covers ({top}{more})"
     return text
+
+
+def verdict_text(report: Report, soft_fail: tuple[ExitCode, ExitCode] | None = None) -> str:
+    """The one line of `--quiet`: `3 findings at or above high`, or the all-clear; with unknown results, their count
+    (what `--strict` exits 4 on) follows, so the line never reads cleaner than the run; `soft_fail`: (the exit code
+    without --soft-fail, the one with it), said at the end."""
+    text = verdict(report)
+    note = incomplete_note(report)
+    if note and not report.unread:
+        text = f"{text} ({note})"
+    return text + soft_fail_note(soft_fail)
+
+
+def soft_fail_note(codes: tuple[ExitCode, ExitCode] | None) -> str:
+    """` (--soft-fail: exit 0 instead of 1)` from (the code without --soft-fail, the code with it); empty when
+    --soft-fail changed nothing."""
+    return f" (--soft-fail: exit {int(codes[1])} instead of {int(codes[0])})" if codes else ""
 
 
 def incomplete_note(report: Report) -> str | None:

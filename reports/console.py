@@ -40,7 +40,9 @@ from reports.base import (
     incomplete_note,
     plural,
     register,
+    soft_fail_note,
     verdict,
+    verdict_text,
     waiver_text,
     where,
 )
@@ -334,20 +336,9 @@ def _tail(report: Report, soft_fail: tuple[ExitCode, ExitCode] | None = None) ->
 
 
 def verdict_line(report: Report, soft_fail: tuple[ExitCode, ExitCode] | None = None) -> Text:
-    """The one line of `--quiet`: `3 findings at or above high` in red, or the all-clear in green; with unknown
-    results, their count (what `--strict` exits 4 on) follows, so the line never reads cleaner than the run;
-    `soft_fail`: (the exit code without --soft-fail, the one with it), said at the end."""
-    text = verdict(report)
-    note = incomplete_note(report)
-    if note and not report.unread:
-        text = f"{text} ({note})"
-    return Text(text + soft_fail_note(soft_fail), style=_verdict_style(report))
-
-
-def soft_fail_note(codes: tuple[ExitCode, ExitCode] | None) -> str:
-    """` (--soft-fail: exit 0 instead of 1)` from (the code without --soft-fail, the code with it); empty when
-    --soft-fail changed nothing."""
-    return f" (--soft-fail: exit {int(codes[1])} instead of {int(codes[0])})" if codes else ""
+    """The one line of `--quiet` (reports.base.verdict_text) in red when something fails, else yellow when something
+    could not be read or nothing was checked, else green."""
+    return Text(verdict_text(report, soft_fail), style=_verdict_style(report))
 
 
 def _verdict_style(report: Report) -> str:

@@ -35,7 +35,7 @@ from checks.catalog.expressions import Expression
 from checks.catalog.frameworks import Evidence, Framework, Requirement
 from checks.catalog.messages import _FIELD, MessageTemplate
 from checks.model import Severity
-from checks.paths import display_path
+from checks.paths import PathDisplay
 
 CACHE_FORMAT = 3  # bump when the layout below changes (3: controls are dataclasses, no fields-set list)
 CACHE_ENV = "CLEARANCE_CACHE_DIR"
@@ -169,10 +169,11 @@ class _Shown:
         if not isinstance(written_from, str):
             raise TypeError("no working folder")
         self.written_from = Path(written_from)
-        self.moved = self.written_from != Path.cwd().resolve()
+        self.display = PathDisplay()  # display_path, with the working folder and each folder resolved once
+        self.moved = self.written_from != self.display.cwd
 
     def __call__(self, shown: str) -> str:
-        return display_path(self.written_from / shown) if self.moved else shown
+        return self.display(self.written_from / shown) if self.moved else shown
 
 
 def _expression(value: Any) -> Expression | None:

@@ -12,11 +12,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checks.catalog.schemas import schema_message, schema_validator
 from checks.errors import InputError
 from checks.paths import display_path, policies_dir
 
-if TYPE_CHECKING:  # YAML is parsed only when the catalog is not cached (checks/catalog/cache.py)
+if TYPE_CHECKING:  # YAML is parsed and the schemas read only when the catalog is not cached (checks/catalog/cache.py)
     from checks.yamlfile import LinedDocument
 
 
@@ -82,6 +81,8 @@ def load_frameworks(folder: Path | None = None) -> tuple[dict[str, Framework], l
 
 
 def _load_one(path: Path, shown: str, doc: LinedDocument) -> tuple[Framework | None, list[str]]:
+    from checks.catalog.schemas import schema_message, schema_validator
+
     data: Any = doc.data
     fid = data["id"] if isinstance(data, dict) and isinstance(data.get("id"), str) else path.stem
 

@@ -17,12 +17,11 @@ from checks.catalog.controls import Control, Remediation
 from checks.catalog.expressions import Expression, ExpressionError
 from checks.catalog.frameworks import Framework, load_frameworks
 from checks.catalog.messages import MessageTemplate
-from checks.catalog.schemas import kind_schemas, path_exists, schema_message, schema_validator
 from checks.errors import ClearanceError, InputError
 from checks.model import IDENTITY_FIELDS, Severity, path_segments
 from checks.paths import asset_schema_dir, display_path, policies_dir
 
-if TYPE_CHECKING:  # YAML is parsed only when the catalog is not cached (checks/catalog/cache.py)
+if TYPE_CHECKING:  # YAML is parsed and the schemas read only when the catalog is not cached (checks/catalog/cache.py)
     from checks.yamlfile import LinedDocument
 
 ALWAYS_READABLE = frozenset(IDENTITY_FIELDS) | {"params"}
@@ -100,6 +99,7 @@ def _load_files(controls_dir: Path, frameworks_dir: Path) -> Catalog:
 
 def _load_one(path: Path, frameworks: dict[str, Framework]
               ) -> tuple[Control | None, MessageTemplate | None, list[str]]:
+    from checks.catalog.schemas import schema_message, schema_validator
     from checks.yamlfile import load_yaml
 
     shown = display_path(path)
@@ -153,6 +153,8 @@ def _load_one(path: Path, frameworks: dict[str, Framework]
 
 def _check_references(data: dict[str, Any], compiled: dict[str, Expression], template: MessageTemplate,
                       frameworks: dict[str, Framework], err: Any) -> Iterable[str]:
+    from checks.catalog.schemas import kind_schemas, path_exists
+
     kind = data["kind"]
     if kind not in kind_schemas():
         known = ", ".join(sorted(kind_schemas()))

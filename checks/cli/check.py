@@ -22,7 +22,6 @@ from checks.cli.common import (
     StrictOption,
     WaiversOption,
     emit,
-    make_console,
     parse_formats,
     record_run,
     selection_of,
@@ -111,7 +110,6 @@ def check(
                        selection=selection_of(check, skip_check, severity, framework),
                        with_checkov=with_checkov, checkov=checkov, terraform_plan=terraform_plan)
     report = run_check(req)
-    console = make_console()
     recorded = record_run(report, store, quiet=quiet)
-    emit(report, formats, out, console, quiet=quiet, strict=strict,
+    emit(report, formats, out, None, quiet=quiet, strict=strict,
          coverage=coverage, after=recorded, soft_fail=soft_fail)

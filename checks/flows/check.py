@@ -144,8 +144,6 @@ def _checkov_ids() -> Callable[[str], bool]:
 
 
 def run_check(req: CheckRequest) -> Report:
-    from checks.sources.child_process import stop_children_on_signals
-
     started = time.perf_counter()
     now = req.now or dt.datetime.now(dt.UTC)
     baseline = None
@@ -163,6 +161,8 @@ def run_check(req: CheckRequest) -> Report:
     else:
         import threading
         from concurrent.futures import ThreadPoolExecutor  # the program path only
+
+        from checks.sources.child_process import stop_children_on_signals
 
         child_started = threading.Event()
         # the source (a Pulumi program runs for seconds in a child process) loads while the catalog does, and the

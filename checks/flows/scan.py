@@ -47,6 +47,7 @@ from checks.flows.scan_request import (  # noqa: F401 - DEFAULT_TIMEOUT, ScanReq
     credentials_source,
     resolve_regions,
 )
+from checks.flows.scan_services import needed_collectors
 from checks.flows.scan_stats import ScanStats
 from checks.live_types import EVERYTHING, FEEDS, Needs
 from checks.model import Asset, SourceKind
@@ -173,7 +174,10 @@ def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], Non
         raise InputError(f"cannot reach the account (sts:GetCallerIdentity): {err}", where=where,
                          hint="check the endpoint, the network and the credentials") from None
     registry = load_collectors()
-    chosen = [registry[s] for s in (req.services or tuple(sorted(registry)))]
+    if req.services:
+        chosen = [registry[s] for s in req.services]
+    else:  # the collectors whose resources some selected control may judge (all of them for drift)
+        chosen = needed_collectors((registry[s] for s in sorted(registry)), needs)
     by_name = {c.name: c for c in chosen}
     org = req.org
     notes: list[str] = []

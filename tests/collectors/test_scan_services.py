@@ -1,0 +1,137 @@
+"""A scan runs only the collectors its selected controls need (checks/flows/scan_services.py): each control judges
+an account read without the other collectors as it judges it read by all of them, and the collectors left out
+are the ones that feed no kind it reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import boto3
+import pytest
+
+from checks.catalog.loader import load_catalog
+from checks.collectors import load_collectors
+from checks.collectors.base import Collector
+from checks.engine import evaluate
+from checks.flows.scan import ScanRequest, run_scan
+from checks.flows.scan_needs import scan_needs
+from checks.flows.scan_services import needed_collectors, needed_kinds
+from checks.live_types import EVERYTHING, FEEDS
+from checks.model import Status
+from checks.normalize import Scopes, normalize
+from checks.raw import RawResource
+from checks.selection import Selection
+from tests.collectors.conftest import ACCOUNT, REGION, scope
+
+NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+Verdicts = dict[str, tuple[Status, str, str | None]]
+
+
+def _estate(session: boto3.Session) -> None:
+    """A little of every service, with the links the derived kinds follow (a trail, a detector, a backup plan and
+    resources it may cover, tagged)."""
+    ec2, s3, kms = session.client("ec2"), session.client("s3"), session.client("kms")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1, SubnetId=subnet,
+                      SecurityGroupIds=[group])
+    volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8, Encrypted=False)["VolumeId"]
+    ec2.create_snapshot(VolumeId=volume)
+    key = kms.create_key(Description="data")["KeyMetadata"]["KeyId"]
+    for bucket in ("logs-bucket", "data-bucket"):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_tagging(Bucket="data-bucket", Tagging={"TagSet": [{"Key": "backup", "Value": "daily"}]})
+    session.client("dynamodb").create_table(
+        TableName="orders", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        Tags=[{"Key": "backup", "Value": "daily"}])
+    session.client("rds").create_db_instance(
+        DBInstanceIdentifier="db", DBInstanceClass="db.t3.micro", Engine="postgres", MasterUsername="admin",
+        MasterUserPassword="not-a-real-pass-1", AllocatedStorage=20)
+    session.client("logs").create_log_group(logGroupName="/app")
+    session.client("cloudtrail").create_trail(Name="main", S3BucketName="logs-bucket", IsMultiRegionTrail=True)
+    session.client("guardduty").create_detector(Enable=True)
+    backup = session.client("backup")
+    backup.create_backup_vault(BackupVaultName="vault", EncryptionKeyArn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}")
+    backup.create_backup_plan(BackupPlan={"BackupPlanName": "nightly", "Rules": [{
+        "RuleName": "nightly", "TargetBackupVaultName": "vault", "ScheduleExpression": "cron(0 3 * * ? *)"}]})
+    session.client("ecr").create_repository(repositoryName="app")
+    session.client("secretsmanager").create_secret(Name="app/db", SecretString="not-a-real-secret")
+    session.client("sqs").create_queue(QueueName="jobs")
+    session.client("sns").create_topic(Name="alerts")
+    iam = session.client("iam")
+    iam.create_user(UserName="deploy")
+    iam.create_access_key(UserName="deploy")
+    role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return 1\n")
+    session.client("lambda").create_function(
+        FunctionName="worker", Runtime="python3.12", Role=role["Role"]["Arn"], Handler="index.handler",
+        Code={"ZipFile": code.getvalue()}, Environment={"Variables": {"MODE": "batch"}})
+
+
+def _verdicts(control_id: str, resources: Sequence[RawResource], collectors: Sequence[Collector]) -> Verdicts:
+    """The control's verdicts on `resources`, normalized as a scan of `collectors` would (their kinds read)."""
+    control = load_catalog().controls[control_id]
+    kinds = frozenset(k for c in collectors for t in c.types for k in FEEDS.get(t, ()))
+    assets = normalize(resources, scopes=Scopes(regions=[(ACCOUNT, REGION)], read_kinds=kinds)).assets
+    found = evaluate([control], assets, now=NOW, templates=load_catalog().templates).findings
+    return {f.asset_id: (f.status, f.message, f.detail) for f in found}
+
+
+def test_every_control_judges_the_same_without_the_collectors_it_does_not_need(session: boto3.Session) -> None:
+    _estate(session)
+    sc = scope(session)
+    collectors = list(load_collectors().values())
+    read = {c.name: c.collect(sc).resources for c in collectors}
+    everything = [r for c in collectors for r in read[c.name]]
+    judged = 0
+    for control in load_catalog().controls.values():
+        needed = needed_collectors(collectors, scan_needs([control], NOW))
+        assert len(needed) < len(collectors), control.id  # every control leaves some collector out
+        subset = [r for c in needed for r in read[c.name]]
+        full = _verdicts(control.id, everything, collectors)
+        assert _verdicts(control.id, subset, needed) == full, control.id
+        judged += bool(full)
+    assert judged >= 40  # the estate gives most controls something to judge
+
+
+def test_the_collectors_left_out_feed_no_kind_the_controls_read() -> None:
+    controls = [load_catalog().controls[c] for c in ("S3-01", "KEY-01")]
+    needed = {c.name for c in needed_collectors(load_collectors().values(), scan_needs(controls, NOW))}
+    assert needed == {"s3", "kms"}
+
+
+def test_derived_kinds_bring_the_kinds_they_are_made_from() -> None:
+    controls = load_catalog().controls
+    region = needed_kinds(scan_needs([controls["LOG-07"]], NOW))  # GuardDuty on in every region: aws.region
+    assert region is not None and {"guardduty.detector", "cloudtrail.trail", "backup.plan", "s3.bucket",
+                                   "dynamodb.table"} <= region
+    plans = {c.name for c in needed_collectors(load_collectors().values(), scan_needs([controls["BAK-02"]], NOW))}
+    assert {"backup", "dynamodb", "rds", "s3", "ec2_compute", "efs"} <= plans
+    assert "kms" not in plans and "snapshots" not in plans
+
+
+def test_drift_reads_every_collector() -> None:
+    assert needed_kinds(EVERYTHING) is None
+    assert len(needed_collectors(load_collectors().values(), EVERYTHING)) == len(load_collectors())
+
+
+def test_a_scan_of_one_control_calls_only_its_services(session: boto3.Session, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    session.client("s3").create_bucket(Bucket="plain")
+    monkeypatch.chdir(tmp_path)
+    report = run_scan(ScanRequest(session=session, max_workers=2, now=NOW, selection=Selection.of(check=["S3-01"])))
+    services = {op.split(":")[0] for op in report.api_calls}
+    assert services <= {"s3", "s3control", "sts", "kms"}, services
+    assert [f.status for f in report.findings if f.control_id == "S3-01"] == [Status.FAIL]
