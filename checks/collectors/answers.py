@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from checks.collectors.base import ListFailure, Scope
+from checks.collectors.base import ListFailure, Scope, paginate
 from checks.collectors.permissions import iam_action
 
 
@@ -46,3 +46,16 @@ def listed(scope: Scope, operation: str, error: str | None, *types: str,
            global_scope: bool = False) -> list[ListFailure]:
     """The ListFailure of a list call that failed (`error` its reason), else none."""
     return [scope.failure(operation, error, *types, global_scope=global_scope)] if error else []
+
+
+def region_list(scope: Scope, service: str, method: str, key: str) -> tuple[list[Any], str | None]:
+    """An unfiltered list of the scope's account and region (`paginate`: items and the reason a page failed), read
+    once per scan when it succeeds (collectors/shared.py): ec2_network and ec2_compute both need the security groups
+    and the route tables. The items are shared between collectors: read them, never change them."""
+    client = scope.client(service)
+    return scope.shared.once((f"{service}:{method}", scope.account, scope.region),
+                             lambda: paginate(client, method, key), _succeeded)
+
+
+def _succeeded(answer: tuple[list[Any], str | None]) -> bool:
+    return answer[1] is None

@@ -20,7 +20,7 @@ from collections import defaultdict
 from typing import Any
 
 from checks.collectors.answers import listed as list_failures
-from checks.collectors.answers import well_formed
+from checks.collectors.answers import region_list, well_formed
 from checks.collectors.base import CollectResult, ListFailure, Scope, call, collector, paginate
 from checks.live_types import EC2_EBS_ENCRYPTION_DEFAULT, EC2_INSTANCE, EC2_LAUNCH_TEMPLATE, EC2_VOLUME, is_aws_managed
 from checks.model import SourceKind
@@ -95,6 +95,10 @@ def collect(scope: Scope) -> CollectResult:
             errors.extend(malformed)
         return items, ({operation: error} if error else {})
 
+    def shared(method: str, key: str) -> tuple[list[Any], dict[str, str]]:
+        items, error = region_list(scope, "ec2", method, key)
+        return items, ({ec2.meta.method_to_api_mapping[method]: error} if error else {})
+
     keys = Keys(scope)
     default, default_key = _encryption_default(scope, ec2, keys)
     volumes, volume_error = listed("describe_volumes", "Volumes", (EC2_VOLUME, "VolumeId"))
@@ -107,9 +111,9 @@ def collect(scope: Scope) -> CollectResult:
                                        ("InstanceId",), EC2_INSTANCE)
     errors.extend(malformed)
     instances = [i for i in instances if (i.get("State") or {}).get("Name") not in GONE]
-    if instances:
-        tables, table_error = listed("describe_route_tables", "RouteTables")
-        groups, group_error = listed("describe_security_groups", "SecurityGroups")
+    if instances:  # the region's tables and groups, read once per scan with ec2_network (answers.region_list)
+        tables, table_error = shared("describe_route_tables", "RouteTables")
+        groups, group_error = shared("describe_security_groups", "SecurityGroups")
         network = _Network(tables, table_error, groups, group_error)
         resources += [_instance(scope, i, by_volume, volume_error, network) for i in instances]
     templates, _ = listed("describe_launch_templates", "LaunchTemplates", (EC2_LAUNCH_TEMPLATE, "LaunchTemplateId"))

@@ -18,8 +18,8 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from checks.collectors.answers import listed, well_formed
-from checks.collectors.base import CollectResult, ListFailure, Scope, collector, operation_name, paginate
+from checks.collectors.answers import listed, region_list, well_formed
+from checks.collectors.base import CollectResult, ListFailure, Scope, collector, operation_name
 from checks.live_types import EC2_SECURITY_GROUP, EC2_SUBNET, EC2_VPC, tag_map
 from checks.model import SourceKind
 from checks.raw import RawResource
@@ -46,7 +46,7 @@ class _Lists:
 
     def read(self, service: str, method: str, key: str, feeds: tuple[str, str] | None = None) -> list[Any]:
         client = self.scope.client(service)
-        items, error = paginate(client, method, key)
+        items, error = region_list(self.scope, service, method, key)  # shared with ec2_compute (groups, tables)
         operation = operation_name(client, method)
         if error:
             self.failed[operation] = error

@@ -135,3 +135,18 @@ def test_a_scan_of_one_control_calls_only_its_services(session: boto3.Session, t
     services = {op.split(":")[0] for op in report.api_calls}
     assert services <= {"s3", "s3control", "sts", "kms"}, services
     assert [f.status for f in report.findings if f.control_id == "S3-01"] == [Status.FAIL]
+
+
+def test_the_ec2_collectors_read_the_region_s_groups_and_route_tables_once(session: boto3.Session, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    ec2.run_instances(ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1, SubnetId=subnet)
+    monkeypatch.chdir(tmp_path)
+    report = run_scan(ScanRequest(session=session, max_workers=2, now=NOW, services=("ec2_compute", "ec2_network"),
+                                  selection=Selection.of(check=["NET-*"])))
+    calls = report.api_calls
+    assert calls["ec2:DescribeSecurityGroups"] == 1 and calls["ec2:DescribeRouteTables"] == 1
+    reachable = [f for f in report.findings if f.asset_kind == "ec2.instance"]
+    assert reachable and all(f.status is not Status.ERROR for f in reachable)
