@@ -9,8 +9,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
-from checks.drift.link import link_to_state
-from checks.drift.locate import declared, placed
 from checks.engine import Evaluation
 from checks.flows.assess import Prepared, assess
 from checks.model import Asset
@@ -25,10 +23,15 @@ def assess_linked(prepared: Prepared, resources: Sequence[RawResource], now: dt.
                   ) -> tuple[Normalized, Evaluation, list[Asset]]:
     """Normalize and evaluate the live `resources` linked to the `state` (none: as read); the state's own assets
     (not derived: views of an account and region are no resources), for the caller's comparisons."""
-    linked = link_to_state(resources, state) if state else list(resources)
-    normalized, result = assess(prepared, linked, now, unread=unread, scopes=scopes, secrets=secrets_of(linked))
-    if not state:
+    if not state:  # the drift modules (and pydantic, for drift's ignore file) are imported only to link a state
+        normalized, result = assess(prepared, resources, now, unread=unread, scopes=scopes,
+                                    secrets=secrets_of(resources))
         return normalized, result, []
+    from checks.drift.link import link_to_state
+    from checks.drift.locate import declared, placed
+
+    linked = link_to_state(resources, state)
+    normalized, result = assess(prepared, linked, now, unread=unread, scopes=scopes, secrets=secrets_of(linked))
     state_assets = normalize(state, reviewed=prepared.reviewed, derive=False).assets
     normalized = replace(normalized, assets=declared(state_assets, normalized.assets))
     result = replace(result, findings=placed(result.findings, normalized.assets))

@@ -65,3 +65,12 @@ def _env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE")}
+
+
+def test_the_scan_path_imports_neither_drift_nor_pydantic_until_a_state_is_linked(tmp_path: Path) -> None:
+    """checks.flows.linked imports the drift modules (drift's ignore file is a pydantic model, ~0.1 s) only for a
+    scan given a state; a plain scan never needs them."""
+    code = "import json, sys\nimport checks.cli.scan, checks.flows.scan\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          check=True)
+    assert imported(set(json.loads(done.stdout)), ("checks.drift", "pydantic")) == []
