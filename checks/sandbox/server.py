@@ -66,9 +66,10 @@ def _server_class() -> type:
         from moto.server import ThreadedMotoServer
         from werkzeug.serving import make_server
 
-        from checks.sandbox import keepalive
+        from checks.sandbox import keepalive, moto_speed
     except ImportError as err:  # moto, or one of its server-mode packages (flask...), is not installed
         raise moto_missing(err) from None
+    moto_speed.quicken()  # moto's per-request lookups whose answers never change, memoized
 
     class BoundedMotoServer(ThreadedMotoServer):
         """ThreadedMotoServer whose start() reports a bind failure instead of waiting for ever, and whose connections
