@@ -20,18 +20,17 @@ pattern with a wildcard), in that order.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import pickle
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from operator import itemgetter
+from functools import lru_cache, partial
+from operator import attrgetter, itemgetter
 from typing import Any
 
+from checks import collector_paused
 from checks.catalog.controls import Control
 from checks.catalog.expressions import EvaluationError, Evaluator, Expression, reads_only
 from checks.catalog.messages import MessageTemplate
@@ -72,7 +71,7 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
     controls_by_kind: dict[str, list[int]] = defaultdict(list)
     for index, control in enumerate(ordered):
         controls_by_kind[control.kind].append(index)
-    with _collector_paused():
+    with collector_paused():  # findings, their strings and verdicts form no cycle
         for kind, indexes in controls_by_kind.items():
             kind_assets = by_kind.get(kind)
             if not kind_assets:
@@ -83,28 +82,11 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
                 started = time.perf_counter()
                 control = ordered[index]
                 _evaluate_control(control, kind_assets, (templates or {}).get(control.id), evaluator, prepared,
-                                  waivers_by_control.get(control.id, ()), used, by_control[index])
+                                  len(shapes) > 1, waivers_by_control.get(control.id, ()), used, by_control[index])
                 spent[index] = time.perf_counter() - started
     findings = [finding for found in by_control for finding in found]
     seconds = {control.id: spent[index] for index, control in enumerate(ordered)}
     return Evaluation(findings=findings, waiver_problems=waiver_problems(waivers, used, today), seconds=seconds)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while the findings are made (findings, their strings and the verdicts form
-    no cycle). In a process that freezes what it keeps (the CLI: `checks.tune_gc`), what was made is frozen too:
-    else the collector's first pass after this walks all of it (at 100,000 assets, 360,000 findings: ~0.8 s, a
-    fifth of the evaluation, which the passes during it took before)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count():
-            gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +99,7 @@ class _Rule:
     applies_reads: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a microsecond per asset
 class _Prepared:
     """One asset, ready for its controls: its document (built once, shared), its error paths by root, its unknown
     paths, and the identity its fingerprints hash (`|kind|id`, encoded once)."""
@@ -137,8 +119,10 @@ def _prepare(asset: Asset, shapes: dict[tuple[SourceKind, frozenset[str]], int])
 
 
 def _evaluate_control(control: Control, assets: list[Asset], template: MessageTemplate | None, evaluator: Evaluator,
-                      prepared: list[_Prepared], waivers: Sequence[Waiver], used: set[int],
+                      prepared: list[_Prepared], shaped: bool, waivers: Sequence[Waiver], used: set[int],
                       findings: list[Finding]) -> None:
+    """One control on one kind's assets, in three passes: the verdict keys of every asset, a verdict per distinct
+    key (judged on its first asset), then the findings; only fails read their document again (their message)."""
     params = control.params
     applies_if = control.applies_if.bind(params) if control.applies_if else None  # parameters become constants,
     reads = control.reads                                                          # usable inside filters too
@@ -146,32 +130,26 @@ def _evaluate_control(control: Control, assets: list[Asset], template: MessageTe
     rule = _Rule(applies_if, control.assert_.bind(params), frozenset(reads), frozenset(applies_reads))
     template = template or MessageTemplate(control.message)
     control_id, severity, title = control.id, control.severity, control.title
-    prefix = control_id.encode()  # fingerprint(control_id, asset), the identity part encoded once per asset
-    fail, waived, sha256 = Status.FAIL, Status.WAIVED, hashlib.sha256
+    # fingerprint(control_id, asset): a hash of the control id, copied for each asset and given its identity
+    # (`|kind|id`, encoded once per asset); copying a hash costs a fifth of starting one
+    start = hashlib.sha256(control_id.encode()).copy
+    fail, waived, judge = Status.FAIL, Status.WAIVED, _judge
     names = _verdict_fields(rule)
-    get = _values_getter(names) if names is not None else None
-    dumps = pickle.dumps
-    verdicts: dict[tuple[int, bytes], tuple[Status, str | None]] = {}
+    keys = _verdict_keys(names, prepared, shaped) if names is not None else [None] * len(prepared)
+    verdicts: dict[Any, tuple[Status, str | None]] = {}
+    for key, index in dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True)).items():  # first asset
+        if key is not None:
+            entry = prepared[index]
+            entry.doc["params"] = params
+            verdicts[key] = judge(rule, assets[index], entry, evaluator)
+    if None not in keys:
+        judged = list(map(verdicts.__getitem__, keys))
+    else:  # an asset with an error path, or values that cannot be pickled: judged on its own
+        judged = [verdicts[key] if key is not None else _judged_alone(rule, asset, entry, params, evaluator)
+                  for key, asset, entry in zip(keys, assets, prepared, strict=True)]
     memo: dict[tuple[int, bytes], str] = {}  # the message's expression placeholders, by the values they read
-    for asset, entry in zip(assets, prepared, strict=True):
-        doc = entry.doc
-        doc["params"] = params
-        values: bytes | None = None
-        if get is not None and not entry.errors:
-            try:  # the values the rule reads, pickled: equal bytes are equal values of equal types
-                values = dumps(get(doc), 5)
-            except KeyError:  # a field the document lacks reads as null, as in JMESPath
-                values = _pickled(_values(doc, names or ()))
-            except _UNPICKLABLE:
-                values = None
-        if values is None:
-            status, detail = _judge(rule, asset, entry, evaluator)
-        else:  # the view and the unknown paths (the shape) decide unknown verdicts and their detail too
-            key = (entry.shape, values)
-            verdict = verdicts.get(key)
-            if verdict is None:
-                verdict = verdicts[key] = _judge(rule, asset, entry, evaluator)
-            status, detail = verdict
+    append = findings.append
+    for asset, entry, (status, detail) in zip(assets, prepared, judged, strict=True):
         waiver = None
         message = title
         if status is fail:
@@ -180,15 +158,42 @@ def _evaluate_control(control: Control, assets: list[Asset], template: MessageTe
                     status, waiver = waived, w.ref()
                     used.add(id(w))
                     break
+            doc = entry.doc
+            doc["params"] = params
             try:
                 message = template.render(doc, asset.secrets, evaluator, memo)
             except EvaluationError as err:
                 message = f"{title} (message could not be rendered: {err})"
-        findings.append(new_finding(
+        digest = start()
+        digest.update(entry.identity)
+        append(new_finding(
             control_id, severity, status, asset.kind, asset.id, asset.name, asset.source, message,
-            sha256(prefix + entry.identity).hexdigest()[:32], asset.location, detail, waiver, asset.account,
+            digest.hexdigest()[:32], asset.location, detail, waiver, asset.account,
             asset.region,  # the asset's own, also when its verdict was reused from an asset of another account
         ))
+
+
+def _judged_alone(rule: _Rule, asset: Asset, entry: _Prepared, params: Any, evaluator: Evaluator
+                  ) -> tuple[Status, str | None]:
+    entry.doc["params"] = params
+    return _judge(rule, asset, entry, evaluator)
+
+
+def _verdict_keys(names: tuple[str, ...], prepared: list[_Prepared], shaped: bool) -> list[Any]:
+    """Per asset, what its verdict depends on (`_verdict_fields`): the values the rule reads, pickled (equal bytes
+    are equal values of equal types), with the asset's shape when the kind has several; None for an asset with an
+    error path or values that cannot be pickled (judged on its own)."""
+    get = _values_getter(names)
+    try:  # every document has every field (a missing one would read as null: KeyError) and pickles
+        if any(entry.errors for entry in prepared):
+            values: list[bytes | None] = [None if entry.errors else _dumps(get(entry.doc)) for entry in prepared]
+        else:
+            values = list(map(_dumps, map(get, map(_DOC, prepared))))
+    except (KeyError, *_UNPICKLABLE):
+        values = [None if entry.errors else _pickled(_values(entry.doc, names)) for entry in prepared]
+    if shaped:  # the view and the unknown paths (the shape) decide unknown verdicts and their detail too
+        return [None if value is None else (entry.shape, value) for entry, value in zip(prepared, values, strict=True)]
+    return values
 
 
 def _verdict_fields(rule: _Rule) -> tuple[str, ...] | None:
@@ -219,6 +224,8 @@ def _values(doc: dict[str, Any], names: tuple[str, ...] = ()) -> Any:
     return tuple(doc.get(name) for name in names) if names else None
 
 
+_dumps = partial(pickle.dumps, protocol=5)
+_DOC = attrgetter("doc")
 _UNPICKLABLE = (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from checks.model import UNKNOWN, Location, Secret, SourceKind
@@ -14,7 +14,7 @@ UNKNOWN_MARK = "clearance-unknown-"  # a value not known under clearance's mocks
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 STACK_PREFIX = "pulumi:pulumi:Stack$"
-_STACK_SEPARATOR = "::" + STACK_PREFIX
+STACK_SEPARATOR = "::" + STACK_PREFIX  # in a URN only when a mock monitor made it
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +49,47 @@ class RawResource:
         return prop in self.props if self.input_keys is None else prop in self.input_keys
 
 
+_FILE_FIELDS = ("type", "urn", "name", "props", "source", "id", "custom", "parent", "dependencies",
+                "property_dependencies", "location", "provider", "input_keys")
+_SET = {f.name: getattr(RawResource, f.name).__set__ for f in fields(RawResource)}  # the slots' own setters
+(_set_type, _set_urn, _set_name, _set_props, _set_source, _set_id, _set_custom, _set_parent, _set_dependencies,
+ _set_property_dependencies, _set_location, _set_provider, _set_input_keys) = (_SET[name] for name in _FILE_FIELDS)
+_DEFAULTED = tuple((_SET[f.name], f.default_factory, f.default) for f in fields(RawResource)
+                   if f.name not in _FILE_FIELDS)
+_new_object = object.__new__
+
+
+def file_resource(type_: str, urn: str, name: str, props: Mapping[str, Any], source: SourceKind, id_: str | None,
+                  custom: bool, parent: str | None, dependencies: tuple[str, ...],
+                  property_dependencies: Mapping[str, tuple[str, ...]], location: Location | None,
+                  provider: str | None, input_keys: frozenset[str] | None) -> RawResource:
+    """`RawResource(type=type_, urn=urn, ...)` of what a preview or state file gives (the other fields at their
+    defaults), made in half the time: each slot is set directly, without the generated constructor's keywords and
+    frozen-attribute checks (issue 13: a file of 100,000 resources makes 100,000; a test compares the two)."""
+    raw = _new_object(RawResource)
+    _set_type(raw, type_)
+    _set_urn(raw, urn)
+    _set_name(raw, name)
+    _set_props(raw, props)
+    _set_source(raw, source)
+    _set_id(raw, id_)
+    _set_custom(raw, custom)
+    _set_parent(raw, parent)
+    _set_dependencies(raw, dependencies)
+    _set_property_dependencies(raw, property_dependencies)
+    _set_location(raw, location)
+    _set_provider(raw, provider)
+    _set_input_keys(raw, input_keys)
+    for setter, factory, default in _DEFAULTED:
+        setter(raw, default if factory is MISSING else factory())
+    return raw
+
+
 def normalize_urn(urn: str) -> str:
     """Drop the `pulumi:pulumi:Stack$` type prefix that Pulumi's mock monitor adds to top-level URNs."""
-    head, sep, rest = urn.partition(_STACK_SEPARATOR)
-    if not sep:
+    if STACK_SEPARATOR not in urn:  # nearly every URN: returned without splitting it (issue 13)
         return urn
+    head, _, rest = urn.partition(STACK_SEPARATOR)
     return f"{head}::{rest}"
 
 

@@ -23,7 +23,6 @@ ACTION_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.UNKNOWN, S
                                     Status.NOT_APPLICABLE)
 _ACTION_RANK = {status: i for i, status in enumerate(ACTION_ORDER)}
 _ASSET_ORDER = attrgetter("asset_kind", "asset_id", "fingerprint")
-_STATUS = attrgetter("status")
 _CONTROL_ID = attrgetter("control_id")
 _SEVERITY_STATUS = attrgetter("severity", "status")
 _IN_BASELINE = attrgetter("in_baseline")
@@ -130,16 +129,24 @@ class Report:
 
     @cached_property
     def _status_counts(self) -> Counter[Status]:
-        return Counter(map(_STATUS, self.findings))
+        """From the counts by severity and status (one pass over the findings for both): statuses in the order they
+        first occur, as counting the findings would give them."""
+        counts: Counter[Status] = Counter()
+        for (_, status), n in self._severity_status_pairs.items():
+            counts[status] += n
+        return counts
 
     def severity_status_counts(self) -> dict[Severity, Counter[Status]]:
         return {sev: Counter(counts) for sev, counts in self._severity_status_counts.items()}
 
     @cached_property
+    def _severity_status_pairs(self) -> Counter[tuple[Severity, Status]]:
+        return Counter(map(_SEVERITY_STATUS, self.findings))
+
+    @cached_property
     def _severity_status_counts(self) -> dict[Severity, Counter[Status]]:
-        pairs = Counter(map(_SEVERITY_STATUS, self.findings))
         out: dict[Severity, Counter[Status]] = {s: Counter() for s in Severity}
-        for (sev, status), n in pairs.items():
+        for (sev, status), n in self._severity_status_pairs.items():
             out[sev][status] = n
         return out
 

@@ -196,17 +196,21 @@ class JsonRenderer:
         yield b'\n  "findings": [\n'
         ordered = json_order(report)
         for start in range(0, len(ordered), SLICE):
-            # a slice as a document of its own is "[\n  {...},\n  {...}\n]\n"; inside the report it is indented
-            # 2 more (a newline is never inside a JSON string, which escapes it) and loses its brackets
-            chunk = json_bytes([_finding(f) for f in ordered[start:start + SLICE]])
-            yield b",\n  " if start else b"  "
-            yield chunk[2:-3].replace(b"\n", b"\n  ")
+            # a slice as the list of a document {"findings": [...]} of its own is indented as in the report: that
+            # document without its first line, the first item's indent, and its last two lines
+            chunk = json_bytes({"findings": [_finding(f) for f in ordered[start:start + SLICE]]})
+            if not (chunk.startswith(_SLICE_HEAD) and chunk.endswith(_SLICE_TAIL)):  # cannot happen
+                raise ValueError("a slice of findings was not encoded as a list of objects")
+            yield b",\n    " if start else b"    "
+            yield chunk[len(_SLICE_HEAD):-len(_SLICE_TAIL)]
         yield b"\n  ],\n"
         yield tail
 
 
 SLICE = 4096
 _EMPTY_FINDINGS = b'\n  "findings": [],\n'   # how json_bytes writes the top-level key with an empty list
+_SLICE_HEAD = b'{\n  "findings": [\n    '   # how json_bytes begins and ends {"findings": [a non-empty list]}
+_SLICE_TAIL = b'\n  ]\n}\n'
 
 
 register(JsonRenderer())

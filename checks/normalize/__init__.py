@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from checks import collector_paused
 from checks.model import Asset
 from checks.normalize.base import FOLDED, NORMALIZERS, Index
 from checks.normalize.scopes import Scopes, derive_scopes
@@ -45,6 +46,12 @@ def normalize(resources: Iterable[RawResource], *, reviewed: frozenset[str] = fr
 
     `group_names` (live view) maps a security group's id to the name its rules' fingerprints use: the name the
     planned view gives it (`checks.drift.link.group_names` makes it from a stack's state)."""
+    with collector_paused():  # normalizing makes no cyclic garbage
+        return _normalize(resources, reviewed, group_names, scopes, derive, secrets)
+
+
+def _normalize(resources: Iterable[RawResource], reviewed: frozenset[str], group_names: Mapping[str, str] | None,
+               scopes: Scopes | None, derive: bool, secrets: frozenset[str]) -> Normalized:
     index = Index(resources, reviewed=reviewed)
     import_for(index.by_type)  # only the normalizers of the types present (side resources' included)
     if group_names:

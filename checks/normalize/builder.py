@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.model import UNKNOWN, Asset, Secret
-from checks.normalize.logic import unwrap
 from checks.raw import RawResource, urn_name
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})  # values the asset builder stores as they are
+_NONE: frozenset[str] = frozenset()
 
 
 class AssetBuilder:
@@ -26,16 +26,17 @@ class AssetBuilder:
 
     def set(self, path: str, value: Any) -> Any:
         """Set a dotted attribute path; UNKNOWN anywhere inside is recorded and replaced by None."""
-        clean = value if type(value) in _PLAIN else self._clean(path, value)
-        if "." not in path:
-            self.attributes[path] = clean
-            return clean
-        parts = path.split(".")
-        node = self.attributes
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = clean
-        return clean
+        if type(value) not in _PLAIN:
+            value = self._clean(path, value)
+        if "." in path:
+            parts = path.split(".")
+            node = self.attributes
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = value
+        else:
+            self.attributes[path] = value
+        return value
 
     def _clean(self, path: str, value: Any) -> Any:
         """`value` with UNKNOWN replaced by None and Secret by its value, their paths recorded (a copy of every list
@@ -67,11 +68,12 @@ class AssetBuilder:
               tags: Mapping[str, Any] | None = None, region: str | None = None,
               account: str | None = None) -> Asset:
         raw = self.raw
+        props = raw.props
         clean_tags: dict[str, str] = {}
-        given_tags = tags if tags is not None else raw.props.get("tags")
-        if isinstance(given_tags, Secret):
+        raw_tags = tags if tags is not None else props.get("tags")
+        if type(raw_tags) is Secret:  # `Secret` has no subclasses (normalize.logic)
             self.secrets.add("tags")
-        raw_tags = unwrap(given_tags)
+            raw_tags = raw_tags.value
         if raw_tags is UNKNOWN:
             self.unknown.add("tags")
         elif isinstance(raw_tags, dict):
@@ -79,37 +81,33 @@ class AssetBuilder:
                 if type(v) is str:  # the usual tag: no call
                     clean_tags[k] = v
                     continue
-                if type(v) is Secret:  # `Secret` has no subclasses (normalize.logic)
+                if type(v) is Secret:
                     self.secrets.add(f"tags.{k}")
                     v = v.value
                 if v is UNKNOWN:
                     self.unknown.add(f"tags.{k}")
                 elif v is not None:
                     clean_tags[k] = str(v)
-        # identity is printed by every report: a secret ARN is never chosen (normalize.secrets seals the rest)
-        ident = id or _plain_str(raw.props.get("arn")) or raw.id or raw.urn
+        if not id:  # identity is printed by every report: a secret ARN is never chosen (normalize.secrets seals it)
+            arn = props.get("arn")
+            id = arn if isinstance(arn, str) and arn else raw.id or raw.urn
+        if not region:
+            given = props.get("region")
+            if type(given) is Secret:
+                given = given.value
+            region = given if isinstance(given, str) and given else raw.region
         return Asset(
             kind=self.kind,
-            id=ident,
+            id=id,
             name=name or raw.name or urn_name(raw.urn),
             source=raw.source,
             attributes=self.attributes,
             urn=raw.urn,
             account=account,
-            region=region or _known_str(raw.props.get("region")) or raw.region,
+            region=region,
             location=raw.location,
             tags=clean_tags,
-            unknown=frozenset(self.unknown),
+            unknown=frozenset(self.unknown) if self.unknown else _NONE,
             errors=dict(self.errors),
-            secrets=frozenset(self.secrets),
+            secrets=frozenset(self.secrets) if self.secrets else _NONE,
         )
-
-
-def _known_str(value: Any) -> str | None:
-    value = unwrap(value)
-    return value if isinstance(value, str) and value else None
-
-
-def _plain_str(value: Any) -> str | None:
-    """A known string that is not secret (for identity fields, which are printed)."""
-    return value if isinstance(value, str) and value else None

@@ -7,11 +7,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from checks.model import Secret
 from checks.normalize.logic import unwrap
 from checks.raw import RawResource
 
 _IDENTITY_KEYS = ("arn", "id", "bucket", "name", "keyId")
 _CHILDREN = "base.children"  # memo key: parent URN -> its children, in index order
+_NONE: list[RawResource] = []  # (never modified)
 
 
 class Index:
@@ -31,12 +33,21 @@ class Index:
         self.memo: dict[Any, Any] = {}
         self._referencing: dict[tuple[str, str], list[RawResource]] = {}
         by_urn, by_type, by_identity, identities = self.by_urn, self.by_type, self._by_identity, self._identities
-        identity = self.identities
-        for r in self.resources:  # one pass over every resource
+        for r in self.resources:  # one pass over every resource; `identities` inlined (issue 13)
             urn = r.urn
             by_urn[urn] = r
             by_type[r.type].append(r)
-            ids = identities[urn] = identity(r)
+            ids = {r.id} if r.id else set()
+            props = r.props
+            for key in _IDENTITY_KEYS:
+                value = props.get(key)
+                if value is None:
+                    continue
+                if type(value) is Secret:
+                    value = value.value
+                if isinstance(value, str) and value:
+                    ids.add(value)
+            identities[urn] = ids
             for ident in ids:
                 by_identity[ident].append(r)
 
@@ -64,7 +75,9 @@ class Index:
 
     def referencing(self, owner: RawResource, tokens: Iterable[str], prop: str) -> list[RawResource]:
         """Side resources of `tokens` whose `prop` names `owner` (by URN dependency or by value)."""
-        found = self._referencing_any(owner, prop)
+        found = self._referencing.get((owner.urn, prop))  # (the memo of `_referencing_any`, read without a call)
+        if found is None:
+            found = self._referencing_any(owner, prop)
         if not found:
             return []
         wanted = set(tokens)
@@ -77,12 +90,16 @@ class Index:
         cached = self._referencing.get(key)
         if cached is not None:
             return cached
-        found: dict[str, RawResource] = {}
-        for r in self._dependents().get(key, ()):
-            found[r.urn] = r
+        dependents = self._refs_by_urn if self._refs_by_urn is not None else self._dependents()
+        by_dependency = dependents.get(key)
         identities = self._identities.get(owner.urn)
         if identities is None:
             identities = self.identities(owner)
+        if not by_dependency and not identities:
+            return _NONE  # nothing names the owner (most owners of a preview): nothing to remember either
+        found: dict[str, RawResource] = {}
+        for r in by_dependency or ():
+            found[r.urn] = r
         if identities:
             holders = self._holders(prop)
             for ident in identities:
@@ -128,19 +145,24 @@ class Index:
 
         A list-valued property (security group ids) may name several.
         """
+        return self.resolve_value(r.urn, r.props.get(prop), r.property_dependencies.get(prop, ()), tokens)
+
+    def resolve_value(self, urn: str, value: Any, deps: Iterable[str], tokens: Iterable[str]) -> list[RawResource]:
+        """`resolve` for a value and its dependencies read by the caller (the resource of `urn` is never its own
+        target)."""
         wanted = set(tokens)
         found: dict[str, RawResource] = {}
-        for urn in r.property_dependencies.get(prop, ()):
-            target = self.by_urn.get(urn)
+        for dep in deps:
+            target = self.by_urn.get(dep)
             if target is not None and target.type in wanted:
-                found[urn] = target
-        values = unwrap(r.props.get(prop))
+                found[dep] = target
+        values = unwrap(value)
         values = values if isinstance(values, list) else [values]
         for value in values:
             value = unwrap(value)
             if isinstance(value, str):
                 for target in self._by_identity.get(value, ()):
-                    if target.type in wanted and target.urn != r.urn:
+                    if target.type in wanted and target.urn != urn:
                         found.setdefault(target.urn, target)
         return list(found.values())
 

@@ -3,7 +3,7 @@ for a key named by a top-level property, inside a nested or computed property, o
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from checks.model import UNKNOWN, SourceKind
@@ -25,19 +25,26 @@ def customer_managed_key(raw: RawResource, prop: str, index: Index) -> Any:
     unset, an AWS-managed alias, or filled in by AWS (a state file's output the program did not set);
     UNKNOWN when the value is unknown and no declared key explains it.
     """
-    if index.resolve(raw, prop, KMS_KEY_TOKENS):
+    return _customer_managed(index, raw, raw.props.get(prop), raw.property_dependencies.get(prop, ()),
+                             lambda: raw.is_input(prop))
+
+
+def _customer_managed(index: Index, raw: RawResource, value: Any, deps: Iterable[str],
+                      set_by_program: Callable[[], bool]) -> Any:
+    """`customer_managed_key` for a key value and its dependencies (of `raw`: never its own key)."""
+    if index.resolve_value(raw.urn, value, deps, KMS_KEY_TOKENS):
         return True
-    for alias in index.resolve(raw, prop, [KMS_ALIAS_TOKEN]):
+    for alias in index.resolve_value(raw.urn, value, deps, (KMS_ALIAS_TOKEN,)):
         if index.resolve(alias, "targetKeyId", KMS_KEY_TOKENS):
             return True
-    value = unwrap(raw.props.get(prop))
+    value = unwrap(value)
     if value is UNKNOWN:
         return UNKNOWN
     if not value:
         return False
     if isinstance(value, str) and ("alias/aws/" in value):
         return False
-    if not raw.is_input(prop):
+    if not set_by_program():
         return False  # the program named no key: AWS filled in the ARN of its own managed key (state view)
     return True
 
@@ -61,11 +68,9 @@ def customer_managed_key_value(raw: RawResource, value: Any, dep_prop: str, inde
     if value is None or value == "":
         return False
     deps = raw.property_dependencies.get(dep_prop, ()) if value is UNKNOWN else ()
-    # the probe is judged by its value: the raw resource's inputs name its own properties, never "keyValue"
-    probe = replace(raw, props={"keyValue": value}, property_dependencies={"keyValue": tuple(deps)},
-                    input_keys=None)
-    cmk = customer_managed_key(probe, "keyValue", index)
-    if cmk is True and computed and raw.source is SourceKind.STATE and not _declared_key(probe, index):
+    # judged by its value alone: as set by the program (the raw resource's inputs name its own properties)
+    cmk = _customer_managed(index, raw, value, deps, _always)
+    if cmk is True and computed and raw.source is SourceKind.STATE and not _declared_key(raw, value, deps, index):
         if raw.input_keys is None:
             return UNKNOWN
         if not raw.is_input(dep_prop):
@@ -74,11 +79,15 @@ def customer_managed_key_value(raw: RawResource, value: Any, dep_prop: str, inde
     return cmk
 
 
-def _declared_key(probe: RawResource, index: Index) -> bool:
-    if index.resolve(probe, "keyValue", KMS_KEY_TOKENS):
+def _always() -> bool:
+    return True
+
+
+def _declared_key(raw: RawResource, value: Any, deps: Iterable[str], index: Index) -> bool:
+    if index.resolve_value(raw.urn, value, deps, KMS_KEY_TOKENS):
         return True
     return any(index.resolve(alias, "targetKeyId", KMS_KEY_TOKENS)
-               for alias in index.resolve(probe, "keyValue", [KMS_ALIAS_TOKEN]))
+               for alias in index.resolve_value(raw.urn, value, deps, (KMS_ALIAS_TOKEN,)))
 
 
 def computed_key_cmk(raw: RawResource, prop: str, index: Index) -> Any:

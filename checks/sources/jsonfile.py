@@ -224,8 +224,8 @@ def _depth(body: bytes) -> int:
 
     Strings are removed first (escaped backslashes, then escaped quotes, then everything but quotes and brackets;
     what then lies between two quotes is a string), then innermost bracket pairs, one level a pass. A quote or a
-    backslash byte is never part of a multi-byte UTF-8 character."""
-    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    backslash byte is never part of a multi-byte UTF-8 character; without one, there is nothing to unescape."""
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"") if b"\\" in body else body
     outside = _QUOTED.sub(b"", unescaped.translate(None, _NOT_STRUCTURE).replace(b'""', b""))
     brackets = outside.translate(_PARENS)
     depth = 0

@@ -10,17 +10,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from checks import collector_paused
 from checks.errors import InputError
 from checks.model import UNKNOWN, Secret, SourceKind
 from checks.raw import SIG_KEY, UNKNOWN_SENTINEL, RawResource, convert_value, normalize_urn
 from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
 from checks.sources.positions import Places, program_of
-from checks.sources.state import (
+from checks.sources.resource_v3 import (
     PROVIDER_PREFIX,
+    STACK_TYPE,
     Urn,
     build_raw,
     convert_props,
-    is_skipped_type,
     known_id,
     parse_urn,
     provider_urn,
@@ -34,6 +35,7 @@ DROPPED_OPS = frozenset({"delete", "delete-replaced", "discard-replaced", "read"
                          "remove-pending-replace"})
 OLD_ID_OPS = frozenset({"update", "same", "refresh"})  # the resource keeps its id
 BLINDED_SECRET = "[secret]"
+_new_step = tuple.__new__  # a _Step from its values, without the named tuple's constructor (issue 13)
 
 
 class _Step(NamedTuple):
@@ -49,6 +51,11 @@ class _Step(NamedTuple):
 def load_preview(path: Path, *, cwd: Path | None = None, program_dir: Path | None = None) -> FileSource:
     """Read a `pulumi preview --json` file into raw resources of the planned view. `program_dir` is the Pulumi
     program the file belongs to (--program-dir); without it the program is looked for (`positions.find_program`)."""
+    with collector_paused():
+        return _load_preview(path, cwd=cwd, program_dir=program_dir)
+
+
+def _load_preview(path: Path, *, cwd: Path | None, program_dir: Path | None) -> FileSource:
     file = load_json_file(path, FileKind.PREVIEW)
     steps_value = file.data.get("steps", [])  # `pulumi preview --json` leaves out an empty list
     if not isinstance(steps_value, list):
@@ -57,9 +64,8 @@ def load_preview(path: Path, *, cwd: Path | None = None, program_dir: Path | Non
     all_urns: list[Urn] = []
     steps: list[_Step] = []
     for i, value in enumerate(steps_value or []):
-        op, urn = _step_head(value, file, i)
+        op, urn, step = _read_step(value, file, i)
         all_urns.append(urn)
-        step = _step(value, file, i, op, urn)
         if step is not None:
             steps.append(step)
         elif op not in DROPPED_OPS and op not in KEPT_OPS:
@@ -72,27 +78,51 @@ def load_preview(path: Path, *, cwd: Path | None = None, program_dir: Path | Non
     resources: dict[str, RawResource] = {}
     ops: dict[str, str] = {}
     for step in steps:
-        if is_skipped_type(step.type_):
+        type_ = step.type_
+        if type_ == STACK_TYPE or type_.startswith(PROVIDER_PREFIX):  # is_skipped_type
             continue
         new = step.new
         props, count = _planned_props(new.get("inputs"), file, step.at)
         blinded += count
         provider = provider_urn(new.get("provider"))
-        props = with_region(props, regions.get(provider) if provider in regions else _default_region(provider, file))
+        if provider not in regions:  # a default provider not listed as a step: worked out once
+            regions[provider] = _default_region(provider, file)
+        props = with_region(props, regions[provider])
         id_ = known_id(new.get("id"))
         if id_ is None and step.op in OLD_ID_OPS and step.old is not None:
             id_ = known_id(step.old.get("id"))
-        resources[step.urn_text] = build_raw(
-            new, file, f"{step.at}.newState", urn=step.urn, urn_text=step.urn_text, type_=step.type_,
-            props=props, source=SourceKind.PLANNED, id_=id_, places=places)
-        previous = ops.get(step.urn_text)
-        ops[step.urn_text] = "replace" if previous == "replace" or step.op == "replace" else step.op
+        urn_text = step.urn_text
+        resources[urn_text] = build_raw(
+            new, file, f"{step.at}.newState", urn=step.urn, urn_text=urn_text, type_=type_, props=props,
+            source=SourceKind.PLANNED, id_=id_, places=places, provider=provider)
+        previous = ops.get(urn_text)
+        ops[urn_text] = "replace" if previous == "replace" or step.op == "replace" else step.op
     if blinded:
         warnings.append(f"the preview hides {blinded} secret value(s) as '[secret]': checks that read them "
                         f"are unknown")
     project, stack = stack_identity(all_urns, warnings)
     return FileSource(path=path, source=SourceKind.PLANNED, resources=list(resources.values()), project=project,
                       stack=stack, warnings=warnings, ops=ops, program_dir=folder)
+
+
+def _read_step(value: Any, file: JsonFile, i: int) -> tuple[str, Urn, _Step | None]:
+    """(`_step_head`, then `_step`) of `steps[i]`: the usual step (an object with an op kept, a URN, a `newState`
+    object with a type and the same URN or none, no `oldState` or an object) is read directly; any other goes the
+    reference way, which reads it or raises the error that names what is wrong (issue 13)."""
+    if type(value) is dict:
+        op = value.get("op")
+        urn_text = value.get("urn")
+        new = value.get("newState")
+        if type(op) is str and op in KEPT_OPS and type(urn_text) is str and type(new) is dict:
+            urn = parse_urn(urn_text)
+            type_ = new.get("type")
+            old = value.get("oldState")
+            new_urn = new.get("urn")
+            if (urn is not None and type(type_) is str and type_ and (old is None or type(old) is dict)
+                    and (new_urn is None or new_urn == urn_text)):
+                return op, urn, _new_step(_Step, (f"steps[{i}]", op, urn, normalize_urn(urn_text), type_, new, old))
+    op, urn = _step_head(value, file, i)
+    return op, urn, _step(value, file, i, op, urn)
 
 
 def _step_head(value: Any, file: JsonFile, i: int) -> tuple[str, Urn]:
@@ -149,16 +179,18 @@ def _digest_warnings(file: JsonFile, steps: list[Any]) -> list[str]:
         warnings.append(f"the preview reported {errors} error(s): the planned resources may be incomplete")
     summary = file.data.get("changeSummary")
     same = summary.get("same") if isinstance(summary, dict) else None
+    if not isinstance(same, int):  # the steps are counted only when the summary says how many there are
+        return warnings
     listed = sum(1 for s in steps if isinstance(s, dict) and s.get("op") == "same")
-    if isinstance(same, int) and listed < same:
+    if listed < same:
         warnings.append(f"the preview lists {listed} of its {same} unchanged resources: the others are not "
                         f"checked; regenerate it with 'pulumi preview --json --show-sames > {file.path}'")
     return warnings
 
 
-def _provider_regions(steps: list[_Step], file: JsonFile) -> dict[str, Any]:
+def _provider_regions(steps: list[_Step], file: JsonFile) -> dict[str | None, Any]:
     """The `region` input of every provider the preview creates or keeps, by provider URN."""
-    regions: dict[str, Any] = {}
+    regions: dict[str | None, Any] = {}
     for step in steps:
         if step.type_.startswith(PROVIDER_PREFIX):
             inputs = convert_props(step.new.get("inputs"), file, f"{step.at}.newState.inputs")
@@ -223,8 +255,9 @@ def _planned_props(inputs: Any, file: JsonFile, at: str) -> tuple[dict[str, Any]
     if type(inputs) is not dict:
         raise file.error(f"{at}.newState.inputs is not an object")
     blinded = 0
-    for key in [k for k in inputs if k.startswith("__")]:  # `__defaults`, `__meta`: dropped, as convert_props does
-        blinded += _count_blinded(inputs.pop(key))
+    if "__" in "".join(inputs):  # a key may start with "__" (and nearly never does: keys joined, looked at once)
+        for key in [k for k in inputs if k.startswith("__")]:  # `__defaults`, `__meta`: dropped, as convert_props
+            blinded += _count_blinded(inputs.pop(key))
     return inputs, blinded + _convert_in_place(inputs)
 
 

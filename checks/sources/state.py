@@ -1,4 +1,5 @@
-"""The state source: a `pulumi stack export` file (version 3), and the ResourceV3 shape it shares with previews.
+"""The state source: a `pulumi stack export` file (version 3), read with the ResourceV3 shape it shares with previews
+(`resource_v3.py`).
 
 Props are the resource's outputs merged over its inputs (outputs win). Secrets exported with
 `--show-secrets` become `Secret`; ciphertext-only secrets become UNKNOWN (they cannot be read here).
@@ -6,27 +7,32 @@ Props are the resource's outputs merged over its inputs (outputs win). Secrets e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple
 
+from checks import collector_paused
 from checks.errors import InputError
-from checks.model import UNKNOWN, SourceKind
-from checks.raw import UNKNOWN_SENTINEL, RawResource, convert_value, normalize_urn
+from checks.model import SourceKind
+from checks.raw import RawResource, normalize_urn
 from checks.sources.jsonfile import FileKind, FileSource, JsonFile, load_json_file
-from checks.sources.positions import Places, program_of, source_location
+from checks.sources.positions import Places, program_of
+from checks.sources.resource_v3 import (  # provider_urn and convert_props are also imported from here by others
+    PROVIDER_PREFIX,
+    ErrorSource,
+    Urn,
+    build_raw,
+    convert_props,
+    is_skipped_type,
+    known_id,
+    parse_urn,
+    provider_urn,
+    stack_identity,
+    with_region,
+)
 
-STACK_TYPE = "pulumi:pulumi:Stack"
-PROVIDER_PREFIX = "pulumi:providers:"
 SUPPORTED_VERSION = 3
-
-
-class ErrorSource(Protocol):
-    """What names a deployment in errors: a stack export file (JsonFile) or a checkpoint (NamedDeployment)."""
-
-    def error(self, problem: str) -> InputError: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,147 +46,8 @@ class NamedDeployment:
         return InputError(f"{problem}: the deployment is not complete; {self.fix}", where=self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class Urn:
-    """`urn:pulumi:<stack>::<project>::<qualified type>::<name>`; the name may itself contain `::`."""
 
-    stack: str
-    project: str
-    qualified_type: str
-    name: str
-
-    @property
-    def type(self) -> str:
-        return self.qualified_type.rsplit("$", 1)[-1]
-
-
-def parse_urn(value: Any) -> Urn | None:
-    if not isinstance(value, str) or not value.startswith("urn:pulumi:"):
-        return None
-    parts = value[11:].split("::", 3)  # after "urn:pulumi:"
-    if len(parts) != 4 or not (parts[0] and parts[1] and parts[2]):
-        return None
-    return Urn(*parts)
-
-
-def is_skipped_type(type_: str) -> bool:
-    """The stack itself and provider resources are not cloud resources."""
-    return type_ == STACK_TYPE or type_.startswith(PROVIDER_PREFIX)
-
-
-def provider_urn(reference: Any) -> str | None:
-    """A provider reference is `<provider URN>::<provider id>`: keep the URN."""
-    if not isinstance(reference, str) or not reference:
-        return None
-    return _provider_urn(reference)
-
-
-@lru_cache(maxsize=1024)
-def _provider_urn(reference: str) -> str:
-    """`provider_urn` of a reference (the resources of a stack share a few providers)."""
-    urn = reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
-    return normalize_urn(urn)
-
-
-def convert_props(value: Any, file: ErrorSource, at: str) -> dict[str, Any]:
-    """Convert an `inputs`/`outputs` object; engine-internal top-level keys (`__defaults`, `__meta`) are dropped."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise file.error(f"{at} is not an object")
-    return {k: convert_value(v) for k, v in value.items() if not k.startswith("__")}
-
-
-def known_id(value: Any) -> str | None:
-    return value if isinstance(value, str) and value and value != UNKNOWN_SENTINEL else None
-
-
-def with_region(props: dict[str, Any], region: Any) -> dict[str, Any]:
-    """The provider's region, for resources that carry none of their own."""
-    if "region" not in props and (isinstance(region, str) or region is UNKNOWN):
-        props["region"] = region
-    return props
-
-
-def build_raw(res: Mapping[str, Any], file: ErrorSource, at: str, *, urn: Urn, urn_text: str, type_: str,
-              props: Mapping[str, Any], source: SourceKind, id_: str | None, places: Places) -> RawResource:
-    """A RawResource from a ResourceV3 object (`res`), with props and id already worked out."""
-    custom = res.get("custom")
-    parent = res.get("parent")
-    dependencies = res.get("dependencies")
-    property_dependencies = res.get("propertyDependencies")
-    position = res.get("sourcePosition")
-    return RawResource(
-        type=type_, urn=normalize_urn(urn_text), name=urn.name, props=props, source=source, id=id_,
-        custom=custom if isinstance(custom, bool) else id_ is not None,
-        parent=None if parent is None or parent == "" else _parent(parent, file, at),
-        dependencies=() if type(dependencies) is list and not dependencies
-        else _urns(dependencies, file, at, ".dependencies"),
-        property_dependencies={} if not property_dependencies and type(property_dependencies) is dict
-        else _property_dependencies(property_dependencies, file, at),
-        location=None if position is None else source_location(position, places),
-        provider=provider_urn(res.get("provider")),
-        input_keys=_input_keys(res) if source is SourceKind.STATE else None,
-    )
-
-
-def _input_keys(res: Mapping[str, Any]) -> frozenset[str]:
-    """The properties the program set (state props also hold outputs the provider or AWS filled in). Inputs the
-    provider defaulted (an auto-generated `name`) are listed in `inputs.__defaults`: the program did not set them."""
-    inputs = res.get("inputs")
-    if not isinstance(inputs, dict):
-        return frozenset()
-    defaults = inputs.get("__defaults")
-    defaulted = {d for d in defaults if isinstance(d, str)} if isinstance(defaults, list) else set()
-    return frozenset(k for k in inputs if not k.startswith("__") and k not in defaulted)
-
-
-def _parent(value: Any, file: ErrorSource, at: str) -> str | None:
-    if value is None or value == "":
-        return None
-    parsed = parse_urn(value)
-    if parsed is None:
-        raise file.error(f"{at}.parent is not a Pulumi URN")
-    return None if parsed.type == STACK_TYPE else normalize_urn(value)
-
-
-def _urns(value: Any, file: ErrorSource, at: str, field: str) -> tuple[str, ...]:
-    """The URNs of `{at}{field}` (a list of URN strings, or null)."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise file.error(f"{at}{field} is not a list of URNs")
-    urns: list[str] = []
-    for v in value:
-        if not isinstance(v, str):
-            raise file.error(f"{at}{field} is not a list of URNs")
-        urns.append(normalize_urn(v))
-    return tuple(urns)
-
-
-def _property_dependencies(value: Any, file: ErrorSource, at: str) -> dict[str, tuple[str, ...]]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise file.error(f"{at}.propertyDependencies is not an object")
-    return {k: _urns(v, file, at, f".propertyDependencies.{k}") for k, v in value.items()}
-
-
-def stack_identity(urns: Iterable[Urn], warnings: list[str]) -> tuple[str | None, str | None]:
-    """(project, stack) from the URNs; a file that mixes stacks gets a warning and keeps the first."""
-    seen = list(dict.fromkeys((u.project, u.stack) for u in urns))
-    if not seen:
-        return None, None
-    if len(seen) > 1:
-        warnings.append(f"the file mixes resources of {len(seen)} stacks: reporting {seen[0][0]}/{seen[0][1]}")
-    return seen[0]
-
-
-# ---------------------------------------------------------------- the state file
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):  # one per resource: a named tuple is made in a third of a frozen dataclass's time
     at: str
     res: Mapping[str, Any]
     urn_text: str
@@ -192,10 +59,11 @@ def load_state(path: Path, *, cwd: Path | None = None, program_dir: Path | None 
                candidates: Sequence[Path] = ()) -> FileSource:
     """Read a `pulumi stack export` file into raw resources of the state view. `program_dir` is the Pulumi program
     the file belongs to (--program-dir); without it the program is looked for (`positions.find_program`)."""
-    file = load_json_file(path, FileKind.STATE)
-    _check_version(file)
-    return read_deployment(file.data["deployment"], str(path), errors=file, path=path, cwd=cwd,
-                           program_dir=program_dir, near=path, candidates=candidates)
+    with collector_paused():
+        file = load_json_file(path, FileKind.STATE)
+        _check_version(file)
+        return read_deployment(file.data["deployment"], str(path), errors=file, path=path, cwd=cwd,
+                               program_dir=program_dir, near=path, candidates=candidates)
 
 
 def read_deployment(deployment: Any, name: str, *, errors: ErrorSource | None = None, path: Path | None = None,
@@ -205,6 +73,14 @@ def read_deployment(deployment: Any, name: str, *, errors: ErrorSource | None = 
     raw resources of the state view. `name` (a file or URL) is what errors name; `path` defaults to it. `program_dir`
     is the program folder `project:///` source positions are relative to; when None, the program is looked for in
     `candidates`, beside the file `near` and its parents, and in the working folder (`positions.program_of`)."""
+    with collector_paused():
+        return _read_deployment(deployment, name, errors=errors, path=path, cwd=cwd, program_dir=program_dir,
+                                near=near, candidates=candidates)
+
+
+def _read_deployment(deployment: Any, name: str, *, errors: ErrorSource | None, path: Path | None,
+                     cwd: Path | None, program_dir: Path | None, near: Path | None,
+                     candidates: Sequence[Path]) -> FileSource:
     file = errors or NamedDeployment(name)
     if not isinstance(deployment, dict):
         raise file.error("'deployment' is not an object")
@@ -236,10 +112,11 @@ def read_deployment(deployment: Any, name: str, *, errors: ErrorSource | None = 
         if e.urn_text in resources:
             warnings.append(f"{e.urn_text} is listed twice: kept the first")
             continue
-        props = with_region(_props(e, file), regions.get(provider_urn(e.res.get("provider")) or ""))
+        provider = provider_urn(e.res.get("provider"))
+        props = with_region(_props(e, file), regions.get(provider or ""))
         resources[e.urn_text] = build_raw(e.res, file, e.at, urn=e.urn, urn_text=e.urn_text, type_=e.type_,
                                           props=props, source=SourceKind.STATE, id_=known_id(e.res.get("id")),
-                                          places=places)
+                                          places=places, provider=provider)
         if e.res.get("pendingReplacement") is True:
             pending.add(e.urn_text)
             warnings.append(f"{e.urn_text} is pending replacement: it was deleted before its replacement was created")

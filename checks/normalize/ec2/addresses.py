@@ -12,8 +12,7 @@ block from a private IPAM pool is not told apart here).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from checks.model import UNKNOWN
 from checks.normalize.base import tri_any, tri_or, unwrap
@@ -23,8 +22,7 @@ from checks.raw import RawResource
 Fact = tuple[Any, str]  # (True / False / UNKNOWN / None when nothing says, what says so in plain words)
 
 
-@dataclass(frozen=True, slots=True)
-class Addresses:
+class Addresses(NamedTuple):
     ipv4: Fact
     ipv6: Fact
 

@@ -9,8 +9,7 @@ the program declares it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from checks.model import UNKNOWN, SourceKind
 from checks.normalize.base import AssetBuilder, Index, tri_all, tri_and, tri_any, tri_or, unwrap
@@ -24,8 +23,7 @@ KEY_TOKENS = (*KMS_KEY_TOKENS, KMS_ALIAS_TOKEN)
 UNKNOWN_ENCRYPTION = ("enabled", "algorithm", "kms_key_id", "customer_managed_key")
 
 
-@dataclass(frozen=True, slots=True)
-class AccountDefault:
+class AccountDefault(NamedTuple):
     enabled: Any  # True, False (not turned on by this program in that region) or UNKNOWN
     key: Any  # the region's declared DefaultKmsKey (a RawResource), None, or UNKNOWN (its region is not known)
 

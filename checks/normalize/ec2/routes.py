@@ -12,8 +12,7 @@ on the table (`routes[]`) or standalone `Route` resources. Every fact is three-v
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from checks.model import UNKNOWN
 from checks.normalize.base import Index, tri_and, tri_any, tri_or, unwrap
@@ -53,8 +52,7 @@ def default_family(destination: Any) -> int | None:
     return network.version if network.prefixlen == 0 else None
 
 
-@dataclass(frozen=True, slots=True)
-class Routing:
+class Routing(NamedTuple):
     """Where default traffic goes: to an internet gateway for IPv4 (0.0.0.0/0) and for IPv6 (::/0), to a NAT
     gateway (either). True, False or UNKNOWN. An egress-only internet gateway admits no inbound traffic: not igw6."""
 
@@ -73,6 +71,8 @@ UNKNOWN_ROUTING = Routing(UNKNOWN, UNKNOWN, UNKNOWN)
 
 
 def combine(routings: list[Routing]) -> Routing:
+    if len(routings) == 1:  # every Routing holds True, False or UNKNOWN: combined alone, it is itself
+        return routings[0]
     return Routing(tri_any(r.igw4 for r in routings), tri_any(r.nat for r in routings),
                    tri_any(r.igw6 for r in routings))
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from checks.model import UNKNOWN, Secret
 from checks.normalize.base import Index, contains_unknown, unwrap
@@ -39,8 +38,7 @@ _RANGES = (("cidr_ipv4", "IpRanges", "CidrIp"), ("cidr_ipv6", "Ipv6Ranges", "Cid
 Peer = tuple[Any, Any, "RawResource | None"]  # (peer_type, peer, the declared peer group if any)
 
 
-@dataclass(frozen=True, slots=True)
-class GroupFacts:
+class GroupFacts(NamedTuple):
     group_name: Any
     rules: list[dict[str, Any]]
     ingress_from_internet: Any  # list of {protocol, from_port, to_port}, or UNKNOWN
@@ -127,8 +125,7 @@ def _list_peers(kind: str, value: Any) -> list[Peer]:
     return [(kind, v.value if type(v) is Secret else v, None) for v in value if v is not None and v != ""]
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
+class _Rule(NamedTuple):
     direction: str
     protocol: Any
     from_port: Any
