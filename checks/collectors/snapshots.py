@@ -3,11 +3,12 @@
 - RDS: describe_db_snapshots and describe_db_cluster_snapshots with SnapshotType=manual (automated snapshots cannot
   be shared), then per snapshot its attributes (no batch): the `restore` attribute lists the accounts that may
   restore it, `all` for everyone.
-- EBS: describe_snapshots OwnerIds=self, then per snapshot describe_snapshot_attribute createVolumePermission (no
-  batch); an entry owned by another account is dropped (moto's emulation ignores OwnerIds). When a snapshot is
-  shared with `all`, the region's block public access for snapshots (get_snapshot_block_public_access_state, once):
-  under `block-all-sharing` AWS treats it as private. moto does not implement that call, so in the sandbox a
-  snapshot shared with all is an error naming it, never a pass.
+- EBS: describe_snapshots OwnerIds=self (and the same as an owner-id filter, which moto applies), then per snapshot
+  describe_snapshot_attribute createVolumePermission (no batch); an entry owned by another account is dropped (moto's
+  emulation ignores OwnerIds). When a snapshot is shared with `all`, the region's block public access for
+  snapshots (get_snapshot_block_public_access_state, once): under `block-all-sharing` AWS treats it as private.
+  moto does not implement that call, so in the sandbox a snapshot shared with all is an error naming it, never a
+  pass.
 - AMIs: describe_images Owners=self (its `Public` field says whether the image is public), then per image
   describe_image_attribute launchPermission for the accounts and organizations it is shared with.
 """
@@ -108,9 +109,12 @@ def _rds_snapshots(scope: Scope, method: str, key: str, id_field: str, arn_field
 
 def _ebs_snapshots(scope: Scope) -> tuple[list[RawResource], list[ListFailure]]:
     ec2 = scope.client("ec2")
+    # the owner-id filter says the same as OwnerIds=self to AWS; moto ignores OwnerIds but applies the filter (else it
+    # lists the 1,300 public snapshots of its built-in AMIs in every region: ~1 s of the sandbox's CPU, issue 13)
     snapshots, errors = _listed(scope, ec2, "describe_snapshots", "Snapshots", ("SnapshotId", "OwnerId"),
-                                EC2_SNAPSHOT, OwnerIds=["self"])
-    owned = [s for s in snapshots if s["OwnerId"] == scope.account]  # AWS sends only these; moto sends all
+                                EC2_SNAPSHOT, OwnerIds=["self"],
+                                Filters=[{"Name": "owner-id", "Values": [scope.account]}])
+    owned = [s for s in snapshots if s["OwnerId"] == scope.account]  # what AWS sends; an emulator may send more
 
     def one(s: dict[str, Any]) -> tuple[dict[str, Any], list[Any], str | None]:
         permissions, error = _attribute(ec2, "describe_snapshot_attribute", None, "CreateVolumePermissions",

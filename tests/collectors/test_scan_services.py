@@ -150,3 +150,18 @@ def test_the_ec2_collectors_read_the_region_s_groups_and_route_tables_once(sessi
     assert calls["ec2:DescribeSecurityGroups"] == 1 and calls["ec2:DescribeRouteTables"] == 1
     reachable = [f for f in report.findings if f.asset_kind == "ec2.instance"]
     assert reachable and all(f.status is not Status.ERROR for f in reachable)
+
+
+def test_the_snapshots_of_other_owners_are_not_listed(session: boto3.Session) -> None:
+    """moto lists the public snapshots of its built-in AMIs whatever OwnerIds says; the owner-id filter (the same
+    to AWS) keeps the answer to the account's own."""
+    ec2 = session.client("ec2")
+    volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8)["VolumeId"]
+    mine = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    assert len(ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]) > 100  # the emulator's built-in ones
+    calls: list[dict[str, object]] = []
+    session.events.register("provide-client-params.ec2.DescribeSnapshots", lambda params, **_: calls.append(params))
+    found = [r for r in load_collectors()["snapshots"].collect(scope(session)).resources
+             if r.type == "live:ec2:snapshot"]
+    assert len(found) == 1 and (found[0].id or "").endswith(f"snapshot/{mine}")
+    assert calls and calls[0]["Filters"] == [{"Name": "owner-id", "Values": [ACCOUNT]}]
