@@ -1,6 +1,6 @@
 """The engine: a pure function from controls, assets, waivers and a time to findings.
 
-For each control and each asset of its kind:
+For each control and each asset of its kind (the judgement itself: checks/judge.py):
   1. `applies_if` false                        -> not_applicable (decided first, from the reads it uses;
                                                   error/unknown as below when those cannot be read)
   2. a `reads` path in the asset's `errors`   -> error   (the data could not be read)
@@ -26,14 +26,16 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from checks import collector_paused
 from checks.catalog.controls import Control
-from checks.catalog.expressions import EvaluationError, Evaluator, Expression, reads_only
+from checks.catalog.expressions import EvaluationError, Evaluator, reads_only
 from checks.catalog.messages import MessageTemplate
+from checks.judge import Prepared, Rule, prepare
+from checks.judge import judge as _judge  # a module global: tests count its calls
 from checks.model import Asset, Finding, SourceKind, Status, new_finding, path_segments
 from checks.waivers import Waiver, waiver_problems
 
@@ -77,7 +79,7 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
             if not kind_assets:
                 continue
             shapes: dict[tuple[SourceKind, frozenset[str]], int] = {}
-            prepared = [_prepare(asset, shapes) for asset in kind_assets]
+            prepared = [prepare(asset, shapes) for asset in kind_assets]
             for index in indexes:
                 started = time.perf_counter()
                 control = ordered[index]
@@ -89,37 +91,8 @@ def evaluate(controls: Iterable[Control], assets: Sequence[Asset], *, now: dt.da
     return Evaluation(findings=findings, waiver_problems=waiver_problems(waivers, used, today), seconds=seconds)
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    """One control ready to judge assets: parameters bound as constants, the paths it (and applies_if) reads."""
-
-    applies_if: Expression | None
-    assert_: Expression
-    reads: frozenset[str]
-    applies_reads: frozenset[str]
-
-
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a microsecond per asset
-class _Prepared:
-    """One asset, ready for its controls: its document (built once, shared), its error paths by root, its unknown
-    paths, and the identity its fingerprints hash (`|kind|id`, encoded once)."""
-
-    doc: dict[str, Any]
-    errors: _ByRoot
-    unknown: frozenset[str]
-    identity: bytes
-    shape: int  # the same number for assets of the same view and unknown paths (which decide unknown verdicts)
-
-
-def _prepare(asset: Asset, shapes: dict[tuple[SourceKind, frozenset[str]], int]) -> _Prepared:
-    unknown = frozenset(asset.unknown)
-    shape = shapes.setdefault((asset.source, unknown), len(shapes))
-    return _Prepared(asset.document(), _by_root(frozenset(asset.errors)) if asset.errors else _NOTHING,
-                     unknown, f"|{asset.kind}|{asset.id}".encode(), shape)
-
-
 def _evaluate_control(control: Control, assets: list[Asset], template: MessageTemplate | None, evaluator: Evaluator,
-                      prepared: list[_Prepared], shaped: bool, waivers: Sequence[Waiver], used: set[int],
+                      prepared: list[Prepared], shaped: bool, waivers: Sequence[Waiver], used: set[int],
                       findings: list[Finding]) -> None:
     """One control on one kind's assets, in three passes: the verdict keys of every asset, a verdict per distinct
     key (judged on its first asset), then the findings; only fails read their document again (their message)."""
@@ -127,7 +100,7 @@ def _evaluate_control(control: Control, assets: list[Asset], template: MessageTe
     applies_if = control.applies_if.bind(params) if control.applies_if else None  # parameters become constants,
     reads = control.reads                                                          # usable inside filters too
     applies_reads = tuple(r for r in reads if applies_if is not None and path_segments(r)[0] in applies_if.root_fields)
-    rule = _Rule(applies_if, control.assert_.bind(params), frozenset(reads), frozenset(applies_reads))
+    rule = Rule(applies_if, control.assert_.bind(params), frozenset(reads), frozenset(applies_reads))
     template = template or MessageTemplate(control.message)
     control_id, severity, title = control.id, control.severity, control.title
     # fingerprint(control_id, asset): a hash of the control id, copied for each asset and given its identity
@@ -173,13 +146,13 @@ def _evaluate_control(control: Control, assets: list[Asset], template: MessageTe
         ))
 
 
-def _judged_alone(rule: _Rule, asset: Asset, entry: _Prepared, params: Any, evaluator: Evaluator
+def _judged_alone(rule: Rule, asset: Asset, entry: Prepared, params: Any, evaluator: Evaluator
                   ) -> tuple[Status, str | None]:
     entry.doc["params"] = params
     return _judge(rule, asset, entry, evaluator)
 
 
-def _verdict_keys(names: tuple[str, ...], prepared: list[_Prepared], shaped: bool) -> list[Any]:
+def _verdict_keys(names: tuple[str, ...], prepared: list[Prepared], shaped: bool) -> list[Any]:
     """Per asset, what its verdict depends on (`_verdict_fields`): the values the rule reads, pickled (equal bytes
     are equal values of equal types), with the asset's shape when the kind has several; None for an asset with an
     error path or values that cannot be pickled (judged on its own)."""
@@ -196,7 +169,7 @@ def _verdict_keys(names: tuple[str, ...], prepared: list[_Prepared], shaped: boo
     return values
 
 
-def _verdict_fields(rule: _Rule) -> tuple[str, ...] | None:
+def _verdict_fields(rule: Rule) -> tuple[str, ...] | None:
     """Verdict reuse (estates repeat configurations): for an asset with no error path, the verdict depends only on
     its view, its unknown paths and the document's values at the root fields the rule's expressions read (the
     parameters are the control's, the same for every asset; the evaluation time is the run's): those fields, but
@@ -234,98 +207,3 @@ def _pickled(values: Any) -> bytes | None:
         return pickle.dumps(values, 5)
     except _UNPICKLABLE:
         return None
-
-
-_PASS: tuple[Status, None] = (Status.PASS, None)
-_FAIL: tuple[Status, None] = (Status.FAIL, None)
-_NOT_APPLICABLE: tuple[Status, None] = (Status.NOT_APPLICABLE, None)
-
-
-def _judge(rule: _Rule, asset: Asset, entry: _Prepared, evaluator: Evaluator) -> tuple[Status, str | None]:
-    if rule.applies_if is not None:
-        # whether the control applies is decided first, on the attributes applies_if reads: a control that does
-        # not apply is not_applicable even when what its assert reads is unknown
-        if entry.errors or entry.unknown:
-            missing = _missing(asset, entry, rule.applies_reads)
-            if missing is not None:
-                return missing
-        verdict = _boolean(rule.applies_if, entry.doc, evaluator, "applies_if")
-        if verdict is not True:
-            return _NOT_APPLICABLE if verdict is False else (Status.ERROR, verdict)
-    if entry.errors or entry.unknown:
-        missing = _missing(asset, entry, rule.reads)
-        if missing is not None:
-            return missing
-    try:  # _boolean, inlined: this runs once per control and asset
-        value = rule.assert_.search(entry.doc, evaluator)
-    except EvaluationError as err:
-        return Status.ERROR, f"assert failed: {err}"
-    if value is True:
-        return _PASS
-    return _FAIL if value is False else (Status.ERROR, _not_boolean("assert", value))
-
-
-# paths grouped by their first segment, each with its segments: ("rules[].cidr" -> "rules": ("rules[].cidr", ...))
-_ByRoot = Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]]
-_NOTHING: _ByRoot = {}
-
-
-@lru_cache(maxsize=65536)
-def _by_root(paths: frozenset[str]) -> _ByRoot:
-    """The paths grouped by root (assets share the same unknown or error paths, every control its reads: cached)."""
-    grouped: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
-    for path in paths:
-        segments = path_segments(path)
-        grouped[segments[0]].append((path, segments))
-    return {root: tuple(entries) for root, entries in grouped.items()}
-
-
-def _overlapping(paths: _ByRoot, reads: _ByRoot) -> list[str]:
-    """The paths that overlap a read (`paths_overlap`: one is the other or contains it); only shared roots can."""
-    found = []
-    for root, read_entries in reads.items():
-        for path, segments in paths.get(root, ()):
-            for _, read in read_entries:
-                n = min(len(read), len(segments))
-                if read[:n] == segments[:n]:
-                    found.append(path)
-                    break
-    return found
-
-
-def _missing(asset: Asset, entry: _Prepared, reads: frozenset[str]) -> tuple[Status, str] | None:
-    """error when a read attribute could not be read, unknown when it is not known; None when all are known."""
-    if entry.errors:
-        failed = _overlapping(entry.errors, _by_root(reads))
-        if failed:
-            return Status.ERROR, "; ".join(f"{p}: {why}" for p, why in sorted((p, asset.errors[p]) for p in failed))
-    if entry.unknown:
-        detail = _unknown_detail(reads, entry.unknown, asset.source.value == "planned")
-        if detail is not None:
-            return Status.UNKNOWN, detail
-    return None
-
-
-@lru_cache(maxsize=65536)
-def _unknown_detail(reads: frozenset[str], unknown: frozenset[str], planned: bool) -> str | None:
-    """Why the reads are unknown, or None (assets of a kind share their unknown paths, so this is cached)."""
-    found = _overlapping(_by_root(unknown), _by_root(reads))
-    if not found:
-        return None
-    return f"not known {'at plan time' if planned else 'in this view'}: {', '.join(sorted(found))}"
-
-
-def _boolean(expr: Expression, doc: dict[str, Any], evaluator: Evaluator, field: str) -> bool | str:
-    """The expression's boolean value, or an explanation when it is not a boolean (no coercion)."""
-    try:
-        value = expr.search(doc, evaluator)
-    except EvaluationError as err:
-        return f"{field} failed: {err}"
-    if isinstance(value, bool):
-        return value
-    return _not_boolean(field, value)
-
-
-def _not_boolean(field: str, value: Any) -> str:
-    shown = "null" if value is None else type(value).__name__
-    return f"{field} evaluated to {shown}, not a boolean (is an attribute it reads missing?)"

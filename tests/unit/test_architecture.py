@@ -30,8 +30,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "store": ("checks.store",),
     "terraform": ("checks.terraform",),
     "org": ("checks.org",),
-    "core": ("checks.engine", "checks.unread", "checks.drift", "checks.waivers", "checks.settings", "checks.register",
-             "checks.coverage", "checks.report", "checks.checkov"),
+    "core": ("checks.engine", "checks.judge", "checks.unread", "checks.drift", "checks.waivers", "checks.settings",
+             "checks.register", "checks.coverage", "checks.report", "checks.checkov"),
     "base": ("checks.model", "checks.errors", "checks.paths", "checks.yamlfile", "checks.fsutil", "checks.raw",
              "checks.live_types", "checks.plugins", "checks.validation", "checks.digests", "checks"),
 }

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import checks.engine
+import checks.judge
 from checks.catalog.loader import load_catalog
 from checks.engine import evaluate, fingerprint
 from checks.model import Asset, Finding, Location, Severity, SourceKind, Status, WaiverRef, new_finding
@@ -89,7 +90,7 @@ def test_the_keys_of_a_control_single_out_what_cannot_be_keyed() -> None:
     assets = [kms_asset("a"), kms_asset("b", errors={"rotation.enabled": "AccessDenied"}), kms_asset("c"),
               dataclasses.replace(kms_asset("d"), attributes={"manager": _Opaque()}),
               dataclasses.replace(kms_asset("e"), attributes={})]
-    prepared = [checks.engine._prepare(a, shapes) for a in assets]
+    prepared = [checks.judge.prepare(a, shapes) for a in assets]
     keys = checks.engine._verdict_keys(("manager", "rotation"), prepared, False)
     assert keys[0] == keys[2] and keys[1] is None and keys[3] is None
     assert keys[4] == pickle.dumps((None, None), 5)  # a missing field reads as null
