@@ -33,21 +33,12 @@ class Index:
         self.memo: dict[Any, Any] = {}
         self._referencing: dict[tuple[str, str], list[RawResource]] = {}
         by_urn, by_type, by_identity, identities = self.by_urn, self.by_type, self._by_identity, self._identities
-        for r in self.resources:  # one pass over every resource; `identities` inlined (issue 13)
+        identity = self.identities
+        for r in self.resources:  # one pass over every resource
             urn = r.urn
             by_urn[urn] = r
             by_type[r.type].append(r)
-            ids = {r.id} if r.id else set()
-            props = r.props
-            for key in _IDENTITY_KEYS:
-                value = props.get(key)
-                if value is None:
-                    continue
-                if type(value) is Secret:
-                    value = value.value
-                if isinstance(value, str) and value:
-                    ids.add(value)
-            identities[urn] = ids
+            ids = identities[urn] = identity(r)
             for ident in ids:
                 by_identity[ident].append(r)
 
@@ -63,7 +54,8 @@ class Index:
             value = props.get(key)
             if value is None:
                 continue
-            value = unwrap(value)
+            if type(value) is Secret:  # `unwrap`, inlined: this runs for every resource (issue 13)
+                value = value.value
             if isinstance(value, str) and value:
                 ids.add(value)
         return ids

@@ -3,7 +3,7 @@ for a key named by a top-level property, inside a nested or computed property, o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from checks.model import UNKNOWN, SourceKind
@@ -26,11 +26,10 @@ def customer_managed_key(raw: RawResource, prop: str, index: Index) -> Any:
     UNKNOWN when the value is unknown and no declared key explains it.
     """
     return _customer_managed(index, raw, raw.props.get(prop), raw.property_dependencies.get(prop, ()),
-                             lambda: raw.is_input(prop))
+                             raw.is_input(prop))
 
 
-def _customer_managed(index: Index, raw: RawResource, value: Any, deps: Iterable[str],
-                      set_by_program: Callable[[], bool]) -> Any:
+def _customer_managed(index: Index, raw: RawResource, value: Any, deps: Iterable[str], set_by_program: bool) -> Any:
     """`customer_managed_key` for a key value and its dependencies (of `raw`: never its own key)."""
     if index.resolve_value(raw.urn, value, deps, KMS_KEY_TOKENS):
         return True
@@ -44,7 +43,7 @@ def _customer_managed(index: Index, raw: RawResource, value: Any, deps: Iterable
         return False
     if isinstance(value, str) and ("alias/aws/" in value):
         return False
-    if not set_by_program():
+    if not set_by_program:
         return False  # the program named no key: AWS filled in the ARN of its own managed key (state view)
     return True
 
@@ -69,7 +68,7 @@ def customer_managed_key_value(raw: RawResource, value: Any, dep_prop: str, inde
         return False
     deps = raw.property_dependencies.get(dep_prop, ()) if value is UNKNOWN else ()
     # judged by its value alone: as set by the program (the raw resource's inputs name its own properties)
-    cmk = _customer_managed(index, raw, value, deps, _always)
+    cmk = _customer_managed(index, raw, value, deps, True)
     if cmk is True and computed and raw.source is SourceKind.STATE and not _declared_key(raw, value, deps, index):
         if raw.input_keys is None:
             return UNKNOWN
@@ -77,10 +76,6 @@ def customer_managed_key_value(raw: RawResource, value: Any, dep_prop: str, inde
             return False  # not set by the program: AWS's managed key
         return cmk if unwrap(raw.props.get(dep_prop)) == value else UNKNOWN
     return cmk
-
-
-def _always() -> bool:
-    return True
 
 
 def _declared_key(raw: RawResource, value: Any, deps: Iterable[str], index: Index) -> bool:
