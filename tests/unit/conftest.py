@@ -45,3 +45,19 @@ def controls_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "key-01.yaml").write_text(CONTROL)
     return folder
+
+
+@pytest.fixture
+def judged(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per judgement the engine makes (checks.engine._judge counted; verdict reuse makes fewer)."""
+    import checks.engine
+
+    calls: list[int] = []
+    real = checks.engine._judge
+
+    def counted(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(checks.engine, "_judge", counted)
+    return calls

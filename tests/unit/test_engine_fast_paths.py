@@ -68,17 +68,9 @@ def _findings(controls_dir: Path, assets: list[Asset]) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("estate", ["mixed", "clean", "opaque"])
-def test_verdicts_keyed_a_control_at_a_time_are_each_assets_own(estate: str, controls_dir: Path,
+def test_verdicts_keyed_a_control_at_a_time_are_each_assets_own(estate: str, controls_dir: Path, judged: list[int],
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     assets = _estates()[estate]
-    judged: list[int] = []
-    real = checks.engine._judge
-
-    def counted(*args: Any) -> Any:
-        judged.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(checks.engine, "_judge", counted)
     reused = _findings(controls_dir, assets)
     assert 0 < len(judged) < len(assets)  # repeated configurations were judged once
     monkeypatch.setattr(checks.engine, "_verdict_fields", lambda rule: None)  # the reference: every asset judged

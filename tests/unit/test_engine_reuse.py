@@ -42,15 +42,8 @@ def _findings(controls_dir: Path) -> list[tuple[Any, ...]]:
     return [(f.asset_name, f.status, f.detail, f.message, f.fingerprint) for f in result.findings]
 
 
-def test_reused_verdicts_are_the_verdicts_of_each_asset(controls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    judged: list[int] = []
-    real = checks.engine._judge
-
-    def counted(*args: Any) -> Any:
-        judged.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(checks.engine, "_judge", counted)
+def test_reused_verdicts_are_the_verdicts_of_each_asset(controls_dir: Path, judged: list[int],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     reused = _findings(controls_dir)
     assert 0 < len(judged) < len(reused)  # repeated configurations were judged once
     monkeypatch.setattr(checks.engine, "_verdict_fields", lambda rule: None)

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-import checks.engine
 from checks.baseline import Baseline, BaselineEntry, apply_baseline
 from checks.catalog.controls import Control
 from checks.catalog.loader import load_catalog
@@ -64,17 +63,9 @@ def test_engine_findings_carry_the_assets_account_and_region(controls_dir: Path)
         ("k1", Status.PASS, A, "eu-west-1"), ("k2", Status.PASS, B, "us-east-1"), ("k3", Status.FAIL, A, "eu-west-1")]
 
 
-def test_a_reused_verdict_keeps_each_assets_own_account(controls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reused_verdict_keeps_each_assets_own_account(controls_dir: Path, judged: list[int]) -> None:
     """Two keys with identical attributes in two accounts (and regions): judged once, each finding its own
     account; a waiver for one account's key waives that one only."""
-    judged: list[int] = []
-    real = checks.engine._judge
-
-    def counted(*args: Any) -> Any:
-        judged.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(checks.engine, "_judge", counted)
     assets = [live_key("same", A, rotation=False), live_key("same", B, "us-east-1", rotation=False)]
     waiver = Waiver(control="KEY-01", asset=f"arn:aws:kms:*:{B}:key/*", reason="r", approver="a",
                     expires=dt.date(2099, 1, 1), file="waivers.yaml", line=1)
