@@ -1,6 +1,8 @@
 """The planned rows of `make bench`: clearance vs checkov on the same synthetic estate (bench/estate_files.py writes
 it as a `pulumi preview --json` for clearance and as a Terraform plan for checkov), 100,000 assets for clearance alone,
-and `clearance check PROGRAM` vs the program floor (bench/floor.py).
+and `clearance check PROGRAM` vs the program floor (bench/floor.py). Each planned row also times the stack floor
+(bench/stack_floor.py) on the same file with clearance's finding count: the least any checker built on clearance's
+libraries spends on it, so the table shows how much of a goal is left for clearance's own work.
 """
 
 from __future__ import annotations
@@ -34,8 +36,22 @@ def estate(resources: int) -> Path:
     return folder
 
 
+def _summary(report: Path) -> dict[str, int]:
+    summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    return {"assets": int(summary["assets"]), "findings": int(summary["findings"])}
+
+
 def _assets(report: Path) -> int:
-    return int(json.loads(report.read_text(encoding="utf-8"))["summary"]["assets"])
+    return _summary(report)["assets"]
+
+
+def stack_floor(preview: Path, report: Path, work_dir: Path, runs: int) -> Figure:
+    """The median of `runs` whole processes of bench/stack_floor.py on `preview`, making as many findings as
+    clearance's `report` holds, with clearance's interpreter."""
+    python = peers.CLEARANCE.with_name("python")
+    cmd = [str(python), str(BENCH / "stack_floor.py"), str(preview), str(work_dir / "floor"),
+           "--findings", str(_summary(report)["findings"])]
+    return median(repeat(lambda: run(cmd, cwd=work_dir, ok=(0,), label="stack floor"), runs))
 
 
 def planned_row(resources: int, pairs: int, extra: int, work_dir: Path) -> tuple[Row, str]:
@@ -59,8 +75,11 @@ def planned_row(resources: int, pairs: int, extra: int, work_dir: Path) -> tuple
     row = Row(work=f"planned estate, {resources:,} resources: `check --preview` vs checkov `terraform_plan`",
               clearance=a, peer=f"checkov: {b.cell()}", ratio=f"{fmt_times(factor)} faster",
               goal=f">= {PLANNED_GOAL:.0f}x", met=factor >= PLANNED_GOAL)
+    floor = stack_floor(folder / "preview.json", out / "clearance.json", work_dir, len(theirs))
     note = (f"{resources:,} resources: clearance checked {_assets(out / 'clearance.json'):,} assets "
-            f"({len(ours)} runs), checkov {read:,} resources ({len(theirs)} runs)")
+            f"({len(ours)} runs), checkov {read:,} resources ({len(theirs)} runs); the stack floor "
+            f"(bench/stack_floor.py) took {fmt_seconds(floor.seconds)}, {fmt_times(speedup(b.seconds, floor.seconds))} "
+            "faster than checkov: no checker on clearance's libraries can do better on this file")
     return row, note
 
 
@@ -69,11 +88,16 @@ def big_row(assets: int, runs: int, work_dir: Path) -> tuple[Row, str]:
     out = work_dir / f"out{assets}"
     got = median(repeat(lambda: run(peers.clearance_check(folder / "preview.json", out), cwd=work_dir,
                                     label="clearance check"), runs))
+    floor = stack_floor(folder / "preview.json", out / "clearance.json", work_dir, runs)
     seconds, mib = BIG_GOAL
     row = Row(work=f"{assets:,} assets checked (`check --preview`)", clearance=got,
+              peer=f"stack floor: {floor.cell()}", ratio=f"{got.seconds / floor.seconds:.1f}x the floor",
               goal=f"< {seconds:.0f} s, < {mib:.0f} MiB",
               met=got.seconds < seconds and got.mib is not None and got.mib < mib)
-    return row, f"{assets:,} assets: clearance checked {_assets(out / 'clearance.json'):,} assets ({runs} runs)"
+    summary = _summary(out / "clearance.json")
+    return row, (f"{assets:,} assets: clearance checked {summary['assets']:,} assets, {summary['findings']:,} findings "
+                 f"({runs} runs); the stack floor (bench/stack_floor.py: start-up, parse, one dict per resource and "
+                 "per finding, one orjson encoding, no judgement) made as many findings")
 
 
 def program_row(resources: int, pairs: int) -> tuple[Row, str] | None:
