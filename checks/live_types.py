@@ -181,6 +181,7 @@ def plaintext_secret(name: str, value: str) -> bool:
 # ---------------------------------------------------------------- what a per-resource read is for
 
 ANY = "*"  # an attribute path standing for every attribute of its kind
+TAGS = "tags"  # the identity field some collectors read per resource (S3 GetBucketTagging, DynamoDB ListTagsOfResource)
 
 # per live raw type, the per-resource reads a collector may leave out, by API operation, with the (asset kind,
 # attribute path) pairs each one fills, directly or through another asset (a bucket's tags decide which backup
@@ -200,7 +201,8 @@ OPTIONAL_READS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "GetBucketLifecycleConfiguration": (("s3.bucket", "lifecycle"),),
         "GetBucketOwnershipControls": (("s3.bucket", "object_ownership"), ("s3.bucket", "acl_allows_public")),
         "GetBucketAcl": (("s3.bucket", "acl_allows_public"),),
-        "GetBucketTagging": (("s3.bucket", "tags"), ("backup.plan", ANY), ("aws.region", ANY)),
+        # a backup plan's `covered` matches its selections' tags (an aws.region only counts the buckets: not tags)
+        "GetBucketTagging": (("s3.bucket", "tags"), ("backup.plan", ANY)),
         "GetObjectLockConfiguration": (("s3.bucket", "object_lock"),),
     },
     KMS_KEY: {
@@ -209,6 +211,8 @@ OPTIONAL_READS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
     },
     DYNAMODB_TABLE: {
         "DescribeContinuousBackups": (("dynamodb.table", "point_in_time_recovery"),),
+        "ListTagsOfResource": (("dynamodb.table", "tags"), ("dynamodb.table", "backup_covered"),
+                               ("backup.plan", ANY)),
     },
     ECR_REPOSITORY: {
         "GetRepositoryPolicy": (("ecr.repository", "policy_allows_anyone"),
@@ -252,6 +256,9 @@ class Needs:
     anything under a listed root, and the identity fields, tags and region among them, without listing them).
     `roots` None: everything is needed (drift, which compares every attribute; a scan of every control).
 
+    `tags_listed`: `roots` names `tags` for every kind whose tags something may read (checks/flows/scan_needs.py
+    decides it from the controls' expressions and templates); otherwise tags, an identity field, are always needed.
+
     `gated`: per live raw type, the optional reads (OPTIONAL_READS) that only controls with an `applies_if` need,
     made last and only when `judge` says one of those controls may apply to the resource (checks/flows/scan_needs.py
     builds both from the selected controls)."""
@@ -259,6 +266,7 @@ class Needs:
     roots: Mapping[str, frozenset[str]] | None = None
     gated: Mapping[str, frozenset[str]] = field(default_factory=dict)
     judge: Judge | None = None
+    tags_listed: bool = False
 
     def deferred(self, raw_type: str) -> frozenset[str]:
         """The reads of `raw_type` to make last, once the judge has seen the others."""
@@ -271,12 +279,16 @@ class Needs:
         return self.judge(partial, pending)
 
     @classmethod
-    def of(cls, controls: Iterable[Any]) -> Needs:
-        """From controls with `kind` and `reads` (checks.catalog.controls.Control)."""
+    def of(cls, controls: Iterable[Any], reads_tags: Callable[[Any], bool] | None = None) -> Needs:
+        """From controls with `kind` and `reads` (checks.catalog.controls.Control). `reads_tags(control)`: may the
+        control read its asset's tags (listed or not)? Without it, every kind's tags are needed."""
         roots: dict[str, set[str]] = {}
         for control in controls:
-            roots.setdefault(control.kind, set()).update(_root(p) for p in control.reads)
-        return cls({kind: frozenset(found) for kind, found in roots.items()})
+            found = roots.setdefault(control.kind, set())
+            found.update(_root(p) for p in control.reads)
+            if reads_tags is not None and reads_tags(control):
+                found.add(TAGS)
+        return cls({kind: frozenset(found) for kind, found in roots.items()}, tags_listed=reads_tags is not None)
 
     def fills(self, kind: str, path: str) -> bool:
         """Does some selected control read `path` of `kind` (ANY: any attribute)?"""
@@ -286,7 +298,7 @@ class Needs:
         if read is None:
             return False
         root = _root(path)
-        return root == ANY or root in read or root in IDENTITY_FIELDS
+        return root == ANY or root in read or (root in IDENTITY_FIELDS and not (self.tags_listed and root == TAGS))
 
     def wants(self, raw_type: str, operation: str) -> bool:
         """Must the per-resource read `operation` of `raw_type` be made? Yes unless every attribute it fills is read by

@@ -1,6 +1,8 @@
 """DynamoDB tables of one account and region: list_tables (batch), then per table the calls DynamoDB has
 no batch for: describe_table, describe_continuous_backups (point-in-time recovery) and list_tags_of_resource
 (tags, which AWS Backup selections may match); and who manages the table's KMS key (once per key).
+describe_continuous_backups and list_tags_of_resource are made only when something selected needs what they fill
+(live_types.OPTIONAL_READS), else recorded as not read.
 
 No SSEDescription means the AWS-owned key (DynamoDB's default). Whether AWS Backup covers the table is
 decided by the normalizer from the backup collector's selections (normalize/backup/live.py).
@@ -48,11 +50,15 @@ def _table(scope: Scope, ddb: Any, name: str, keys: KeyManagers) -> RawResource:
             errors["DescribeContinuousBackups"] = backups.error
         pitr = ((backups.result or {}).get("ContinuousBackupsDescription") or {}).get(
             "PointInTimeRecoveryDescription")
-    tag_list, tag_error = paginate(ddb, "list_tags_of_resource", "Tags", ResourceArn=arn)
-    tags: Any = {t["Key"]: t["Value"] for t in tag_list}
-    if tag_error:
-        errors["ListTagsOfResource"] = tag_error
-        tags = UNKNOWN  # whether a selection by tag assigns the table cannot be decided: the normalizer says why
+    tags: Any = UNKNOWN  # not read: whether a selection by tag assigns the table cannot be decided
+    if not scope.needs.wants(DYNAMODB_TABLE, "ListTagsOfResource"):  # nothing selected reads the tags
+        errors["ListTagsOfResource"] = skipped_reason(action_of(ddb, "list_tags_of_resource"))
+    else:
+        tag_list, tag_error = paginate(ddb, "list_tags_of_resource", "Tags", ResourceArn=arn)
+        tags = {t["Key"]: t["Value"] for t in tag_list}
+        if tag_error:
+            errors["ListTagsOfResource"] = tag_error
+            tags = UNKNOWN  # the normalizer says why
     sse = table.get("SSEDescription") or {}
     manager, key_error = keys.manager(sse.get("KMSMasterKeyArn"))
     if key_error:

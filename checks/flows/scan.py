@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -176,6 +176,7 @@ def read_live(req: ScanRequest, *, progress: Callable[[int], Callable[[str], Non
     registry = load_collectors()
     if req.services:
         chosen = [registry[s] for s in req.services]
+        needs = replace(needs, tags_listed=False)  # collectors named: their resources' tags are read too
     else:  # the collectors whose resources some selected control may judge (all of them for drift)
         chosen = needed_collectors((registry[s] for s in sorted(registry)), needs)
     by_name = {c.name: c for c in chosen}
@@ -245,7 +246,8 @@ def run_scan(req: ScanRequest, *, progress: Callable[[int], Callable[[str], None
         from checks.sources.backends import load_states
 
         states = load_states(list(req.states), None, [], program=req.program_dir)
-    live = read_live(req, progress=progress, needs=scan_needs(prepared.catalog.controls.values(), now))
+    live = read_live(req, progress=progress, needs=scan_needs(prepared.catalog.controls.values(), now,
+                                                               prepared.catalog.templates))
     return judge_live(req, live, prepared, options, now, started=started, states=states, baseline=baseline)
 
 

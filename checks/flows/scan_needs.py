@@ -10,6 +10,12 @@ Two kinds of per-resource reads are left out:
   are certainly not applicable. So a control that applies never sees a skipped attribute, and one that does not
   stays not_applicable (the engine decides `applies_if` first, on the attributes it reads). Not `engine.evaluate`
   per resource: it is made for one call per run (it pauses the garbage collector around its work).
+Tags are read per resource by some collectors (S3 GetBucketTagging, DynamoDB ListTagsOfResource): a kind's tags are
+needed only when a selected control of it may read them (`reads_tags`: its reads, applies_if, assert or message;
+an expression that reads the whole document may read them), or when a derived attribute is made from them
+(OPTIONAL_READS: a backup plan's `covered`, a table's `backup_covered`). Waivers match an asset's name, id or URN,
+a baseline its fingerprint, and no report prints an asset's tags, so nothing else needs them. Tags not read are
+recorded as not read (`tags` in the asset's errors), never as no tags.
 Drift needs everything (EVERYTHING): it compares every attribute.
 """
 
@@ -20,7 +26,8 @@ from collections.abc import Iterable, Mapping
 
 from checks.catalog.controls import Control
 from checks.catalog.expressions import EvaluationError, Evaluator, Expression, reads_only
-from checks.live_types import FEEDS, OPTIONAL_READS, Judge, Needs
+from checks.catalog.messages import MessageTemplate
+from checks.live_types import FEEDS, OPTIONAL_READS, TAGS, Judge, Needs
 from checks.model import IDENTITY_FIELDS, Asset, path_segments
 from checks.normalize import normalize
 from checks.raw import RawResource
@@ -30,17 +37,23 @@ from checks.raw import RawResource
 GATE_FIELDS = frozenset(IDENTITY_FIELDS) - {"name", "location"}
 
 
-def scan_needs(controls: Iterable[Control], now: dt.datetime) -> Needs:
-    """The Needs of a scan of `controls` (the selected ones, with the project's parameters), judged at `now`."""
+def scan_needs(controls: Iterable[Control], now: dt.datetime,
+               templates: Mapping[str, MessageTemplate] | None = None) -> Needs:
+    """The Needs of a scan of `controls` (the selected ones, with the project's parameters), judged at `now`;
+    `templates`: their compiled messages by control id (compiled here from `message` when not given)."""
     selected = list(controls)
-    base = Needs.of(selected)
+
+    def tagged(control: Control) -> bool:
+        return reads_tags(control, None if templates is None else templates.get(control.id))
+
+    base = Needs.of(selected, tagged)
     needing: dict[tuple[str, str], tuple[Control, ...]] = {}
     gated: dict[str, frozenset[str]] = {}
     for raw_type, reads in OPTIONAL_READS.items():
         own = FEEDS[raw_type][0]
         found = set()
         for operation, fills in reads.items():
-            users = tuple(c for c in selected if Needs.of([c]).wants(raw_type, operation))
+            users = tuple(c for c in selected if Needs.of([c], tagged).wants(raw_type, operation))
             if users and all(kind == own for kind, _ in fills) and all(_gates(c, own) for c in users):
                 needing[(raw_type, operation)] = users
                 found.add(operation)
@@ -48,7 +61,22 @@ def scan_needs(controls: Iterable[Control], now: dt.datetime) -> Needs:
             gated[raw_type] = frozenset(found)
     if not gated:
         return base
-    return Needs(roots=base.roots, gated=gated, judge=_judge(needing, now))
+    return Needs(roots=base.roots, gated=gated, judge=_judge(needing, now), tags_listed=base.tags_listed)
+
+
+def reads_tags(control: Control, template: MessageTemplate | None = None) -> bool:
+    """May `control` read its asset's tags? Yes when `reads` lists them, or an expression (applies_if, assert, a
+    message placeholder) names them or reads the whole document (`@`, `*`: what it reads cannot be told)."""
+    if any(path_segments(p)[0] == TAGS for p in control.reads):
+        return True
+    fields = (template if template is not None else MessageTemplate(control.message)).fields.values()
+    for expr in (control.applies_if, control.assert_, *fields):
+        if expr is None:
+            continue
+        roots = reads_only(expr)
+        if roots is None or TAGS in roots:
+            return True
+    return False
 
 
 def _gates(control: Control, kind: str) -> bool:

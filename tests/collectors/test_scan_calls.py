@@ -70,7 +70,7 @@ def test_with_every_control_the_results_are_those_of_a_full_read(session: boto3.
     """A read of every call (Needs() needs everything) and the scan of every control judge alike."""
     _estate(session)
     full = _scan(session, tmp_path, monkeypatch, check=["S3-0*", "ENC-01", "RET-01"])
-    monkeypatch.setattr("checks.flows.scan.scan_needs", lambda controls, now: Needs())
+    monkeypatch.setattr("checks.flows.scan.scan_needs", lambda controls, now, templates=None: Needs())
     everything = _scan(session, tmp_path, monkeypatch, check=["S3-0*", "ENC-01", "RET-01"])
     assert _statuses(full) == _statuses(everything)
     assert full.api_calls["kms:DescribeKey"] == 1  # ENC-01 needs who manages the bucket's key

@@ -8,15 +8,17 @@ import datetime as dt
 import io
 import json
 import zipfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import boto3
 import pytest
 
+from checks.catalog.controls import Control
 from checks.catalog.loader import load_catalog
 from checks.collectors import load_collectors
-from checks.collectors.base import Collector
+from checks.collectors.base import Collector, Scope
 from checks.engine import evaluate
 from checks.flows.scan import ScanRequest, run_scan
 from checks.flows.scan_needs import scan_needs
@@ -104,6 +106,53 @@ def test_every_control_judges_the_same_without_the_collectors_it_does_not_need(s
         assert _verdicts(control.id, subset, needed) == full, control.id
         judged += bool(full)
     assert judged >= 40  # the estate gives most controls something to judge
+
+
+TAG_READS = {"s3": "s3.GetBucketTagging", "dynamodb": "dynamodb.ListTagsOfResource"}
+
+
+def _needs_tags(control: Control, collector: str) -> bool:
+    """Stated apart from the code under test: a bucket's or table's tags are needed by a control of that kind whose
+    file names `tags`, by the backup plans (their `covered` matches the selections' tags), and for a table by a
+    control reading `backup_covered` (a selection by tag decides it). Nothing else reads them (an aws.region only
+    counts buckets and tables)."""
+    own = {"s3": "s3.bucket", "dynamodb": "dynamodb.table"}[collector]
+    text = " ".join([*control.reads, control.assert_.source, control.message,
+                     control.applies_if.source if control.applies_if else ""])
+    return control.kind == "backup.plan" or (control.kind == own and (
+        "tags" in text or (collector == "dynamodb" and "backup_covered" in control.reads)))
+
+
+def test_tags_are_read_exactly_when_a_control_needs_them_and_findings_are_unchanged(session: boto3.Session) -> None:
+    """Per control, S3 and DynamoDB read with that control's needs: GetBucketTagging and ListTagsOfResource are made
+    (once a bucket, once a table) exactly when the control needs the tags, and its verdicts are those of a full read."""
+    _estate(session)
+    sc = scope(session)
+    collectors = list(load_collectors().values())
+    read = {c.name: c.collect(sc).resources for c in collectors}
+    everything = [r for c in collectors for r in read[c.name]]
+    counts = {"s3": 2, "dynamodb": 1}  # the estate's buckets and tables
+    calls: Counter[str] = Counter()
+    for event in TAG_READS.values():
+        session.events.register(f"before-call.{event}", lambda event_name, **_: calls.update([event_name]))
+    made: dict[str, set[str]] = {name: set() for name in TAG_READS}
+    for control in load_catalog().controls.values():
+        needs = scan_needs([control], NOW)
+        needed = needed_collectors(collectors, needs)
+        mine = {c.name for c in needed} & set(TAG_READS)
+        subset = {c.name: read[c.name] for c in needed}
+        for name in mine:
+            calls.clear()
+            narrow = Scope(sc.session, sc.region, sc.account, settings=sc.settings, needs=needs)
+            subset[name] = load_collectors()[name].collect(narrow).resources
+            got = calls[f"before-call.{TAG_READS[name]}"]
+            assert got == (counts[name] if _needs_tags(control, name) else 0), (control.id, name, got)
+            if got:
+                made[name].add(control.id)
+        full = _verdicts(control.id, everything, collectors)
+        assert _verdicts(control.id, [r for rs in subset.values() for r in rs], needed) == full, control.id
+    assert "RET-01" in made["s3"] and "BAK-07" in made["dynamodb"] and "BAK-02" in made["s3"] & made["dynamodb"]
+    assert not {"LOG-01", "LOG-07", "BAK-09", "S3-01", "ENC-02"} & (made["s3"] | made["dynamodb"])
 
 
 def test_the_collectors_left_out_feed_no_kind_the_controls_read() -> None:

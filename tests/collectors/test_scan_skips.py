@@ -37,7 +37,7 @@ def _full(session: boto3.Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
           check: list[str]) -> Report:
     """The same scan reading everything (what drift reads)."""
     with monkeypatch.context() as m:
-        m.setattr("checks.flows.scan.scan_needs", lambda controls, now: Needs())
+        m.setattr("checks.flows.scan.scan_needs", lambda controls, now, templates=None: Needs())
         return _scan(session, tmp_path, monkeypatch, services, check)
 
 
