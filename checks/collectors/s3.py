@@ -28,7 +28,7 @@ from checks.live_types import (
     not_applicable_reason,
     skipped_reason,
 )
-from checks.model import SourceKind
+from checks.model import UNKNOWN, SourceKind
 from checks.raw import RawResource
 
 OPERATIONS = (
@@ -160,12 +160,13 @@ def _action(client: Any, operation: str) -> str:
 
 def _setting(scope: Scope, client: Any, name: str, spec: tuple[str, str, tuple[str, ...], str | None],
              props: dict[str, Any], errors: dict[str, str]) -> None:
-    """One per-bucket read into props[prop] (None when not configured or not read) and errors[operation]."""
+    """One per-bucket read into props[prop] (None when not configured or not read; tags not read are UNKNOWN, so
+    that a backup selection by tag is never decided on them) and errors[operation]."""
     prop, method, absent, keep = spec
     operation = client.meta.method_to_api_mapping[method]
     if not scope.needs.wants(S3_BUCKET, operation):
         errors[operation] = skipped_reason(action_of(client, method))
-        props[prop] = None
+        props[prop] = UNKNOWN if prop == "tags" else None
         return
     if method == "get_bucket_acl" and _owner_enforced(props.get("ownership")):
         props[prop] = []  # ACLs are disabled: the grants grant nothing, whatever they say
@@ -177,8 +178,8 @@ def _setting(scope: Scope, client: Any, name: str, spec: tuple[str, str, tuple[s
     if result is not None:
         result = {k: v for k, v in result.items() if k != "ResponseMetadata"}
     props[prop] = result.get(keep) if result is not None and keep is not None else result
-    if prop == "tags" and isinstance(props["tags"], list):
-        props["tags"] = {t["Key"]: t["Value"] for t in props["tags"]}
+    if prop == "tags":  # NoSuchTagSet: no tags; a failed read: not known (the normalizer records why)
+        props["tags"] = UNKNOWN if outcome.error else {t["Key"]: t["Value"] for t in props["tags"] or ()}
 
 
 def _key_manager(scope: Scope, props: dict[str, Any], errors: dict[str, str], keys: KeyManagers) -> None:

@@ -119,4 +119,19 @@ def live_plan(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("plan_name", raw.props.get("name"))
     plan_attributes(b, raw, index, LIVE_FAMILY)
     apply_call_errors(b, raw, PLAN_ERRORS)
+    _unread_tags_as_errors(b, raw, index)
     return [build_live(b, raw)]
+
+
+def _unread_tags_as_errors(b: AssetBuilder, raw: RawResource, index: Index) -> None:
+    """Live, a plan's coverage is undecided only when a selection by tag meets a resource whose tags could not be
+    read: `covered` and what follows from it (restore testing) are then an error naming that read, not unknown."""
+    if "covered" not in b.unknown:
+        return
+    why = next((why for r in LIVE_FAMILY.related(index, raw, *LIVE_FAMILY.candidates)
+                if r.props.get("tags") is UNKNOWN for op, why in r.errors.items() if "Tag" in op), None)
+    if why is None:
+        return
+    for path in [p for p in b.unknown if p == "covered" or p.startswith("restore_testing")]:
+        b.unknown.discard(path)
+        b.errors.setdefault(path, why)

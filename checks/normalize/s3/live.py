@@ -74,7 +74,8 @@ def live_bucket(raw: RawResource, index: Index) -> Iterable[Asset]:
     b.set("logging", {"enabled": target is not None, "target_bucket": target})
     _lifecycle(b, p.get("lifecycleRules") or [])
     apply_call_errors(b, raw, ERROR_PATHS)
-    return [build_live(b, raw, tags=p.get("tags") or {})]
+    tags = p.get("tags")  # UNKNOWN when not read: recorded in errors (GetBucketTagging), never as no tags
+    return [build_live(b, raw, tags=tags if isinstance(tags, dict) else {})]
 
 
 @register(S3_ACCOUNT_PUBLIC_ACCESS_BLOCK)
