@@ -24,7 +24,9 @@ from checks.paths import asset_schema_dir, display_path, policies_dir
 if TYPE_CHECKING:  # YAML is parsed and the schemas read only when the catalog is not cached (checks/catalog/cache.py)
     from checks.yamlfile import LinedDocument
 
-ALWAYS_READABLE = frozenset(IDENTITY_FIELDS) | {"params"}
+# identity fields every asset has, readable without listing them; not `tags`, which a live read can fail to get
+# (an unlisted read could not make the result an error: checks/judge.py judges the errors of what `reads` lists)
+ALWAYS_READABLE = (frozenset(IDENTITY_FIELDS) - {"tags"}) | {"params"}
 YAML_PATTERNS = ("*.yaml", "*.yml")
 
 

@@ -72,6 +72,22 @@ def test_expression_reading_an_undeclared_attribute(tmp_path: Path) -> None:
         "(add it there)"]
 
 
+def test_tags_must_be_listed_in_reads_unlike_the_other_identity_fields(tmp_path: Path) -> None:
+    # a live read of tags can fail: only a listed read turns that into an error result instead of a judgement on {}
+    write(tmp_path, CONTROL.replace("applies_if: \"manager == 'customer'",
+                                    "applies_if: \"tags.owner && name && manager == 'customer'")
+          .replace("message: \"KMS key {name}:", "message: \"KMS key {name} of {tags.owner}:"))
+    assert errors_for(tmp_path) == [
+        f"{tmp_path}/key-01.yaml:6: control KEY-01: field 'applies_if': reads tags which is not listed in 'reads' "
+        "(add it there)",
+        f"{tmp_path}/key-01.yaml:9: control KEY-01: field 'message': placeholder {{tags.owner}} is not listed in "
+        "'reads'"]
+    write(tmp_path, CONTROL.replace("applies_if: \"manager == 'customer'",
+                                    "applies_if: \"tags.owner && manager == 'customer'")
+          .replace("reads: [manager,", "reads: [tags, manager,"))
+    assert load_catalog(tmp_path).controls["KEY-01"].reads[0] == "tags"
+
+
 def test_unknown_kind(tmp_path: Path) -> None:
     write(tmp_path, CONTROL.replace("kind: kms.key", "kind: kms.keys"))
     [line] = errors_for(tmp_path)
