@@ -36,7 +36,7 @@ from checks.catalog.expressions import EvaluationError, Evaluator, reads_only
 from checks.catalog.messages import MessageTemplate
 from checks.judge import Prepared, Rule, prepare
 from checks.judge import judge as _judge  # a module global: tests count its calls
-from checks.model import Asset, Finding, SourceKind, Status, new_finding, path_segments
+from checks.model import Asset, Finding, SourceKind, Status, new_finding
 from checks.waivers import Waiver, waiver_problems
 
 
@@ -97,10 +97,7 @@ def _evaluate_control(control: Control, assets: list[Asset], template: MessageTe
     """One control on one kind's assets, in three passes: the verdict keys of every asset, a verdict per distinct
     key (judged on its first asset), then the findings; only fails read their document again (their message)."""
     params = control.params
-    applies_if = control.applies_if.bind(params) if control.applies_if else None  # parameters become constants,
-    reads = control.reads                                                          # usable inside filters too
-    applies_reads = tuple(r for r in reads if applies_if is not None and path_segments(r)[0] in applies_if.root_fields)
-    rule = Rule(applies_if, control.assert_.bind(params), frozenset(reads), frozenset(applies_reads))
+    rule = Rule.of(control)
     template = template or MessageTemplate(control.message)
     control_id, severity, title = control.id, control.severity, control.title
     # fingerprint(control_id, asset): a hash of the control id, copied for each asset and given its identity

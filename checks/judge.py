@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from checks.catalog.controls import Control
 from checks.catalog.expressions import EvaluationError, Evaluator, Expression
 from checks.model import Asset, SourceKind, Status, path_segments
 
@@ -27,6 +28,15 @@ class Rule:
     assert_: Expression
     reads: frozenset[str]
     applies_reads: frozenset[str]
+
+    @classmethod
+    def of(cls, control: Control) -> Rule:
+        """`control` with its parameters bound as constants (usable inside filters too); `applies_reads`: the reads
+        under a root applies_if reads."""
+        applies_if = control.applies_if.bind(control.params) if control.applies_if else None
+        applies = applies_if.root_fields if applies_if is not None else frozenset()
+        return cls(applies_if, control.assert_.bind(control.params), frozenset(control.reads),
+                   frozenset(r for r in control.reads if path_segments(r)[0] in applies))
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a microsecond per asset
@@ -56,15 +66,9 @@ _NOT_APPLICABLE: tuple[Status, None] = (Status.NOT_APPLICABLE, None)
 
 def judge(rule: Rule, asset: Asset, entry: Prepared, evaluator: Evaluator) -> tuple[Status, str | None]:
     if rule.applies_if is not None:
-        # whether the control applies is decided first, on the attributes applies_if reads: a control that does
-        # not apply is not_applicable even when what its assert reads is unknown
-        if entry.errors or entry.unknown:
-            missing = _missing(asset, entry, rule.applies_reads)
-            if missing is not None:
-                return missing
-        verdict = _boolean(rule.applies_if, entry.doc, evaluator, "applies_if")
-        if verdict is not True:
-            return _NOT_APPLICABLE if verdict is False else (Status.ERROR, verdict)
+        unless = _unless_applies(rule, rule.applies_if, asset, entry, evaluator)
+        if unless is not None:
+            return unless
     if entry.errors or entry.unknown:
         missing = _missing(asset, entry, rule.reads)
         if missing is not None:
@@ -76,6 +80,27 @@ def judge(rule: Rule, asset: Asset, entry: Prepared, evaluator: Evaluator) -> tu
     if value is True:
         return _PASS
     return _FAIL if value is False else (Status.ERROR, _not_boolean("assert", value))
+
+
+def not_applicable(rule: Rule, asset: Asset, entry: Prepared, evaluator: Evaluator) -> bool:
+    """Does `judge` find `rule` not_applicable to `asset`? Decided by step 1 alone, on what applies_if reads."""
+    return (rule.applies_if is not None
+            and _unless_applies(rule, rule.applies_if, asset, entry, evaluator) is _NOT_APPLICABLE)
+
+
+def _unless_applies(rule: Rule, applies_if: Expression, asset: Asset, entry: Prepared,
+                    evaluator: Evaluator) -> tuple[Status, str | None] | None:
+    """None when the control applies; else the verdict step 1 gives: not_applicable, or error or unknown when what
+    applies_if reads cannot be read or is not known (a control that does not apply is not_applicable even when what
+    its assert reads is unknown)."""
+    if entry.errors or entry.unknown:
+        missing = _missing(asset, entry, rule.applies_reads)
+        if missing is not None:
+            return missing
+    verdict = _boolean(applies_if, entry.doc, evaluator, "applies_if")
+    if verdict is not True:
+        return _NOT_APPLICABLE if verdict is False else (Status.ERROR, verdict)
+    return None
 
 
 # paths grouped by their first segment, each with its segments: ("rules[].cidr" -> "rules": ("rules[].cidr", ...))

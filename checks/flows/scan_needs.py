@@ -6,8 +6,8 @@ Two kinds of per-resource reads are left out:
   identity fields (tags, account, region, ...: values the resource's own earlier reads decide, which neither a later
   read nor another resource changes), and for this resource every one of them is not applicable. The collector
   makes such a read last; before it, the judge normalizes the resource as read so far (the pending reads recorded
-  as not read) and evaluates those controls' `applies_if` as the engine does: a read is made unless all of them
-  are certainly not applicable. So a control that applies never sees a skipped attribute, and one that does not
+  as not read) and takes the engine's own first step on it (`judge.not_applicable`): a read is made unless all of
+  them are certainly not applicable. So a control that applies never sees a skipped attribute, and one that does not
   stays not_applicable (the engine decides `applies_if` first, on the attributes it reads). Not `engine.evaluate`
   per resource: it is made for one call per run (it pauses the garbage collector around its work).
 Tags are read per resource by some collectors (S3 GetBucketTagging, DynamoDB ListTagsOfResource): a kind's tags are
@@ -25,10 +25,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from checks.catalog.controls import Control
-from checks.catalog.expressions import EvaluationError, Evaluator, Expression, reads_only
+from checks.catalog.expressions import Evaluator, reads_only
 from checks.catalog.messages import MessageTemplate
+from checks.judge import Rule, not_applicable, prepare
 from checks.live_types import FEEDS, OPTIONAL_READS, TAGS, Judge, Needs
-from checks.model import IDENTITY_FIELDS, Asset, path_segments
+from checks.model import IDENTITY_FIELDS, path_segments
 from checks.normalize import normalize
 from checks.raw import RawResource
 
@@ -88,8 +89,8 @@ def _gates(control: Control, kind: str) -> bool:
 
 
 def _judge(needing: Mapping[tuple[str, str], tuple[Control, ...]], now: dt.datetime) -> Judge:
-    # each control's applies_if with its parameters bound, once (as the engine binds them)
-    bound = {c.id: (c, c.applies_if.bind(c.params)) for users in needing.values() for c in users if c.applies_if}
+    # each control as the engine judges it (parameters bound), once
+    rules = {c.id: Rule.of(c) for users in needing.values() for c in users if c.applies_if}
 
     def still_wanted(partial: RawResource, pending: frozenset[str]) -> frozenset[str]:
         judged = {c.id for op in pending for c in needing.get((partial.type, op), ())}
@@ -98,26 +99,13 @@ def _judge(needing: Mapping[tuple[str, str], tuple[Control, ...]], now: dt.datet
         assets = normalize([partial], derive=False).assets
         if len(assets) != 1:  # nothing (or more than the resource) to judge on: read everything
             return pending
-        evaluator = Evaluator(now)
-        applies = {cid for cid in judged if not _not_applicable(*bound[cid], assets[0], evaluator)}
+        # the engine's own first step (checks/judge.py): a read is left out only for controls it would certainly
+        # find not_applicable; gated controls' applies_if read identity fields alone, which the read cannot change
+        evaluator, asset = Evaluator(now), assets[0]
+        entry = prepare(asset, {})
+        applies = {cid for cid in judged if not not_applicable(rules[cid], asset, entry, evaluator)}
         return frozenset(op for op in pending
                          if (partial.type, op) not in needing or any(c.id in applies
                                                                      for c in needing[(partial.type, op)]))
 
     return still_wanted
-
-
-def _not_applicable(control: Control, applies_if: Expression, asset: Asset, evaluator: Evaluator) -> bool:
-    """Would the engine find `control` not_applicable to `asset`? It decides applies_if first, on the attributes
-    applies_if reads (an error or unknown among them is error or unknown, not not_applicable), and only a `false`
-    applies_if is not_applicable. Here any error or unknown path under a root applies_if reads counts as undecided
-    (broader than the engine's overlap test): a read is left out only when the answer is certain."""
-    roots = applies_if.root_fields
-    if any(path_segments(p)[0] in roots for p in (*asset.errors, *asset.unknown)):
-        return False
-    doc = asset.document()
-    doc["params"] = control.params
-    try:
-        return applies_if.search(doc, evaluator) is False
-    except EvaluationError:
-        return False

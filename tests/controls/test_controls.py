@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
+from checks.catalog.expressions import Evaluator
 from checks.catalog.loader import Catalog, load_catalog
 from checks.catalog.schemas import validation_errors
 from checks.engine import evaluate
+from checks.judge import Rule, not_applicable, prepare
 from checks.model import Asset, Location, SourceKind, Status
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -57,6 +59,9 @@ def test_fixture(path: Path, catalog: Catalog) -> None:
         control = control.with_params(data["params"])
     [finding] = evaluate([control], [asset], now=NOW, templates=catalog.templates).findings
     assert finding.status is expected, f"{finding.status}: {finding.detail or finding.message}"
+    # the engine's first step alone, as a scan uses it to leave reads out (checks/flows/scan_needs.py)
+    assert not_applicable(Rule.of(control), asset, prepare(asset, {}), Evaluator(NOW)) is (
+        expected is Status.NOT_APPLICABLE)
     if expected is Status.FAIL and "message" in data:
         assert finding.message == data["message"]
 
