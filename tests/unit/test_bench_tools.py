@@ -3,13 +3,13 @@ The benchmarks themselves are not tests and never run here."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from tests.paths import load_script
 
 TABLE = Path(__file__).resolve().parents[2] / "bench" / "table.py"
 
@@ -32,15 +32,7 @@ Intro.
 
 @pytest.fixture(scope="module")
 def table() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_table", TABLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
+    return load_script(TABLE, "bench_table")
 
 
 def test_previous_figures_reads_the_clearance_cell_of_each_row(table: Any) -> None:

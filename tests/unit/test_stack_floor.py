@@ -3,30 +3,21 @@ asked for, in the JSON report's order, from every resource of the preview. The b
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT, load_script
+
 PREVIEW = ROOT / "tests" / "fixtures" / "secrets" / "preview.json"
 
 
 @pytest.fixture(scope="module")
 def floor() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_stack_floor", ROOT / "bench" / "stack_floor.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
+    return load_script(ROOT / "bench" / "stack_floor.py", "bench_stack_floor")
 
 
 def test_every_step_of_the_preview_is_a_resource(floor: Any) -> None:
