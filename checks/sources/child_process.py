@@ -2,7 +2,8 @@
 
 A child runs in its own session (process group) with a temp folder of its own. When clearance ends normally the
 group is killed in `finally`; when clearance is stopped by SIGTERM or SIGINT, `stop_children_on_signals` kills
-every running child's group, removes its temp folder, and exits with the conventional code (128 + signal).
+every running child's group, removes its temp folder, and exits with the conventional code (128 + signal); a child
+that is starting as the signal comes (not yet registered) is ended as it starts, and none starts after it.
 Handlers can only be installed from the main thread: the check flow installs them around the whole run (the
 program itself loads on a worker thread), and `load_program` installs them when it is called on the main thread.
 """
@@ -24,11 +25,19 @@ from types import FrameType
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _LIVE: dict[int, tuple[subprocess.Popen[bytes], Path]] = {}  # pid -> (process, its temp folder)
-_LOCK = threading.Lock()
+# re-entrant: a signal handler runs on the main thread, which may hold the lock when the signal comes
+_LOCK = threading.RLock()
+# set (under _LOCK) by a stop signal, on the way out: a child that starts after it is ended at once, so that a signal
+# between a child's start and its registration in _LIVE cannot leave it running (nor the worker waiting for it)
+_STOPPING = threading.Event()
 
 
 class ChildTimeout(TimeoutError):
     """The child did not finish in time (it has been killed)."""
+
+
+class ChildStopped(RuntimeError):
+    """clearance is stopping (SIGTERM or SIGINT): the child was not started, or was ended as it started."""
 
 
 def run_child(command: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float, temp_dir: Path,
@@ -38,13 +47,18 @@ def run_child(command: Sequence[str], *, cwd: Path, env: Mapping[str, str], time
     ChildTimeout when it runs past `timeout` seconds. `on_started` is called once it has started; while it runs,
     `on_wait` is called every `interval` seconds (to read what the child writes as it goes); the child's end is
     seen at once, not at the next interval. Whatever the child left running in its session is ended when it ends."""
+    if _STOPPING.is_set():
+        raise ChildStopped()
     stderr_path = temp_dir / "child-stderr.txt"  # a file, not a pipe: nothing to drain while `on_wait` works
     with open(stderr_path, "wb") as stderr_file:
         proc = subprocess.Popen(list(command), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=stderr_file, start_new_session=True)
-    with _LOCK:
-        _LIVE[proc.pid] = (proc, temp_dir)
     try:
+        with _LOCK:  # registered, or stopping seen: end_children sets the flag and lists _LIVE under the same lock
+            _LIVE[proc.pid] = (proc, temp_dir)
+            stopping = _STOPPING.is_set()
+        if stopping:
+            raise ChildStopped()
         if on_started is not None:
             on_started()
         _wait(proc, time.monotonic() + timeout, on_wait, interval)
@@ -108,8 +122,10 @@ def _kill_group(pid: int) -> None:
 
 
 def end_children() -> None:
-    """Kill every running child's process group and remove its temp folder."""
+    """Kill every running child's process group and remove its temp folder; a child started after this is ended
+    as it starts (clearance is on its way out)."""
     with _LOCK:
+        _STOPPING.set()
         live = list(_LIVE.values())
     for proc, temp_dir in live:
         _kill_group(proc.pid)

@@ -50,10 +50,18 @@ def test_program_timeout_option_names_itself(tmp_path: Path) -> None:
     assert list(tmp_path.glob("clearance-program-*")) == []
 
 
+def _default_signals() -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_ends_the_child_and_removes_its_temp_folder(tmp_path: Path, signum: signal.Signals) -> None:
+    # started as from a terminal: a runner that starts the tests in the background (`cmd &`, nohup) has SIGINT
+    # ignored, which clearance, like any process, inherits and leaves ignored
     proc = subprocess.Popen([CLEARANCE, "check", "slow", "--out", str(tmp_path / "out")], cwd=PROGRAMS,
-                            env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_signals)
     try:
         deadline = time.monotonic() + 60
         while not _children(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
