@@ -16,6 +16,7 @@ import pytest
 
 from checks.sources import child_process
 from checks.sources.child_process import ChildStopped, end_children, run_child
+from tests.sources.test_program_stream import _running
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 
@@ -24,14 +25,6 @@ SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 def not_stopping() -> Iterator[None]:
     yield
     child_process._STOPPING.clear()  # end_children marks the process as on its way out: not the next test's
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_a_signal_between_the_start_and_the_registration_ends_the_child(tmp_path: Path,
