@@ -43,9 +43,10 @@ def scan_needs(controls: Iterable[Control], now: dt.datetime,
     """The Needs of a scan of `controls` (the selected ones, with the project's parameters), judged at `now`;
     `templates`: their compiled messages by control id (compiled here from `message` when not given)."""
     selected = list(controls)
+    tag_readers = {c.id for c in selected if reads_tags(c, None if templates is None else templates.get(c.id))}
 
-    def tagged(control: Control) -> bool:
-        return reads_tags(control, None if templates is None else templates.get(control.id))
+    def tagged(control: Control) -> bool:  # asked once per control and optional read: decided once per control
+        return control.id in tag_readers
 
     base = Needs.of(selected, tagged)
     needing: dict[tuple[str, str], tuple[Control, ...]] = {}

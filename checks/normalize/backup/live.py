@@ -90,7 +90,7 @@ def live_backup_covered(b: AssetBuilder, raw: RawResource, index: Index, path: s
         return
     covered = selection.backup_covered(raw, index, _same_place(raw, index.of_type(BACKUP_SELECTION)))
     if covered is UNKNOWN and raw.props.get("tags") is UNKNOWN:
-        b.errors[path] = next((why for op, why in raw.errors.items() if "Tag" in op), "tags not read")
+        b.errors[path] = _unread_tags(raw) or "tags not read"
         return
     b.set(path, covered)
 
@@ -128,10 +128,16 @@ def _unread_tags_as_errors(b: AssetBuilder, raw: RawResource, index: Index) -> N
     read: `covered` and what follows from it (restore testing) are then an error naming that read, not unknown."""
     if "covered" not in b.unknown:
         return
-    why = next((why for r in LIVE_FAMILY.related(index, raw, *LIVE_FAMILY.candidates)
-                if r.props.get("tags") is UNKNOWN for op, why in r.errors.items() if "Tag" in op), None)
+    why = next(filter(None, map(_unread_tags, LIVE_FAMILY.related(index, raw, *LIVE_FAMILY.candidates))), None)
     if why is None:
         return
     for path in [p for p in b.unknown if p == "covered" or p.startswith("restore_testing")]:
         b.unknown.discard(path)
         b.errors.setdefault(path, why)
+
+
+def _unread_tags(raw: RawResource) -> str | None:
+    """Why a live resource's tags are not known (its tag read's error: denied, failed or not selected), or None."""
+    if raw.props.get("tags") is not UNKNOWN:
+        return None
+    return next((why for op, why in raw.errors.items() if "Tag" in op), None)
